@@ -1,0 +1,226 @@
+"""Audit results: the draws, their summary, the verdict.
+
+:class:`AuditResult` keeps every stage's draws (and, for runs up to
+:data:`~auditor.engine` ``keep_inputs`` size, each source's draws) and exports
+itself: :meth:`~AuditResult.summary` is exactly the content of
+``summary.json``; :meth:`~AuditResult.to_frame` is one row per draw;
+:meth:`~AuditResult.plot` draws the claim against the audit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import numpy as np
+
+from .money import format_money
+from .scenario import Scenario
+
+__all__ = ["AuditResult", "StageSummary", "judge_verdict", "VERDICTS"]
+
+VERDICTS = ("holds", "widens", "collapses")
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    """Median, 90% interval, mean and P(≥ claim low) of one stage."""
+
+    name: str
+    mean: float
+    median: float
+    p05: float
+    p95: float
+    p_meets_low: float
+    p_meets_high: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "mean": self.mean, "median": self.median, "p05": self.p05,
+                "p95": self.p95, "p_meets_low": self.p_meets_low, "p_meets_high": self.p_meets_high}
+
+
+def _summarise(name: str, x: np.ndarray, low: float, high: float) -> StageSummary:
+    q05, q50, q95 = np.quantile(x, QUANTILES)
+    return StageSummary(name, float(np.mean(x)), float(q50), float(q05), float(q95),
+                        float(np.mean(x >= low)), float(np.mean(x >= high)))
+
+
+def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, claim_high: float,
+                  rule) -> tuple[str, str]:
+    """Apply the verdict rule; return the verdict and the reason in words.
+
+    Examples
+    --------
+    >>> from auditor.scenario import VerdictRule
+    >>> judge_verdict(0.3, 1e6, 3e7, 1.78e7, 4.67e7, VerdictRule())[0]
+    'collapses'
+    >>> judge_verdict(0.9, 2e7, 4e7, 1.78e7, 4.67e7, VerdictRule())[0]
+    'holds'
+    >>> judge_verdict(0.9, 2e7, 9e7, 1.78e7, 4.67e7, VerdictRule())[0]
+    'widens'
+    """
+    pct = f"{p_meets_low:.0%}"
+    low = format_money(claim_low)
+    if p_meets_low < rule.collapse_below:
+        return "collapses", (f"the published low end ({low}) is reached in only {pct} of audited draws, "
+                             f"below the {rule.collapse_below:.0%} needed to call it more likely than not")
+    width = claim_high - claim_low
+    ratio = (p95 - p05) / width if width > 0 else math.inf
+    if p_meets_low >= rule.hold_at and ratio <= rule.max_width_ratio:
+        return "holds", (f"the published low end ({low}) is reached in {pct} of audited draws and the "
+                         f"audited 90% interval is {ratio:.1f} times the width of the published range")
+    if p_meets_low < rule.hold_at:
+        why = f"the published low end ({low}) is reached in only {pct} of audited draws"
+    else:
+        why = (f"the audited 90% interval is {ratio:.1f} times as wide as the published range"
+               if math.isfinite(ratio) else "the claim is a single figure, with no range to compare")
+    return "widens", why
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """The outcome of :func:`auditor.audit`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The validated scenario that was run (after overrides).
+    draws : int
+        Number of Monte Carlo draws.
+    seed : int
+        The seed used (drawn from the OS when none was given).
+    seed_source : {"scenario", "argument", "drawn"}
+        Where the seed came from.
+    point_estimate : float
+        The published-style estimate (observed shares at face value, mean costs).
+    stages : mapping of str to ndarray
+        Savings per draw for ``sampling``, ``judgement`` and ``full``.
+    inputs : mapping of str to ndarray
+        Each source's draw per draw (empty when not kept).
+    """
+
+    scenario: Scenario
+    draws: int
+    seed: int
+    seed_source: str
+    point_estimate: float
+    stages: Mapping[str, np.ndarray] = field(repr=False)
+    inputs: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    version: str = ""
+
+    @property
+    def savings(self) -> np.ndarray:
+        """The audited savings per draw (the ``full`` stage)."""
+        return self.stages["full"]
+
+    def stage_summaries(self) -> list[StageSummary]:
+        c = self.scenario.claim
+        pe = self.point_estimate
+        hit_low, hit_high = float(pe >= c.low), float(pe >= c.high)
+        out = [StageSummary("point", pe, pe, pe, pe, hit_low, hit_high)]
+        out += [_summarise(k, self.stages[k], c.low, c.high) for k in ("sampling", "judgement", "full")]
+        return out
+
+    def verdict(self) -> tuple[str, str]:
+        """The verdict on the published claim and the reason, in words."""
+        full = self.stage_summaries()[-1]
+        c = self.scenario.claim
+        return judge_verdict(full.p_meets_low, full.p05, full.p95, c.low, c.high, self.scenario.verdict)
+
+    def verdict_sentence(self) -> str:
+        """One plain sentence for the top of every report."""
+        verdict, why = self.verdict()
+        c = self.scenario.claim
+        word = {"holds": "holds", "widens": "widens", "collapses": "collapses"}[verdict]
+        per = "a year" if c.per == "year" else "in total"
+        return (f"The claim of {format_money(c.low)}–{format_money(c.high)} {per} {word}: {why}.")
+
+    def summary(self) -> dict[str, Any]:
+        """Exactly the content of ``summary.json`` (schema_version 1).
+
+        Examples
+        --------
+        >>> import auditor
+        >>> r = auditor.audit("scenarios/west-sussex-2023.toml", draws=2000, seed=1)
+        >>> s = r.summary()
+        >>> s["run"]["draws"], s["verdict"] in ("holds", "widens", "collapses")
+        (2000, True)
+        """
+        s = self.scenario
+        c = s.claim
+        stages = self.stage_summaries()
+        full = stages[-1]
+        x = self.savings
+        verdict, reason = self.verdict()
+        width = c.high - c.low
+        theta = self.inputs.get("theta") if self.inputs else None
+        judgement = dict(s.judgement.to_dict())
+        if theta is not None:
+            q05, q50, q95 = np.quantile(theta, QUANTILES)
+            judgement["theta"] = {"median": float(q50), "p05": float(q05), "p95": float(q95)}
+        p = full.p_meets_low
+        return {
+            "schema_version": 1,
+            "auditor_version": self.version,
+            "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
+            "run": {"draws": self.draws, "seed": self.seed, "seed_source": self.seed_source,
+                    "sample_method": s.sample.method},
+            "claim": {"low": c.low, "high": c.high, "per": c.per, "horizon_years": c.horizon_years},
+            "point_estimate": self.point_estimate,
+            "savings": {"mean": full.mean, "median": full.median, "p05": full.p05, "p95": full.p95,
+                        "sd": float(np.std(x, ddof=1)) if x.size > 1 else 0.0},
+            "p_meets_low": full.p_meets_low,
+            "p_meets_high": full.p_meets_high,
+            "p_within_claim": float(np.mean((x >= c.low) & (x <= c.high))),
+            "mcse": {"p_meets_low": math.sqrt(p * (1 - p) / x.size),
+                     "mean": float(np.std(x, ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0},
+            "stages": [st.to_dict() for st in stages],
+            "judgement": judgement,
+            "ratios": {
+                "median_to_claim_low": full.median / c.low if c.low > 0 else None,
+                "point_to_claim_low": self.point_estimate / c.low if c.low > 0 else None,
+                "interval_width_to_claim_width": (full.p95 - full.p05) / width if width > 0 else None,
+            },
+            "verdict": verdict,
+            "verdict_reason": reason,
+            "verdict_rule": {"applies_to": "full", "collapse_below": s.verdict.collapse_below,
+                             "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
+            "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],
+        }
+
+    def to_frame(self):
+        """One row per draw: each source's draw and the savings at each stage.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``draw``, the inputs (``share[a->b]``, ``theta``,
+            ``cost[...]``, ``realisation``) when kept, and ``savings_sampling``,
+            ``savings_judgement``, ``savings_full``.
+        """
+        import pandas as pd
+
+        cols: dict[str, np.ndarray] = {"draw": np.arange(self.draws)}
+        cols.update(self.inputs)
+        for k in ("sampling", "judgement", "full"):
+            cols[f"savings_{k}"] = self.stages[k]
+        return pd.DataFrame(cols)
+
+    def plot(self, ax=None):
+        """Draw the claim band against each stage's 90% interval (the ladder).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure is made when omitted (no pyplot state).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from .report.figures import ladder
+
+        return ladder(self, ax=ax)

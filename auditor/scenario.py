@@ -1,0 +1,440 @@
+"""Scenario files: TOML → a validated, frozen :class:`Scenario`.
+
+Everything a user writes is checked here, once. Each problem raises a
+:class:`~auditor.errors.ScenarioError` naming the file, the line where it can
+be found, the dotted field, what is wrong and what is allowed. After loading,
+the rest of auditor trusts the scenario's types.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .distributions import MONEY, SHARE, Dist, parse_dist
+from .errors import AuditorError, DataError, ScenarioError
+from .judgement import JudgementModel, parse_judgement
+from .money import parse_money
+from .sample import CaseSample, canonical_key, parse_sample
+
+__all__ = ["Scenario", "Setting", "Claim", "RunSettings", "VerdictRule", "load_scenario",
+           "parse_scenario", "apply_overrides", "parse_override", "MAX_DRAWS", "MAX_SEED"]
+
+SCHEMA_VERSION = 1
+MAX_DRAWS = 100_000_000
+MAX_SEED = 2**63 - 1
+TOP_KEYS = ("schema_version", "scenario", "claim", "settings", "sample", "judgement",
+            "implementation", "run", "verdict")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One placement type: its label, annual cost per placement and cohort."""
+
+    key: str
+    label: str
+    cost: Dist
+    cohort: int
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The published figure being audited, in pounds."""
+
+    low: float
+    high: float
+    per: str = "year"
+    horizon_years: int = 1
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Monte Carlo size and seed (``seed=None``: one is drawn and recorded)."""
+
+    draws: int = 100_000
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class VerdictRule:
+    """Thresholds of the verdict, applied to the ``full`` stage.
+
+    * ``collapses`` when P(savings ≥ claim low) < ``collapse_below``;
+    * ``holds`` when P(savings ≥ claim low) ≥ ``hold_at`` and the audited 90%
+      interval is at most ``max_width_ratio`` times as wide as the claim's range;
+    * ``widens`` otherwise.
+    """
+
+    collapse_below: float = 0.5
+    hold_at: float = 0.8
+    max_width_ratio: float = 1.5
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated audit scenario. Build it with :func:`load_scenario`."""
+
+    title: str
+    claim: Claim
+    settings: tuple[Setting, ...]
+    sample: CaseSample
+    judgement: JudgementModel
+    realisation: Dist
+    run: RunSettings
+    verdict: VerdictRule = VerdictRule()
+    authority: str | None = None
+    sources: tuple[str, ...] = ()
+    notes: str | None = None
+    path: str | None = None
+    sha256: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    normalised: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def setting_keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.settings)
+
+    def setting(self, key: str) -> Setting:
+        for s in self.settings:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+
+# ---- loading ---------------------------------------------------------------
+
+def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = None,
+                  allow_outside: bool = False) -> Scenario:
+    """Read and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML scenario file.
+    overrides : mapping, optional
+        Dotted keys and values applied before validation, as ``--set`` does,
+        e.g. ``{"run.draws": 5000, "judgement.model": "face_value"}``.
+    allow_outside : bool
+        Allow the ``cases`` CSV to live outside the scenario's folder.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError, DataError
+        With file, line where known, dotted field and what is allowed.
+
+    Examples
+    --------
+    >>> s = load_scenario("scenarios/west-sussex-2023.toml")
+    >>> s.claim.low, s.sample.n_cases
+    (17800000.0, 28)
+    """
+    p = Path(path)
+    shown = str(path)
+    if p.is_dir():
+        raise ScenarioError("is a folder; give the path of a .toml scenario file", path=shown)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError("file not found", path=shown) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot be read: {exc.strerror}", path=shown) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ScenarioError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", path=shown,
+                            line=line) from None
+    text = text.replace("\r\n", "\n")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        line = int(m.group(1)) if m else None
+        what = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        where = f" at column {m.group(2)}" if m else ""
+        raise ScenarioError(f"TOML syntax error{where}: {what}", path=shown, line=line) from None
+    touched: set[str] = set()
+    if overrides:
+        raw, touched = apply_overrides(raw, overrides)
+    try:
+        scenario = parse_scenario(raw, base_dir=p.parent, allow_outside=allow_outside)
+    except DataError:
+        raise
+    except AuditorError as exc:
+        if exc.field and any(exc.field == t or exc.field.startswith(t + ".") or exc.field.startswith(t + "[")
+                             for t in touched):
+            exc.path = "--set"
+        else:
+            exc.path = shown
+            if exc.line is None and exc.field:
+                exc.line = locate(text, exc.field)
+        raise
+    return _with_identity(scenario, shown, hashlib.sha256(data).hexdigest())
+
+
+def _with_identity(s: Scenario, path: str, sha: str) -> Scenario:
+    from dataclasses import replace
+    return replace(s, path=path, sha256=sha)
+
+
+def locate(text: str, dotted: str) -> int | None:
+    """Best-effort 1-based line of a dotted field in TOML text.
+
+    Examples
+    --------
+    >>> locate("a = 1\\n[claim]\\nlow = 2\\n", "claim.low")
+    3
+    """
+    parts = re.split(r"\.(?![^\[]*\])", re.sub(r"\[\d+\]", "", dotted))
+    lines = text.split("\n")
+    headers = {}
+    for i, line in enumerate(lines):
+        m = re.match(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$", line)
+        if m:
+            headers.setdefault(re.sub(r"\s*\.\s*", ".", m.group(1)).replace('"', ""), i)
+    start, rest = 0, parts
+    for k in range(len(parts), 0, -1):
+        name = ".".join(parts[:k])
+        if name in headers:
+            start, rest = headers[name], parts[k:]
+            if not rest:
+                return start + 1
+            break
+    else:
+        if parts[0] in headers:  # pragma: no cover - covered by the loop
+            return headers[parts[0]] + 1
+    key = rest[0]
+    first = start + 1 if start or lines[0].lstrip().startswith("[") else 0
+    for i in range(first, len(lines)):
+        if i > first and re.match(r"\s*\[", lines[i]) and not re.match(r"\s*\[\s*\]", lines[i]):
+            if i != start:
+                break
+        if re.match(rf'\s*"?{re.escape(key)}"?\s*=', lines[i]):
+            return i + 1
+    return start + 1 if start or first else None
+
+
+# ---- overrides -------------------------------------------------------------
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``KEY=VALUE`` and read VALUE as TOML (bare words are strings).
+
+    Examples
+    --------
+    >>> parse_override("run.draws=5000"), parse_override("judgement.model=face_value")
+    (('run.draws', 5000), ('judgement.model', 'face_value'))
+    >>> parse_override('implementation.realisation={dist="uniform", low=0.5, high=1}')[1]["dist"]
+    'uniform'
+    """
+    if "=" not in text:
+        raise ScenarioError(f"expected KEY=VALUE, got {text!r}", path="--set")
+    key, value = text.split("=", 1)
+    key = key.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*", key):
+        raise ScenarioError(f"expected a dotted key such as run.draws, got {key!r}", path="--set")
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return key, parsed
+
+
+def apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> tuple[dict, set[str]]:
+    """Return a copy of ``raw`` with dotted keys set, and the keys touched.
+
+    A key must name a field the scenario format knows; an unknown one is an
+    error naming ``--set``.
+    """
+    import copy
+
+    out = copy.deepcopy(raw)
+    touched = set()
+    for dotted, value in overrides.items():
+        dotted = dotted.replace("__", ".") if "." not in dotted else dotted
+        parts = dotted.split(".")
+        if parts[0] not in TOP_KEYS:
+            raise ScenarioError(f"unknown key; top-level keys are {', '.join(TOP_KEYS)}", path="--set",
+                                field=dotted)
+        node = out
+        for part in parts[:-1]:
+            nxt = node.get(part)
+            if nxt is None:
+                nxt = node[part] = {}
+            if not isinstance(nxt, dict):
+                raise ScenarioError(f"{part!r} is not a table, so it has no field {parts[-1]!r}", path="--set",
+                                    field=dotted)
+            node = nxt
+        node[parts[-1]] = value
+        touched.add(dotted)
+    return out, touched
+
+
+# ---- validation -----------------------------------------------------------
+
+def _table(raw: dict, key: str, *, required: bool = True) -> dict | None:
+    if key not in raw:
+        if required:
+            raise ScenarioError(f"missing section [{key}]", field=key)
+        return None
+    value = raw[key]
+    if not isinstance(value, dict):
+        raise ScenarioError(f"must be a table ([{key}])", field=key)
+    return value
+
+
+def _keys(table: dict, allowed: tuple[str, ...], field: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ScenarioError(f"unknown key; allowed: {', '.join(allowed)}", field=f"{field}.{key}")
+
+
+def _string(table: dict, key: str, field: str, *, required: bool = False) -> str | None:
+    if key not in table:
+        if required:
+            raise ScenarioError("missing; a string is required", field=f"{field}.{key}")
+        return None
+    value = table[key]
+    if not isinstance(value, str):
+        raise ScenarioError(f"must be a string, got {value!r}", field=f"{field}.{key}")
+    return value
+
+
+def _int(value: Any, field: str, lo: int, hi: int, what: str) -> int:
+    if isinstance(value, float) and value.is_integer() and math.isfinite(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(f"must be a whole number {what}, got {value!r}", field=field)
+    if not lo <= value <= hi:
+        raise ScenarioError(f"must be a whole number {what}, got {value}", field=field)
+    return value
+
+
+def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool = False) -> Scenario:
+    """Validate an already-parsed TOML document (see :func:`load_scenario`)."""
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise ScenarioError(f"unknown top-level key; allowed: {', '.join(TOP_KEYS)}", field=key)
+    if "schema_version" not in raw:
+        raise ScenarioError("missing; write `schema_version = 1` at the top of the file", field="schema_version")
+    if raw["schema_version"] != SCHEMA_VERSION or isinstance(raw["schema_version"], bool):
+        raise ScenarioError(f"must be {SCHEMA_VERSION}, got {raw['schema_version']!r}", field="schema_version")
+
+    meta = _table(raw, "scenario")
+    _keys(meta, ("title", "authority", "sources", "notes"), "scenario")
+    title = _string(meta, "title", "scenario", required=True)
+    if not title.strip():
+        raise ScenarioError("must not be empty", field="scenario.title")
+    sources = meta.get("sources", [])
+    if isinstance(sources, str):
+        sources = [sources]
+    if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
+        raise ScenarioError("must be a list of strings", field="scenario.sources")
+
+    claim = _parse_claim(_table(raw, "claim"))
+    settings, names, normalised = _parse_settings(_table(raw, "settings"))
+    sample = parse_sample(_table(raw, "sample"), names, base_dir, allow_outside=allow_outside)
+    judgement = parse_judgement(_table(raw, "judgement", required=False))
+
+    impl = _table(raw, "implementation", required=False) or {}
+    _keys(impl, ("realisation", "source", "note"), "implementation")
+    realisation = parse_dist(impl.get("realisation", 1.0), SHARE, "implementation.realisation")
+
+    run_raw = _table(raw, "run", required=False) or {}
+    _keys(run_raw, ("draws", "seed"), "run")
+    draws = _int(run_raw.get("draws", 100_000), "run.draws", 1, MAX_DRAWS, f"from 1 to {MAX_DRAWS:,}")
+    seed = run_raw.get("seed")
+    if seed is not None:
+        seed = _int(seed, "run.seed", 0, MAX_SEED, f"from 0 to {MAX_SEED} (2^63 − 1)")
+
+    verdict = _parse_verdict(_table(raw, "verdict", required=False) or {})
+    return Scenario(
+        title=title.strip(), claim=claim, settings=settings, sample=sample, judgement=judgement,
+        realisation=realisation, run=RunSettings(draws, seed), verdict=verdict,
+        authority=_string(meta, "authority", "scenario"), sources=tuple(sources),
+        notes=_string(meta, "notes", "scenario"), raw=MappingProxyType(raw), normalised=normalised,
+    )
+
+
+def _parse_claim(t: dict) -> Claim:
+    _keys(t, ("low", "high", "per", "horizon_years", "source", "note"), "claim")
+    vals = {}
+    for key in ("low", "high"):
+        if key not in t:
+            raise ScenarioError("missing; the published figure's low and high ends are required",
+                                field=f"claim.{key}")
+        try:
+            vals[key] = parse_money(t[key])
+        except ValueError as exc:
+            raise ScenarioError(str(exc), field=f"claim.{key}") from None
+        if vals[key] < 0:
+            raise ScenarioError(f"must be >= 0, got {t[key]!r}", field=f"claim.{key}")
+    if vals["low"] > vals["high"]:
+        raise ScenarioError(f"low ({t['low']!r}) must not exceed high ({t['high']!r})", field="claim")
+    per = t.get("per", "year")
+    if per not in ("year", "total"):
+        raise ScenarioError(f"must be 'year' or 'total', got {per!r}", field="claim.per")
+    horizon = _int(t.get("horizon_years", 1), "claim.horizon_years", 1, 100, "from 1 to 100")
+    return Claim(vals["low"], vals["high"], per, horizon, _string(t, "source", "claim"))
+
+
+def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple[tuple[str, str], ...]]:
+    if not t:
+        raise ScenarioError("needs at least two settings, e.g. [settings.mainstream] and "
+                            "[settings.state_special]", field="settings")
+    out, names, normalised = [], {}, []
+    for key, body in t.items():
+        f = f"settings.{key}"
+        canon = canonical_key(key)
+        if not canon:
+            raise ScenarioError("a setting needs a non-empty name", field=f)
+        if canon in names:
+            raise ScenarioError(f"duplicates setting {names[canon]!r} (names are compared ignoring case, "
+                                "spaces and hyphens)", field=f)
+        if not isinstance(body, dict):
+            raise ScenarioError("must be a table with label, cost and cohort", field=f)
+        _keys(body, ("label", "cost", "cohort", "source", "note"), f)
+        if "cost" not in body:
+            raise ScenarioError("missing; the annual cost of one placement is required", field=f"{f}.cost")
+        if "cohort" not in body:
+            raise ScenarioError("missing; the number of children in this setting is required "
+                                "(0 for a destination only)", field=f"{f}.cohort")
+        cost = parse_dist(body["cost"], MONEY, f"{f}.cost")
+        cohort = _int(body["cohort"], f"{f}.cohort", 0, 10**9, ">= 0")
+        label = _string(body, "label", f) or key.replace("_", " ").capitalize()
+        if canon != key:
+            normalised.append((key, canon))
+        names[canon] = key
+        out.append(Setting(key, label, cost, cohort, _string(body, "source", f)))
+    if len(out) < 2:
+        raise ScenarioError("needs at least two settings: a move needs somewhere to go", field="settings")
+    return tuple(out), names, tuple(normalised)
+
+
+def _parse_verdict(t: dict) -> VerdictRule:
+    _keys(t, ("collapse_below", "hold_at", "max_width_ratio"), "verdict")
+    rule = VerdictRule()
+    vals = {}
+    for key in ("collapse_below", "hold_at"):
+        v = t.get(key, getattr(rule, key))
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            raise ScenarioError(f"must be a probability between 0 and 1, got {v!r}", field=f"verdict.{key}")
+        vals[key] = float(v)
+    if vals["collapse_below"] > vals["hold_at"]:
+        raise ScenarioError("collapse_below must not exceed hold_at", field="verdict")
+    w = t.get("max_width_ratio", rule.max_width_ratio)
+    if isinstance(w, bool) or not isinstance(w, (int, float)) or not (math.isfinite(w) and w > 0):
+        raise ScenarioError(f"must be a number > 0, got {w!r}", field="verdict.max_width_ratio")
+    return VerdictRule(vals["collapse_below"], vals["hold_at"], float(w))
