@@ -183,8 +183,8 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
     >>> s = CaseSample("transitions", "bayes", 0.5, (("a", "a", 3), ("a", "b", 6)))
     >>> d = build_design(("a", "b"), s)
     >>> draw_shares(d, "bayes", np.random.default_rng(0), 2).round(3)
-    array([[0.573],
-           [0.677]])
+    array([[0.699],
+           [0.813]])
     """
     if not design.moves:
         return np.zeros((size, 0))

@@ -1,0 +1,130 @@
+"""Figures for reports, drawn on a given Axes or a new Figure (never pyplot state).
+
+Colours are from the Okabe–Ito palette, which stays distinguishable under the
+common forms of colour blindness. Money is shown in £m.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ladder", "exceedance", "distribution", "new_axes", "PALETTE", "STAGE_LABELS"]
+
+PALETTE = {"claim": "#E69F00", "audit": "#0072B2", "point": "#000000", "light": "#56B4E9",
+           "bad": "#D55E00", "good": "#009E73", "grey": "#999999"}
+STAGE_LABELS = {
+    "point": "Published method\n(point estimate)",
+    "sampling": "+ small sample",
+    "judgement": "+ judgement reliability",
+    "full": "+ costs and take-up\n(full audit)",
+}
+
+
+def new_axes(width: float = 8.0, height: float = 4.5):
+    """A fresh Axes on a new Figure, without pyplot's global state."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    return fig.add_subplot()
+
+
+def _claim_band(ax, claim, *, vertical: bool = True) -> None:
+    lo, hi = claim.low / 1e6, claim.high / 1e6
+    if vertical:
+        ax.axvspan(lo, hi, color=PALETTE["claim"], alpha=0.22, lw=0, label="Published claim")
+        ax.axvline(lo, color=PALETTE["claim"], lw=1.5)
+        ax.axvline(hi, color=PALETTE["claim"], lw=1.5, ls="--")
+
+
+def ladder(result, ax=None):
+    """The claim band against each stage's median and 90% interval.
+
+    Parameters
+    ----------
+    result : AuditResult
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = ax if ax is not None else new_axes(8.0, 4.2)
+    claim = result.scenario.claim
+    stages = result.stage_summaries()
+    _claim_band(ax, claim)
+    ys = np.arange(len(stages))[::-1]
+    for y, st in zip(ys, stages):
+        colour = PALETTE["point"] if st.name == "point" else PALETTE["audit"]
+        if st.name != "point":
+            ax.plot([st.p05 / 1e6, st.p95 / 1e6], [y, y], color=colour, lw=6, alpha=0.55,
+                    solid_capstyle="butt")
+        ax.plot(st.median / 1e6, y, "o", color=colour, ms=8, zorder=3)
+        label = f"median £{st.median / 1e6:.1f}m" if st.name != "point" else f"£{st.median / 1e6:.1f}m"
+        ax.annotate(label, (st.median / 1e6, y), xytext=(0, 9), textcoords="offset points",
+                    ha="center", fontsize=8)
+    ax.set_yticks(ys, [STAGE_LABELS.get(st.name, st.name) for st in stages])
+    ax.set_xlabel(f"Savings, £m {'a year' if claim.per == 'year' else 'in total'}")
+    ax.set_title("What happens to the claim as each uncertainty is added\n"
+                 "(bars: 90% of audited outcomes; shaded: the published range)", fontsize=10)
+    lo = min(0.0, min(st.p05 for st in stages) / 1e6)
+    ax.set_xlim(lo, max(claim.high, max(st.p95 for st in stages)) / 1e6 * 1.08)
+    ax.set_ylim(-0.6, len(stages) - 0.4)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return ax
+
+
+def exceedance(result, ax=None):
+    """P(savings ≥ x) against x, with the claim's low and high ends marked."""
+    ax = ax if ax is not None else new_axes(8.0, 4.5)
+    claim = result.scenario.claim
+    x = np.sort(result.savings) / 1e6
+    p = 1.0 - np.arange(x.size) / x.size
+    step = max(1, x.size // 4000)  # a curve of a few thousand points is visually exact
+    ax.plot(x[::step], p[::step], color=PALETTE["audit"], lw=2, label="Full audit")
+    samp = np.sort(result.stages["sampling"]) / 1e6
+    ax.plot(samp[::step], p[::step], color=PALETTE["light"], lw=1.2, ls=":", label="Small sample only")
+    for value, name, ls in ((claim.low, "low", "-"), (claim.high, "high", "--")):
+        prob = float(np.mean(result.savings >= value))
+        ax.axvline(value / 1e6, color=PALETTE["claim"], lw=1.5, ls=ls)
+        ax.annotate(f"claim {name} £{value / 1e6:.1f}m:\n{prob:.0%} chance of reaching it",
+                    (value / 1e6, 0.5 if name == "low" else 0.8), xytext=(5, 0), textcoords="offset points",
+                    fontsize=8, color="#444444")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(f"Savings, £m {'a year' if claim.per == 'year' else 'in total'}")
+    ax.set_ylabel("Chance savings reach at least this")
+    ax.set_title("How likely is each level of savings?", fontsize=10)
+    ax.yaxis.set_major_formatter(_percent())
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    return ax
+
+
+def distribution(result, ax=None):
+    """Histogram of audited savings with the published range shaded."""
+    ax = ax if ax is not None else new_axes(8.0, 4.5)
+    claim = result.scenario.claim
+    x = result.savings / 1e6
+    _claim_band(ax, claim)
+    ax.hist(x, bins=80, color=PALETTE["audit"], alpha=0.85, density=True, label="Audited savings")
+    med = float(np.median(x))
+    ax.axvline(med, color=PALETTE["point"], lw=1.2, ls=":")
+    ax.annotate(f"median £{med:.1f}m", (med, ax.get_ylim()[1] * 0.92), xytext=(4, 0),
+                textcoords="offset points", fontsize=8)
+    ax.set_xlabel(f"Savings, £m {'a year' if claim.per == 'year' else 'in total'}")
+    ax.set_ylabel("Share of audited outcomes")
+    ax.set_yticks([])
+    ax.set_title("Spread of audited savings against the published range", fontsize=10)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    return ax
+
+
+def _percent():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0, decimals=0)
+
+
+def save(ax, path) -> None:
+    """Write the figure of ``ax`` as a PNG with no time-varying metadata."""
+    ax.figure.savefig(path, format="png", metadata={"Software": None})

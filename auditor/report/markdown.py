@@ -1,0 +1,109 @@
+"""``report.md``: the audit in plain words, tables and three figures."""
+
+from __future__ import annotations
+
+from ..money import format_money as money
+
+__all__ = ["render_markdown", "STAGE_WORDS"]
+
+STAGE_WORDS = {
+    "point": "Published method (point estimate)",
+    "sampling": "+ uncertainty from the small sample",
+    "judgement": "+ uncertainty in the panel's judgements",
+    "full": "+ uncertainty in costs and take-up (full audit)",
+}
+
+
+def _md(text: object) -> str:
+    """Escape text from a scenario so it cannot break the Markdown around it."""
+    s = str(text)
+    for ch in "\\`*_[]<>|#":
+        s = s.replace(ch, "\\" + ch)
+    return " ".join(s.split())
+
+
+def render_markdown(result) -> str:
+    """The report as Markdown text (figures referenced under ``figures/``)."""
+    s = result.summary()
+    sc = result.scenario
+    c = sc.claim
+    per = "a year" if c.per == "year" else "in total"
+    rule = sc.verdict
+    lines = [f"# Audit: {_md(sc.title)}", ""]
+    lines += [f"**Verdict: {s['verdict'].upper()}.** {_md(result.verdict_sentence())}", ""]
+    full = s["stages"][-1]
+    lines += [
+        f"- Published claim: **{money(c.low)} to {money(c.high)} {per}**"
+        + (f" (over {c.horizon_years} years)" if c.horizon_years > 1 else "") + ".",
+        f"- The published method applied to the review gives **{money(s['point_estimate'])}**.",
+        f"- With honest uncertainty, half the audited outcomes fall below **{money(full['median'])}**, "
+        f"and 90% lie between **{money(full['p05'])}** and **{money(full['p95'])}**.",
+        f"- Chance the savings reach the published low end: **{s['p_meets_low']:.0%}**; "
+        f"the high end: **{s['p_meets_high']:.0%}**.",
+        "",
+        "## The claim against the audit",
+        "",
+        "Each row adds one source of uncertainty to the one above, using the same random draws.",
+        "",
+        "| | median | 90% interval | chance of reaching the claim's low end |",
+        "| --- | ---: | ---: | ---: |",
+        f"| Published claim | | {money(c.low)} to {money(c.high)} | |",
+    ]
+    for st in s["stages"]:
+        interval = "—" if st["name"] == "point" else f"{money(st['p05'])} to {money(st['p95'])}"
+        lines.append(f"| {STAGE_WORDS[st['name']]} | {money(st['median'])} | {interval} | "
+                     f"{st['p_meets_low']:.0%} |")
+    lines += ["", "![The published range against each stage's 90% interval](figures/ladder.png)", "",
+              "![Chance that savings reach each level, with the claim's ends marked](figures/exceedance.png)",
+              "", "![Spread of audited savings with the published range shaded](figures/distribution.png)", ""]
+
+    lines += ["## How the verdict is decided", "",
+              f"The verdict looks at the full audit. The claim **collapses** when the chance of reaching its "
+              f"low end is below {rule.collapse_below:.0%}; it **holds** when that chance is at least "
+              f"{rule.hold_at:.0%} and the audited 90% interval is no more than {rule.max_width_ratio:g} times "
+              f"as wide as the published range; otherwise it **widens**. "
+              "See docs/methods.md for why these thresholds.", ""]
+
+    lines += ["## Inputs and their sources", "",
+              "| setting | children (cohort) | annual cost per placement | source |",
+              "| --- | ---: | --- | --- |"]
+    for st in sc.settings:
+        src = "; ".join(x for x in (st.source, st.cost.source) if x) or "not given"
+        lines.append(f"| {_md(st.label)} | {st.cohort:,} | {_md(st.cost.describe())} | {_md(src)} |")
+    lines += ["", f"**Case review:** {sc.sample.n_cases} cases"
+              + (f" (from `{_md(sc.sample.cases_file)}`)" if sc.sample.cases_file else "")
+              + f"; resampling: {'Dirichlet rows with Jeffreys prior' if sc.sample.method == 'bayes' else 'stratified bootstrap'}."
+              + (f" Source: {_md(sc.sample.source)}." if sc.sample.source else ""), "",
+              "| current setting | judged ideal setting | cases |", "| --- | --- | ---: |"]
+    labels = {st.key: st.label for st in sc.settings}
+    for cur, ideal, n in sc.sample.counts:
+        where = "already ideal" if cur == ideal else _md(labels[ideal])
+        lines.append(f"| {_md(labels[cur])} | {where} | {n} |")
+    lines += ["", f"**Judgement:** {_md(sc.judgement.describe())}", "",
+              f"**Take-up (realisation):** {_md(sc.realisation.describe())}"
+              + (f" ({_md(sc.realisation.source)})" if sc.realisation.source else "") + ".", ""]
+    if sc.sources:
+        lines += ["**Sources:**", ""] + [f"- {_md(x)}" for x in sc.sources] + [""]
+    if sc.notes:
+        lines += ["**Notes from the scenario:** " + _md(sc.notes), ""]
+
+    lines += ["## What this audit does and does not show", "",
+              "- The case review is treated as a small sample: the share judged movable in each setting is "
+              "uncertain, and that uncertainty is carried through to the savings.",
+              "- Only moves the panel actually judged are scaled up; auditor does not invent others.",
+              "- SEND Tribunal and Ombudsman rates describe council decisions that families challenged, a small "
+              "and self-selected minority; they are not the panel's error rate. The judgement models make that "
+              "gap an explicit, adjustable assumption.",
+              "- Selection of cases in workshops (rather than at random) is not modelled unless the scenario "
+              "says so.", ""]
+
+    lines += ["## Provenance", "",
+              f"- auditor {s['auditor_version']}; {s['run']['draws']:,} draws; seed {s['run']['seed']} "
+              f"({s['run']['seed_source']}).",
+              f"- Scenario `{_md(s['scenario']['path'])}`, SHA-256 `{s['scenario']['sha256']}`.",
+              f"- Monte Carlo standard error of the chance of reaching the low end: "
+              f"{s['mcse']['p_meets_low']:.4f}.", ""]
+    if s["normalised_names"]:
+        lines += ["- Setting names read after normalising: " + ", ".join(
+            f"{_md(x['written'])} → {_md(x['read_as'])}" for x in s["normalised_names"]), ""]
+    return "\n".join(lines)
