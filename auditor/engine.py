@@ -53,7 +53,14 @@ def stream(seed: int, block: int, source: str, item: int = 0) -> np.random.Gener
     >>> b = stream(1, 0, "costs", 2).random()
     >>> a == b, a == stream(1, 1, "costs", 2).random()
     (True, False)
+
+    ``seed`` may also be an object with a ``for_source(source) -> int`` method
+    (see :class:`auditor.sensitivity.SourceSeeds`): pick-freeze sensitivity
+    analysis swaps one source's stream for an independent one while every
+    other source keeps its draws.
     """
+    if not isinstance(seed, (int, np.integer)):
+        seed = seed.for_source(source)
     seq = np.random.SeedSequence(seed, spawn_key=(block, SOURCES[source], item))
     return np.random.Generator(np.random.PCG64(seq))
 
