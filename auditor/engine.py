@@ -33,7 +33,7 @@ from types import MappingProxyType
 import numpy as np
 
 from .distributions import Dist
-from .sample import Design, build_design, draw_shares
+from .sample import Design, build_design, draw_compositions, draw_shares
 from .scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
@@ -101,6 +101,12 @@ def build_model(scenario: Scenario) -> Model:
     """Precompute the arrays of ``scenario`` (pure; no randomness)."""
     design = build_design(scenario.setting_keys, scenario.sample)
     cohorts = np.array([s.cohort for s in scenario.settings], dtype=float)
+    if scenario.claim.basis == "flow":
+        # Flow: judged shifts apply to each year's new placements; the scale factor
+        # turns one year's intake into the claim's horizon total or annual average.
+        from .flow import flow_weights
+
+        cohorts = flow_weights(scenario)
     cost_mean = np.array([s.cost.mean() for s in scenario.settings])
     from_idx = np.array([a for a, _ in design.moves], dtype=np.intp)
     to_idx = np.array([b for _, b in design.moves], dtype=np.intp)
@@ -120,7 +126,16 @@ def simulate_block(model: Model, seed: int, block: int, size: int) -> dict[str, 
     """All draws of one block: each source's variates and each stage's savings."""
     s = model.scenario
     out: dict[str, np.ndarray] = {}
-    shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size)
+    if model.design.compositions is None:
+        shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size)
+    else:
+        # `reported` form: each draw first picks a split of the reviewed cases (its own
+        # stream, so the other sources' draws are the same as with fixed counts).
+        comp = draw_compositions(model.design, stream(seed, block, "composition"), size)
+        shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
+                             composition=comp)
+        for j, key in enumerate(model.design.composition_settings):
+            out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
     theta = s.judgement.draw_theta(stream(seed, block, "judgement"), size)
     costs = np.broadcast_to(model.cost_mean, (size, model.cost_mean.size)).copy()
     for i in model.costed:

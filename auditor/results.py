@@ -149,6 +149,8 @@ class AuditResult:
         >>> s["run"]["draws"], s["verdict"] in ("holds", "widens", "collapses")
         (2000, True)
         """
+        from .implied import implied_assumptions
+
         s = self.scenario
         c = s.claim
         stages = self.stage_summaries()
@@ -168,7 +170,8 @@ class AuditResult:
             "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
             "run": {"draws": self.draws, "seed": self.seed, "seed_source": self.seed_source,
                     "sample_method": s.sample.method},
-            "claim": {"low": c.low, "high": c.high, "per": c.per, "horizon_years": c.horizon_years},
+            "claim": {"low": c.low, "high": c.high, "per": c.per, "horizon_years": c.horizon_years,
+                      "basis": c.basis},
             "point_estimate": self.point_estimate,
             "savings": {"mean": full.mean, "median": full.median, "p05": full.p05, "p95": full.p95,
                         "sd": float(np.std(x, ddof=1)) if x.size > 1 else 0.0},
@@ -189,6 +192,7 @@ class AuditResult:
             "verdict_rule": {"applies_to": "full", "collapse_below": s.verdict.collapse_below,
                              "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
             "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],
+            "implied": implied_assumptions(s),
         }
 
     def to_frame(self):

@@ -35,11 +35,19 @@ import numpy as np
 
 from .errors import DataError, ScenarioError
 
-__all__ = ["Case", "CaseSample", "Design", "parse_sample", "build_design", "draw_shares",
-           "read_cases", "canonical_key", "SAMPLE_METHODS"]
+__all__ = ["Case", "CaseSample", "Design", "Report", "parse_sample", "build_design", "draw_shares",
+           "draw_compositions", "enumerate_compositions", "read_cases", "canonical_key", "SAMPLE_METHODS",
+           "SHARE_TOLERANCE", "MAX_COMPOSITIONS"]
 
 SAMPLE_METHODS = ("bayes", "bootstrap")
 JEFFREYS = 0.5
+# A published share is usually rounded ("about two thirds", "57%"): a sub-group
+# size m is taken as consistent with it when the nearest whole number of cases,
+# k = round(share·m), gives k/m within this many points of the share.
+SHARE_TOLERANCE = 0.05
+# The compositions of a `reported` sample are enumerated once; beyond this many
+# the ranges are too loose to say anything and the user is asked to narrow them.
+MAX_COMPOSITIONS = 1_000_000
 
 
 def canonical_key(name: str) -> str:
@@ -66,12 +74,32 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Report:
+    """One published finding about the reviewed cases (the ``reported`` form).
+
+    Either a share (``share`` set, ``count`` None): that share of the reviewed
+    cases currently in ``current`` was judged ideal in ``ideal``; or an exact
+    ``count``. ``cases_low``/``cases_high`` bound how many reviewed cases were
+    in ``current`` (None: not published).
+    """
+
+    current: str
+    ideal: str
+    share: float | None
+    count: int | None
+    cases_low: int | None
+    cases_high: int | None
+    tolerance: float = SHARE_TOLERANCE
+    written: str = ""
+
+
+@dataclass(frozen=True)
 class CaseSample:
     """The validated case review.
 
     Attributes
     ----------
-    form : {"cases", "transitions"}
+    form : {"cases", "transitions", "reported"}
         How the scenario gave the review.
     method : {"bayes", "bootstrap"}
         Resampling method.
@@ -86,6 +114,10 @@ class CaseSample:
         The CSV path as written in the scenario.
     source : str or None
         Where the review's figures come from.
+    n : int or None
+        Cases reviewed, as published (``reported`` form only).
+    reports : tuple of Report
+        The published findings (``reported`` form only; ``counts`` is then empty).
     """
 
     form: str
@@ -95,9 +127,13 @@ class CaseSample:
     cases: tuple[Case, ...] = ()
     cases_file: str | None = None
     source: str | None = None
+    n: int | None = None
+    reports: tuple[Report, ...] = ()
 
     @property
     def n_cases(self) -> int:
+        if self.form == "reported":
+            return int(self.n or 0)
         return sum(c for _, _, c in self.counts)
 
 
@@ -118,6 +154,13 @@ class Design:
     row_n: np.ndarray                         # cases per kept row
     row_counts: tuple[np.ndarray, ...]        # observed counts per kept row (stay first)
     observed_shares: np.ndarray               # k[s→t] / n_s per move
+    # ``reported`` form only: every composition consistent with the reports, as
+    # counts per cell (one row per composition, columns as ``alpha``), and the
+    # sub-group size of each reported current setting.
+    compositions: np.ndarray | None = None
+    composition_sizes: np.ndarray | None = None
+    composition_settings: tuple[str, ...] = ()
+    prior: float = JEFFREYS
 
     @property
     def n_cells(self) -> int:
@@ -134,6 +177,8 @@ def build_design(settings: tuple[str, ...], sample: CaseSample) -> Design:
     >>> d.moves, d.alpha.tolist(), d.observed_shares.round(3).tolist()
     (((0, 1),), [3.5, 6.5], [0.667])
     """
+    if sample.form == "reported":
+        return _reported_design(settings, sample)
     index = {k: i for i, k in enumerate(settings)}
     table: dict[int, dict[int, int]] = {}
     for cur, ideal, count in sample.counts:
@@ -171,12 +216,15 @@ def build_design(settings: tuple[str, ...], sample: CaseSample) -> Design:
     )
 
 
-def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int) -> np.ndarray:
+def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int, *,
+                composition: np.ndarray | None = None) -> np.ndarray:
     """Draw the share of each move cell, shape ``(size, n_moves)``.
 
     ``bayes`` uses one ``standard_gamma`` call for all cells (a Dirichlet is a
     set of independent gammas divided by their row total), so the first ``m``
-    rows of a draw of ``size`` do not depend on ``size``.
+    rows of a draw of ``size`` do not depend on ``size``. With ``composition``
+    (indices from :func:`draw_compositions`, ``reported`` form), each draw's
+    Dirichlet parameters are its own composition's counts plus the prior.
 
     Examples
     --------
@@ -188,18 +236,55 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
     """
     if not design.moves:
         return np.zeros((size, 0))
-    if method == "bayes":
-        gammas = rng.standard_gamma(design.alpha, size=(size, design.n_cells))
+    if composition is not None:
+        shapes = design.compositions[composition] + design.prior
+        gammas = rng.standard_gamma(shapes)
         totals = np.add.reduceat(gammas, design.row_starts, axis=1)
         return gammas[:, design.move_cols] / totals[:, design.row_of_move]
+    if method == "bayes":
+        gammas = rng.standard_gamma(design.alpha, size=(size, design.n_cells))
+        return _dirichlet_shares(design, gammas)
     # Stratified bootstrap: redraw each row's counts from its observed shares.
+    # One multinomial call for all rows (rows padded with zero-probability
+    # cells) fills draw after draw, so, as for ``bayes``, the first ``m`` draws
+    # do not depend on ``size``; one call per row would break that.
+    n_rows = len(design.row_counts)
+    width_max = max(c.size for c in design.row_counts)
+    pvals = np.zeros((n_rows, width_max))
+    for i, (n, counts) in enumerate(zip(design.row_n, design.row_counts)):
+        pvals[i, :counts.size] = counts / n
+    redrawn = rng.multinomial(design.row_n, pvals, size=(size, n_rows))
     out = np.empty((size, len(design.moves)))
     col = 0
-    for n, counts in zip(design.row_n, design.row_counts):
-        redrawn = rng.multinomial(int(n), counts / n, size=size)
+    for i, (n, counts) in enumerate(zip(design.row_n, design.row_counts)):
         width = counts.size - 1
-        out[:, col:col + width] = redrawn[:, 1:] / n
+        out[:, col:col + width] = redrawn[:, i, 1:counts.size] / n
         col += width
+    return out
+
+
+def _dirichlet_shares(design: Design, gammas: np.ndarray) -> np.ndarray:
+    """Divide each move's gamma by its row total, column by column.
+
+    This is the arithmetic of ``np.add.reduceat(gammas, row_starts, axis=1)``
+    followed by fancy indexing, bit for bit, at a tenth of the cost: reduceat
+    over short rows is dominated by per-row overhead (about 30 ns a draw), and
+    its result is the first cell plus numpy's pairwise sum of the others, which
+    ``first + rest.sum(axis=1)`` reproduces exactly (tested against reduceat).
+    """
+    size = gammas.shape[0]
+    ends = list(design.row_starts[1:]) + [design.n_cells]
+    totals = []
+    for start, end in zip(design.row_starts.tolist(), ends):
+        if end - start == 2:  # the common row (stay, one move): one add
+            totals.append(gammas[:, start] + gammas[:, start + 1])
+        else:
+            totals.append(gammas[:, start] + gammas[:, start + 1:end].sum(axis=1))
+    # Column-major, like the fancy-indexed result it replaces: the stage sums
+    # downstream go through BLAS, whose rounding depends on the memory order.
+    out = np.empty((size, design.move_cols.size), order="F")
+    for j, (col, row) in enumerate(zip(design.move_cols.tolist(), design.row_of_move.tolist())):
+        np.divide(gammas[:, col], totals[row], out=out[:, j])
     return out
 
 
@@ -221,15 +306,18 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
         Allow a ``cases`` file outside ``base_dir`` (off for untrusted files).
     """
     if not isinstance(raw, dict):
-        raise ScenarioError("must be a table with `cases` or `transitions`", field=field)
-    allowed = {"cases", "transitions", "method", "prior", "source", "note"}
+        raise ScenarioError("must be a table with `cases`, `transitions` or `reported`", field=field)
+    allowed = {"cases", "transitions", "reported", "n", "method", "prior", "source", "note"}
     for key in raw:
         if key not in allowed:
             raise ScenarioError(f"unknown key; allowed: {', '.join(sorted(allowed))}", field=f"{field}.{key}")
-    forms = [k for k in ("cases", "transitions") if k in raw]
+    forms = [k for k in ("cases", "transitions", "reported") if k in raw]
     if len(forms) != 1:
-        raise ScenarioError("give exactly one of `cases` (a CSV file) or `transitions` (a list of counts)",
-                            field=field)
+        raise ScenarioError("give exactly one of `cases` (a CSV file), `transitions` (a list of counts) or "
+                            "`reported` (published shares, with `n`)", field=field)
+    if "n" in raw and forms[0] != "reported":
+        raise ScenarioError("`n` belongs to the `reported` form; with cases or transitions the number of "
+                            "cases is counted", field=f"{field}.n")
     method = raw.get("method", "bayes")
     if method not in SAMPLE_METHODS:
         raise ScenarioError(f"must be one of {', '.join(SAMPLE_METHODS)}, got {method!r}", field=f"{field}.method")
@@ -242,6 +330,14 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
         raise ScenarioError("must be a string", field=f"{field}.source")
 
     order = list(settings.values())
+    if forms[0] == "reported":
+        if method != "bayes":
+            raise ScenarioError("the `reported` form needs method 'bayes' (the bootstrap has no observed "
+                                "counts to resample)", field=f"{field}.method")
+        n, reports = _parse_reported(raw, settings, field)
+        out = CaseSample("reported", method, float(prior), (), source=source, n=n, reports=reports)
+        _check_compositions(order, out, field)
+        return out
     if forms[0] == "transitions":
         counts = _parse_transitions(raw["transitions"], settings, f"{field}.transitions")
         return CaseSample("transitions", method, float(prior), _aggregate(counts, order), source=source)
@@ -362,3 +458,261 @@ def read_cases(path: Path, settings: dict[str, str], *, shown: str | None = None
     if not cases:
         raise DataError("has a header but no cases", path=name)
     return tuple(cases)
+
+
+# ---- the `reported` form -------------------------------------------------------
+
+def _round_half_up(x: float) -> int:
+    # A tiny allowance so that 6 · (2/3) = 3.9999999 still reads as 4 cases.
+    return int(math.floor(x + 0.5 + 1e-9))
+
+
+def _whole(value: object, where: str, lo: int, what: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise ScenarioError(f"must be a whole number {what}, got {value!r}", field=where)
+    return value
+
+
+def _parse_reported(raw: dict, settings: dict[str, str], field: str) -> tuple[int, tuple[Report, ...]]:
+    from .money import parse_share
+
+    if "n" not in raw:
+        raise ScenarioError("missing; the `reported` form needs `n`, the number of cases reviewed",
+                            field=f"{field}.n")
+    n = _whole(raw["n"], f"{field}.n", 1, ">= 1 (the number of cases reviewed)")
+    items = raw["reported"]
+    if not isinstance(items, list) or not items:
+        raise ScenarioError("must be a non-empty list of { current, ideal, share, cases } or "
+                            "{ current, ideal, count } tables", field=f"{field}.reported")
+    reports = []
+    seen: dict[tuple[str, str], int] = {}
+    for i, item in enumerate(items):
+        f = f"{field}.reported[{i}]"
+        if not isinstance(item, dict):
+            raise ScenarioError("must be a table { current = ..., ideal = ..., share = ... } or "
+                                "{ current = ..., ideal = ..., count = ... }", field=f)
+        allowed = ("current", "ideal", "share", "count", "cases", "tolerance", "note", "source")
+        for key in item:
+            if key not in allowed:
+                raise ScenarioError(f"unknown key; allowed: {', '.join(allowed)}", field=f"{f}.{key}")
+        for key in ("current", "ideal"):
+            if key not in item:
+                raise ScenarioError("missing; each reported finding needs current and ideal", field=f"{f}.{key}")
+        cur = _resolve(item["current"], settings, f"{f}.current")
+        ideal = _resolve(item["ideal"], settings, f"{f}.ideal")
+        if (cur, ideal) in seen:
+            raise ScenarioError(f"repeats the finding {cur} → {ideal} of reported[{seen[(cur, ideal)]}]; "
+                                "give each pair once", field=f)
+        seen[(cur, ideal)] = i
+        if ("share" in item) == ("count" in item):
+            raise ScenarioError("give exactly one of `share` (e.g. \"2/3\", 0.67 or \"67%\") or `count` "
+                                "(an exact number of cases)", field=f)
+        share = count = None
+        if "share" in item:
+            try:
+                share = parse_share(item["share"])
+            except ValueError as exc:
+                raise ScenarioError(str(exc), field=f"{f}.share") from None
+            written = str(item["share"])
+        else:
+            count = _whole(item["count"], f"{f}.count", 0, ">= 0")
+            written = f"{count} cases"
+        low = high = None
+        if "cases" in item:
+            c = item["cases"]
+            if isinstance(c, dict):
+                for key in c:
+                    if key not in ("low", "high"):
+                        raise ScenarioError("unknown key; a range of cases is { low = ..., high = ... }",
+                                            field=f"{f}.cases.{key}")
+                low = _whole(c.get("low", 1), f"{f}.cases.low", 1, ">= 1")
+                high = _whole(c.get("high", n), f"{f}.cases.high", 1, ">= 1")
+                if low > high:
+                    raise ScenarioError(f"low ({low}) must not exceed high ({high})", field=f"{f}.cases")
+            else:
+                low = high = _whole(c, f"{f}.cases", 1, ">= 1, or a range { low = ..., high = ... }")
+            if high > n:
+                raise ScenarioError(f"cannot exceed n = {n}, the number of cases reviewed, got {high}",
+                                    field=f"{f}.cases")
+        tol = item.get("tolerance", SHARE_TOLERANCE)
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol <= 1:
+            raise ScenarioError(f"must be a share between 0 and 1 (how far k/m may sit from the published "
+                                f"share), got {tol!r}", field=f"{f}.tolerance")
+        if "tolerance" in item and share is None:
+            raise ScenarioError("applies only to a `share`", field=f"{f}.tolerance")
+        reports.append(Report(cur, ideal, share, count, low, high, float(tol), written))
+    # Findings about the same current setting describe one sub-group: its size must agree.
+    sizes: dict[str, tuple[int | None, int | None, int]] = {}
+    for i, r in enumerate(reports):
+        if r.cases_low is None:
+            continue
+        prev = sizes.get(r.current)
+        if prev is not None and prev[:2] != (r.cases_low, r.cases_high):
+            raise ScenarioError(f"gives {r.current} a different number of cases than reported[{prev[2]}]; "
+                                "findings about one setting share one sub-group size (give `cases` once)",
+                                field=f"{field}.reported[{i}].cases")
+        sizes[r.current] = (r.cases_low, r.cases_high, i)
+    if not any(r.current != r.ideal and (r.count or r.share) for r in reports):
+        raise ScenarioError("no finding moves anyone: at least one needs current ≠ ideal and a share or "
+                            "count above 0", field=f"{field}.reported")
+    return n, tuple(reports)
+
+
+def _row_sizes(reports: list[Report], n: int) -> tuple[list[int], list[list[int]]]:
+    """Feasible sub-group sizes of one current setting, and the count of each finding per size."""
+    lows = [r.cases_low for r in reports if r.cases_low is not None]
+    highs = [r.cases_high for r in reports if r.cases_high is not None]
+    lo, hi = (lows[0] if lows else 1), (highs[0] if highs else n)
+    sizes, counts = [], []
+    for m in range(lo, hi + 1):
+        ks = []
+        for r in reports:
+            if r.count is not None:
+                ks.append(r.count)
+                continue
+            k = _round_half_up(r.share * m)
+            # A published positive share means at least one case, and a share below one
+            # leaves at least one case out; k/m must round to the share as published.
+            if (r.share > 0 and k == 0) or (r.share < 1 and k == m) or abs(k / m - r.share) > r.tolerance + 1e-12:
+                break
+            ks.append(k)
+        else:
+            if sum(ks) <= m:
+                sizes.append(m)
+                counts.append(ks)
+    return sizes, counts
+
+
+def enumerate_compositions(order: list[str] | tuple[str, ...], sample: CaseSample
+                           ) -> tuple[tuple[str, ...], np.ndarray, list[np.ndarray]]:
+    """Every split of the ``n`` reviewed cases consistent with every report.
+
+    A composition gives each reported current setting a sub-group size ``m``
+    (within its ``cases`` range, or 1…n when unpublished) such that every share
+    is met by a whole number of cases ``k = round(share·m)`` with ``k/m``
+    within the finding's tolerance, the findings of a setting fit inside it,
+    and the sub-groups together fit inside ``n``.
+
+    Returns
+    -------
+    settings : tuple of str
+        The reported current settings, in scenario order.
+    sizes : ndarray, shape (n_compositions, n_settings)
+        Sub-group size of each setting in each composition.
+    counts : list of ndarray
+        Per setting, shape (n_compositions, n_findings): cases per finding.
+
+    Examples
+    --------
+    >>> r = Report("a", "b", 2 / 3, None, 3, 6, 0.05, "2/3")
+    >>> s = CaseSample("reported", "bayes", 0.5, (), n=10, reports=(r,))
+    >>> keys, sizes, counts = enumerate_compositions(["a", "b"], s)
+    >>> sizes[:, 0].tolist(), counts[0][:, 0].tolist()
+    ([3, 6], [2, 4])
+    """
+    n = int(sample.n)
+    rank = {k: i for i, k in enumerate(order)}
+    currents = sorted({r.current for r in sample.reports}, key=rank.__getitem__)
+    per_row = []
+    for cur in currents:
+        sizes, counts = _row_sizes([r for r in sample.reports if r.current == cur], n)
+        per_row.append((np.array(sizes, dtype=np.int64), np.array(counts, dtype=np.int64)))
+    # Grow the product one setting at a time, dropping partial splits that already exceed n.
+    idx = np.zeros((1, 0), dtype=np.int64)
+    total = np.zeros(1, dtype=np.int64)
+    for sizes, _ in per_row:
+        if sizes.size == 0:
+            return tuple(currents), np.zeros((0, len(currents)), dtype=np.int64), []
+        new_total = total[:, None] + sizes[None, :]
+        keep = new_total <= n
+        if int(keep.sum()) > MAX_COMPOSITIONS:
+            raise ValueError(f"more than {MAX_COMPOSITIONS:,} possible compositions")
+        rows, cols = np.nonzero(keep)
+        idx = np.column_stack([idx[rows], cols])
+        total = new_total[rows, cols]
+    sizes = np.column_stack([per_row[j][0][idx[:, j]] for j in range(len(currents))]) if currents else idx
+    counts = [per_row[j][1][idx[:, j]] for j in range(len(currents))]
+    return tuple(currents), sizes, counts
+
+
+def _check_compositions(order: list[str], sample: CaseSample, field: str) -> None:
+    try:
+        _, sizes, _ = enumerate_compositions(order, sample)
+    except ValueError as exc:
+        raise ScenarioError(f"{exc}; narrow the `cases` ranges", field=f"{field}.reported") from None
+    if sizes.shape[0] == 0:
+        raise ScenarioError(f"no split of the n = {sample.n} cases fits every finding (each share must be a "
+                            "whole number of cases k with k/m within its tolerance, and the sub-groups must "
+                            "fit inside n); check the shares, `cases` ranges and `tolerance`",
+                            field=f"{field}.reported")
+
+
+def _reported_design(settings: tuple[str, ...], sample: CaseSample) -> Design:
+    """The cell layout of :func:`build_design` with one set of counts per composition.
+
+    A row's cells are "stay" then each reported destination; the row's cases
+    not reported as moving (already ideal, or not mentioned) count as "stay",
+    because auditor scales up only the moves the panel is reported to have made.
+    """
+    index = {k: i for i, k in enumerate(settings)}
+    currents, sizes, counts = enumerate_compositions(settings, sample)
+    n_comp = sizes.shape[0]
+    moves, row_of_move, starts, move_cols, shares = [], [], [], [], []
+    columns: list[np.ndarray] = []
+    row_n, row_counts = [], []
+    for j, cur in enumerate(currents):
+        reps = [r for r in sample.reports if r.current == cur]
+        movers = sorted((i for i, r in enumerate(reps) if r.ideal != cur),
+                        key=lambda i: index[reps[i].ideal])
+        movers = [i for i in movers if reps[i].share or reps[i].count]
+        if not movers:
+            continue
+        kept = len(starts)
+        starts.append(len(columns))
+        moved = counts[j][:, movers]
+        columns.append(sizes[:, j] - moved.sum(axis=1))
+        for col, i in enumerate(movers):
+            r = reps[i]
+            moves.append((index[cur], index[r.ideal]))
+            row_of_move.append(kept)
+            move_cols.append(len(columns))
+            columns.append(moved[:, col])
+            # The published method multiplies the cohort by the share as published;
+            # an exact count has no published share, so its mean over the splits stands in.
+            shares.append(r.share if r.share is not None else float(np.mean(moved[:, col] / sizes[:, j])))
+        row_n.append(int(round(float(sizes[:, j].mean()))))
+        row_counts.append(np.array([c[0] for c in columns[starts[-1]:]], dtype=np.int64))
+    comp = np.column_stack(columns).astype(float) if columns else np.zeros((n_comp, 0))
+    return Design(
+        settings=settings,
+        moves=tuple(moves),
+        row_of_move=np.array(row_of_move, dtype=np.intp),
+        alpha=comp.mean(axis=0) + sample.prior,
+        row_starts=np.array(starts, dtype=np.intp),
+        move_cols=np.array(move_cols, dtype=np.intp),
+        row_n=np.array(row_n, dtype=np.int64),
+        row_counts=tuple(row_counts),
+        observed_shares=np.array(shares, dtype=float),
+        compositions=comp,
+        composition_sizes=sizes,
+        composition_settings=currents,
+        prior=sample.prior,
+    )
+
+
+def draw_compositions(design: Design, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Draw one composition per draw, uniformly over every consistent split.
+
+    The prior over the unpublished sub-group sizes is uniform over the joint
+    set of splits that satisfy every report (enumerated once in
+    :func:`build_design`); ``rng.integers`` keeps the first ``m`` draws
+    independent of ``size``.
+
+    Returns
+    -------
+    ndarray of int, shape (size,)
+        Row indices into ``design.compositions``.
+    """
+    return rng.integers(0, design.compositions.shape[0], size=size)

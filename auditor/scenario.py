@@ -42,6 +42,7 @@ class Setting:
     cost: Dist
     cohort: int
     source: str | None = None
+    new_per_year: float | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Claim:
     per: str = "year"
     horizon_years: int = 1
     source: str | None = None
+    basis: str = "stock"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class Scenario:
     sha256: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     normalised: tuple[tuple[str, str], ...] = ()
+    ramp: tuple[float, ...] = ()
+    length_of_stay: float | None = None
 
     @property
     def setting_keys(self) -> tuple[str, ...]:
@@ -349,8 +353,11 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
     judgement = parse_judgement(_table(raw, "judgement", required=False))
 
     impl = _table(raw, "implementation", required=False) or {}
-    _keys(impl, ("realisation", "source", "note"), "implementation")
+    _keys(impl, ("realisation", "ramp", "length_of_stay_years", "source", "note"), "implementation")
     realisation = parse_dist(impl.get("realisation", 1.0), SHARE, "implementation.realisation")
+    from .flow import parse_flow
+
+    ramp, stay = parse_flow(claim, settings, impl)
 
     run_raw = _table(raw, "run", required=False) or {}
     _keys(run_raw, ("draws", "seed"), "run")
@@ -365,11 +372,12 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
         realisation=realisation, run=RunSettings(draws, seed), verdict=verdict,
         authority=_string(meta, "authority", "scenario"), sources=tuple(sources),
         notes=_string(meta, "notes", "scenario"), raw=MappingProxyType(raw), normalised=normalised,
+        ramp=ramp, length_of_stay=stay,
     )
 
 
 def _parse_claim(t: dict) -> Claim:
-    _keys(t, ("low", "high", "per", "horizon_years", "source", "note"), "claim")
+    _keys(t, ("low", "high", "per", "horizon_years", "basis", "source", "note"), "claim")
     vals = {}
     for key in ("low", "high"):
         if key not in t:
@@ -387,7 +395,11 @@ def _parse_claim(t: dict) -> Claim:
     if per not in ("year", "total"):
         raise ScenarioError(f"must be 'year' or 'total', got {per!r}", field="claim.per")
     horizon = _int(t.get("horizon_years", 1), "claim.horizon_years", 1, 100, "from 1 to 100")
-    return Claim(vals["low"], vals["high"], per, horizon, _string(t, "source", "claim"))
+    basis = t.get("basis", "stock")
+    if basis not in ("stock", "flow"):
+        raise ScenarioError(f"must be 'stock' (the current cohort is re-placed) or 'flow' (only new "
+                            f"placements each year), got {basis!r}", field="claim.basis")
+    return Claim(vals["low"], vals["high"], per, horizon, _string(t, "source", "claim"), basis)
 
 
 def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple[tuple[str, str], ...]]:
@@ -405,7 +417,7 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
                                 "spaces and hyphens)", field=f)
         if not isinstance(body, dict):
             raise ScenarioError("must be a table with label, cost and cohort", field=f)
-        _keys(body, ("label", "cost", "cohort", "source", "note"), f)
+        _keys(body, ("label", "cost", "cohort", "new_per_year", "source", "note"), f)
         if "cost" not in body:
             raise ScenarioError("missing; the annual cost of one placement is required", field=f"{f}.cost")
         if "cohort" not in body:
@@ -417,7 +429,13 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
         if canon != key:
             normalised.append((key, canon))
         names[canon] = key
-        out.append(Setting(key, label, cost, cohort, _string(body, "source", f)))
+        new = body.get("new_per_year")
+        if new is not None:
+            if isinstance(new, bool) or not isinstance(new, (int, float)) or not (math.isfinite(new) and new >= 0):
+                raise ScenarioError(f"must be a number >= 0 (children newly placed here each year), got {new!r}",
+                                    field=f"{f}.new_per_year")
+            new = float(new)
+        out.append(Setting(key, label, cost, cohort, _string(body, "source", f), new))
     if len(out) < 2:
         raise ScenarioError("needs at least two settings: a move needs somewhere to go", field="settings")
     return tuple(out), names, tuple(normalised)

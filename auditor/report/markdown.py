@@ -22,6 +22,40 @@ def _md(text: object) -> str:
     return " ".join(s.split())
 
 
+def implied_lines(s: dict, sc) -> list[str]:
+    """"What the claim assumes": the summary's ``implied`` block in plain words."""
+    imp = s.get("implied")
+    if not imp or imp.get("children_to_move_for_low") is None:
+        return []
+    c = sc.claim
+    labels = {st.key: st.label for st in sc.settings}
+    flow = imp["basis"] == "flow"
+    when = ("a year" if c.per == "year" else f"in total over {c.horizon_years} years")
+    who = "of the children newly placed each year in" if flow else "of everyone in"
+    out = ["## What the claim assumes", ""]
+    for end, amount in (("low", c.low), ("high", c.high)):
+        n = imp[f"children_to_move_for_{end}"]
+        parts = [f"{v:.0%} {who} {_md(labels[k]).lower()}"
+                 for k, v in sorted(imp[f"share_of_cohort_for_{end}"].items(), key=lambda kv: -(kv[1] or 0))
+                 if v is not None]
+        count = f"about {n:,.0f} children" + (" a year" if flow else "")
+        out.append(f"- To save {money(amount)} {when}, {count} would have to move"
+                   + (f": {', '.join(parts)}" if parts else "") + ".")
+    impossible = [labels[k] for k, v in imp["share_of_cohort_for_high"].items() if v is not None and v > 1]
+    if impossible:
+        out.append(f"- The high end needs more children to move than there are in "
+                   f"{', '.join(_md(x).lower() for x in impossible)}.")
+    r = imp["realisation_needed_for_low"]
+    if r is not None:
+        out.append(f"- On the published method, the low end is reached only if at least {r:.0%} of the judged "
+                   "moves actually happen" + (" — more than all of them." if r > 1 else "."))
+    out += ["", f"These figures use the average saving of one judged move, {money(imp['mean_saving_per_move'])} "
+            f"a year at central costs, and the moves in the proportions the review reported"
+            + (f"; under the flow basis the claim is compared with the {'annual average' if c.per == 'year' else 'cumulative total'} "
+               f"over {c.horizon_years} years" if flow else "") + ".", ""]
+    return out
+
+
 def render_markdown(result) -> str:
     """The report as Markdown text (figures referenced under ``figures/``)."""
     s = result.summary()
@@ -41,6 +75,9 @@ def render_markdown(result) -> str:
         f"- Chance the savings reach the published low end: **{s['p_meets_low']:.0%}**; "
         f"the high end: **{s['p_meets_high']:.0%}**.",
         "",
+    ]
+    lines += implied_lines(s, sc)
+    lines += [
         "## The claim against the audit",
         "",
         "Each row adds one source of uncertainty to the one above, using the same random draws.",
@@ -79,6 +116,15 @@ def render_markdown(result) -> str:
     for cur, ideal, n in sc.sample.counts:
         where = "already ideal" if cur == ideal else _md(labels[ideal])
         lines.append(f"| {_md(labels[cur])} | {where} | {n} |")
+    for r in sc.sample.reports:
+        # The `reported` form: published findings, with the unknown sub-group sizes drawn per draw.
+        where = "already ideal" if r.current == r.ideal else _md(labels[r.ideal])
+        size = ("not published" if r.cases_low is None else str(r.cases_low) if r.cases_low == r.cases_high
+                else f"{r.cases_low}–{r.cases_high}")
+        lines.append(f"| {_md(labels[r.current])} | {where} | {_md(r.written)} (of {size} reviewed) |")
+    if sc.sample.reports:
+        lines += ["", "The review's split by setting was not published: each draw picks one split of the "
+                  f"{sc.sample.n} cases consistent with every finding, all such splits equally likely.", ""]
     lines += ["", f"**Judgement:** {_md(sc.judgement.describe())}", "",
               f"**Take-up (realisation):** {_md(sc.realisation.describe())}"
               + (f" ({_md(sc.realisation.source)})" if sc.realisation.source else "") + ".", ""]

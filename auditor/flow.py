@@ -1,0 +1,109 @@
+"""The flow basis: judged shifts applied to each year's new placements.
+
+A *stock* claim (the default) re-places the current cohort: the saving is
+``Σ N_s · p[s→t] · (c_s − c_t)`` a year. Many council plans are really about
+*flow*: children newly placed each year go somewhere cheaper, and the saving
+builds up as those children stay in their placements. With
+``[claim] basis = "flow"`` each setting gives ``new_per_year`` (children newly
+placed there each year) and the saving over the horizon ``H`` is
+
+    total = S_new · Σ_{j=1..H} ramp_j · min(L, H − j + 1)
+
+where ``S_new`` is the stock formula with ``new_per_year`` in place of the
+cohort (one year's intake, re-placed), ``ramp_j`` the share of year ``j``'s
+judged shifts that happen (``[implementation] ramp``; the last value repeats,
+default 1) and ``L`` the length of stay in years (default: the horizon, i.e.
+every diverted child stays to its end). ``claim.per = "total"`` compares the
+audit with this total; ``"year"`` with the annual average ``total / H``.
+
+Because the total is linear in ``new_per_year``, the engine runs the stock
+formula with weights ``new_per_year × factor`` (:func:`flow_weights`); no
+other part of a draw changes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .errors import ScenarioError
+
+__all__ = ["flow_factor", "flow_weights", "parse_flow", "year_weights"]
+
+
+def year_weights(horizon: int, ramp: Sequence[float] = (), length_of_stay: float | None = None) -> np.ndarray:
+    """Years each intake's diverted children count for, times its ramp, per intake year.
+
+    Examples
+    --------
+    >>> year_weights(3).tolist()            # intakes of years 1, 2, 3 count 3, 2, 1 years
+    [3.0, 2.0, 1.0]
+    >>> year_weights(3, ramp=[0.5], length_of_stay=2).tolist()
+    [1.0, 1.0, 0.5]
+    """
+    stay = float(horizon if length_of_stay is None else length_of_stay)
+    out = np.empty(horizon)
+    for j in range(horizon):
+        r = ramp[min(j, len(ramp) - 1)] if len(ramp) else 1.0
+        out[j] = r * min(stay, horizon - j)
+    return out
+
+
+def flow_factor(horizon: int, per: str, ramp: Sequence[float] = (), length_of_stay: float | None = None) -> float:
+    """The multiplier from one year's intake saving to the claim's basis.
+
+    Examples
+    --------
+    >>> flow_factor(5, "total")       # 5 + 4 + 3 + 2 + 1 intake-years
+    15.0
+    >>> flow_factor(5, "year")        # their annual average over five years
+    3.0
+    """
+    total = float(year_weights(horizon, ramp, length_of_stay).sum())
+    return total / horizon if per == "year" else total
+
+
+def flow_weights(scenario) -> np.ndarray:
+    """``new_per_year × flow_factor`` per setting: the engine's weights under flow."""
+    c = scenario.claim
+    factor = flow_factor(c.horizon_years, c.per, scenario.ramp, scenario.length_of_stay)
+    return np.array([s.new_per_year or 0.0 for s in scenario.settings], dtype=float) * factor
+
+
+def parse_flow(claim, settings: Sequence[Any], impl: Mapping[str, Any]) -> tuple[tuple[float, ...], float | None]:
+    """Validate the flow-only fields; return ``(ramp, length_of_stay)``."""
+    flow = claim.basis == "flow"
+    if flow:
+        missing = [s.key for s in settings if s.new_per_year is None]
+        if missing:
+            raise ScenarioError("missing; with claim.basis = 'flow' every setting needs `new_per_year`, the "
+                                "children newly placed there each year (0 for a destination only)",
+                                field=f"settings.{missing[0]}.new_per_year")
+        if not any(s.new_per_year for s in settings):
+            raise ScenarioError("with claim.basis = 'flow' at least one setting needs new_per_year > 0",
+                                field="settings")
+    ramp: tuple[float, ...] = ()
+    if "ramp" in impl:
+        if not flow:
+            raise ScenarioError("applies to claim.basis = 'flow' (new placements year by year); a stock "
+                                "claim re-places the cohort once", field="implementation.ramp")
+        raw = impl["ramp"]
+        if not isinstance(raw, list) or not raw or len(raw) > claim.horizon_years:
+            raise ScenarioError(f"must be a list of 1 to {claim.horizon_years} shares (one per year of the "
+                                "horizon; the last repeats), e.g. [0.25, 0.5, 1.0]", field="implementation.ramp")
+        for i, v in enumerate(raw):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                raise ScenarioError(f"must be a share between 0 and 1, got {v!r}", field=f"implementation.ramp[{i}]")
+        ramp = tuple(float(v) for v in raw)
+    stay = None
+    if "length_of_stay_years" in impl:
+        if not flow:
+            raise ScenarioError("applies to claim.basis = 'flow'", field="implementation.length_of_stay_years")
+        v = impl["length_of_stay_years"]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and v > 0):
+            raise ScenarioError(f"must be a number of years > 0, got {v!r}",
+                                field="implementation.length_of_stay_years")
+        stay = float(v)
+    return ramp, stay
