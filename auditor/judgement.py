@@ -9,6 +9,22 @@ provision that families asked for, which says nothing about a panel that
 asks for more, and keeping them whole is the choice least favourable to
 finding extra savings.
 
+Models (the names are part of the scenario format):
+
+``face_value``   θ = 1, as a published figure assumes.
+``fixed``        θ given directly as a distribution.
+``scrutinised``  θ ~ Beta(a0·upheld + ½, a0·overturned + ½), a0 = ESS / decided:
+                 "as reliable as council decisions that get tested".
+``contest``      θ = 1 − γ·ω: a move is undone only if the family contests it
+                 (share γ) and wins (ω, from the evidence).
+``selection``    θ = 1 − w, w = (O − f) / ((O − f) + ρ·(s − O)): the panel error
+                 rate implied by an overturn rate O when wrong decisions are ρ
+                 times likelier to be appealed and decided than right ones.
+
+Every evidence model takes a ``transport`` factor τ in [0, 1]:
+θ = 1 − τ·(1 − θ_evidence), so τ = 0 ignores the evidence and τ = 1 applies it
+in full (the tribunal rules on lawfulness, not on "ideal placement").
+
 A model is a frozen object with ``name``, ``draw_theta(rng, size)``,
 ``central()`` and ``describe()``. :data:`MODELS` maps each scenario name to its
 parser, which is the seam new models plug into.
@@ -16,15 +32,19 @@ parser, which is the seam new models plug into.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Callable, Protocol
 
 import numpy as np
 
-from .distributions import SHARE, Dist, parse_dist
+from .distributions import POSITIVE, SHARE, Dist, parse_dist
 from .errors import ScenarioError
+from .evidence import DEFAULT_EVIDENCE, Component, Evidence, parse_evidence
 
-__all__ = ["JudgementModel", "FaceValue", "Fixed", "MODELS", "parse_judgement"]
+__all__ = ["JudgementModel", "FaceValue", "Fixed", "Scrutinised", "Contest", "Selection", "MODELS",
+           "parse_judgement", "selection_error_rate", "ladder_models", "ladder_savings",
+           "switching_selectivity", "theta_draws", "LADDER", "DEFAULT_ESS"]
 
 
 class JudgementModel(Protocol):
@@ -102,6 +122,273 @@ class Fixed:
         return {"model": self.name, "theta": self.theta.written}
 
 
+# ---- evidence-based models ---------------------------------------------------
+
+#: Default effective sample size for ``scrutinised``: the external evidence counts
+#: as much as about 20 reviewed cases, i.e. somewhat less than a 28-case review
+#: itself, so neither the tribunal's thousands of appeals nor the panel swamps
+#: the other. The methods survey's presets are 5, 20 and 100.
+DEFAULT_ESS = 20.0
+
+#: Default share of families who contest a judged down-shift (``contest``).
+#: Low end: West Sussex's 2024 appeal rate, 3.5% of appealable decisions (DfE/MoJ
+#: "SEND Tribunals and appeal rate 2014-2024" table,
+#: https://explore-education-statistics.service.gov.uk/find-statistics/education-health-and-care-plans).
+#: That is a floor: a decision to move a child out of their school is far more
+#: likely to be contested than an average decision. High end: ASSUMPTION, half.
+DEFAULT_CONTEST_RATE = parse_dist({"dist": "uniform", "low": 0.035, "high": 0.5}, SHARE,
+                                  "judgement.contest_rate")
+
+#: Default appeal selectivity ρ (``selection``): ASSUMPTION, a lognormal with 90% of
+#: its mass between 3 and 30. ρ = 1 (no selection) is implausible because families
+#: appeal decisions they believe wrong and councils concede weak cases before a
+#: hearing; public data cannot pin ρ down, which is why the switching value is reported.
+DEFAULT_SELECTIVITY = parse_dist({"dist": "interval", "low": 3, "high": 30, "level": 0.9}, POSITIVE,
+                                 "judgement.selectivity")
+
+_ONE = parse_dist(1.0, SHARE, "judgement.transport")
+
+
+def _rate_params(c: Component, ess: float | None) -> tuple[float, float] | None:
+    """Beta(a, b) for the overturn rate of one evidence component.
+
+    With an effective sample size the pseudo-counts are ``ess·rate`` overturned
+    and ``ess·(1 − rate)`` upheld (the power prior with a0 = ess / decided);
+    without one the raw counts are used; a rate with no counts is taken as fixed
+    (``None``).
+    """
+    if ess is None:
+        if c.decided is None:
+            return None
+        return c.overturned + 0.5, c.upheld + 0.5
+    return ess * c.rate + 0.5, ess * (1.0 - c.rate) + 0.5
+
+
+def _draw_mixture(evidence: Evidence, rng: np.random.Generator, size: int,
+                  one: Callable[[Component, np.random.Generator], np.ndarray]) -> np.ndarray:
+    """Per draw, pick a component by weight and take its value from ``one``."""
+    rngs = rng.spawn(1 + len(evidence.components))
+    idx = evidence.pick(rngs[0], size)
+    if idx is None:
+        return one(evidence.components[0], rngs[1])
+    out = np.empty(size)
+    for j, (c, r) in enumerate(zip(evidence.components, rngs[1:])):
+        x = one(c, r)
+        out[idx == j] = x[idx == j]
+    return out
+
+
+def _overturn_rate(evidence: Evidence, ess: float | None, rng: np.random.Generator, size: int) -> np.ndarray:
+    def one(c: Component, r: np.random.Generator) -> np.ndarray:
+        params = _rate_params(c, ess)
+        return np.full(size, c.rate) if params is None else r.beta(params[0], params[1], size)
+
+    return _draw_mixture(evidence, rng, size, one)
+
+
+def _transported(theta: np.ndarray, transport: Dist, rng: np.random.Generator, size: int) -> np.ndarray:
+    """θ = 1 − τ·(1 − θ_evidence): τ = 1 applies the evidence in full, τ = 0 ignores it."""
+    if transport.is_fixed and transport.p["value"] == 1.0:
+        return theta
+    tau = transport.draw(rng, size)
+    return 1.0 - tau * (1.0 - theta)
+
+
+def _mc_mean(model: "JudgementModel") -> float:
+    # A fixed private stream: central() must be deterministic and cheap.
+    return float(np.mean(model.draw_theta(np.random.default_rng(20230), 20_000)))
+
+
+def _common_dict(model) -> dict:
+    out = {"model": model.name, "evidence": model.evidence.to_list(),
+           "effective_sample_size": "all" if model.effective_sample_size is None else model.effective_sample_size}
+    if not (model.transport.is_fixed and model.transport.p["value"] == 1.0):
+        out["transport"] = model.transport.written
+    return out
+
+
+def _transport_words(transport: Dist) -> str:
+    if transport.is_fixed and transport.p["value"] == 1.0:
+        return ""
+    return f" The evidence is applied with transport factor τ ~ {transport.describe()}."
+
+
+@dataclass(frozen=True)
+class Scrutinised:
+    """θ = the councils' success rate under scrutiny, discounted by an effective sample size.
+
+    θ ~ Beta(a0·upheld + ½, a0·overturned + ½) with a0 = ESS / decided, so the
+    evidence counts as ``effective_sample_size`` cases (``None``: every case).
+
+    Examples
+    --------
+    >>> m = parse_judgement({"model": "scrutinised", "evidence": {"upheld": 136, "overturned": 7832},
+    ...                      "effective_sample_size": 20})
+    >>> round(m.central(), 4)  # (20·136/7968 + ½) / (20 + 1)
+    0.0401
+    """
+
+    evidence: Evidence
+    effective_sample_size: float | None = DEFAULT_ESS
+    transport: Dist = _ONE
+    name: str = "scrutinised"
+
+    @property
+    def n_variates(self) -> int:
+        return 2 + (len(self.evidence.components) > 1) + self.transport.n_variates
+
+    def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        ev_rng, tr_rng = rng.spawn(2)
+
+        def one(c: Component, r: np.random.Generator) -> np.ndarray:
+            a, b = _rate_params(c, self.effective_sample_size)
+            return r.beta(b, a, size)  # the council's success rate: upheld first
+
+        theta = _draw_mixture(self.evidence, ev_rng, size, one)
+        return _transported(theta, self.transport, tr_rng, size)
+
+    def central(self) -> float:
+        tau = self.transport.mean()
+        mean = sum(c.weight * (lambda ab: ab[1] / (ab[0] + ab[1]))(_rate_params(c, self.effective_sample_size))
+                   for c in self.evidence.components)
+        return 1.0 - tau * (1.0 - mean)
+
+    def describe(self) -> str:
+        ess = "all their cases" if self.effective_sample_size is None else f"{self.effective_sample_size:g} cases"
+        return (f"Scrutinised: each judged down-shift holds as often as council decisions survive scrutiny "
+                f"({self.evidence.describe()}), with the evidence counted as {ess}." +
+                _transport_words(self.transport))
+
+    def to_dict(self) -> dict:
+        return _common_dict(self)
+
+
+@dataclass(frozen=True)
+class Contest:
+    """θ = 1 − γ·ω: a move is undone when the family contests it (γ) and wins (ω).
+
+    Examples
+    --------
+    >>> m = parse_judgement({"model": "contest", "contest_rate": 0.5, "evidence": {"overturn_rate": 0.9}})
+    >>> round(m.central(), 3)  # 1 − 0.5 · 0.9
+    0.55
+    """
+
+    evidence: Evidence
+    contest_rate: Dist = DEFAULT_CONTEST_RATE
+    count_concessions: bool = False
+    effective_sample_size: float | None = None
+    transport: Dist = _ONE
+    name: str = "contest"
+
+    @property
+    def n_variates(self) -> int:
+        return 2 + (len(self.evidence.components) > 1) + self.contest_rate.n_variates + self.transport.n_variates
+
+    def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        ev_rng, gamma_rng, tr_rng = rng.spawn(3)
+        omega = _overturn_rate(self.evidence, self.effective_sample_size, ev_rng, size)
+        gamma = self.contest_rate.draw(gamma_rng, size)
+        return _transported(1.0 - gamma * omega, self.transport, tr_rng, size)
+
+    def central(self) -> float:
+        omega = sum(c.weight * (c.rate if (ab := _rate_params(c, self.effective_sample_size)) is None
+                                else ab[0] / (ab[0] + ab[1])) for c in self.evidence.components)
+        return 1.0 - self.transport.mean() * self.contest_rate.mean() * omega
+
+    def describe(self) -> str:
+        extra = ", counting appeals conceded or withdrawn before a hearing as lost by the council" \
+            if self.count_concessions else ""
+        return (f"Contest: a judged down-shift is undone only when the family contests it (share "
+                f"{self.contest_rate.describe()}) and wins (as in {self.evidence.describe()}{extra})." +
+                _transport_words(self.transport))
+
+    def to_dict(self) -> dict:
+        out = _common_dict(self)
+        out.update(contest_rate=self.contest_rate.written, count_concessions=self.count_concessions)
+        return out
+
+
+def selection_error_rate(overturn, selectivity, win_if_wrong=1.0, win_if_right=0.5):
+    """Panel error rate w implied by an overturn rate O under appeal selection.
+
+    If wrong decisions are ρ times likelier than right ones to be appealed and
+    decided, and families win a decided appeal with probability s against a
+    wrong decision and f against a right one, the decided-appeal overturn rate
+    is O = (w·ρ·s + (1 − w)·f) / (w·ρ + 1 − w). Solving for w gives
+
+        w = (O − f) / ((O − f) + ρ·(s − O)),
+
+    clipped to [0, 1]: O ≤ f gives w = 0 (no sign of error), O ≥ s gives w = 1.
+
+    Examples
+    --------
+    >>> round(float(selection_error_rate(0.96, 10)), 4)  # 0.46 / (0.46 + 10·0.04)
+    0.5349
+    >>> selection_error_rate(np.array([0.4, 1.0]), 10).tolist()
+    [0.0, 1.0]
+    """
+    o = np.asarray(overturn, dtype=float)
+    num = np.maximum(o - win_if_right, 0.0)
+    rest = np.asarray(selectivity, dtype=float) * np.maximum(win_if_wrong - o, 0.0)
+    den = num + rest
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 1.0)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """θ = 1 − w, the panel error rate implied by the overturn rate under appeal selection.
+
+    Examples
+    --------
+    >>> m = parse_judgement({"model": "selection", "selectivity": 10, "evidence": {"overturn_rate": 0.96}})
+    >>> round(m.central(), 4)  # 1 − 0.46 / (0.46 + 10·0.04)
+    0.4651
+    """
+
+    evidence: Evidence
+    selectivity: Dist = DEFAULT_SELECTIVITY
+    win_if_wrong: float = 1.0
+    win_if_right: float = 0.5
+    effective_sample_size: float | None = None
+    transport: Dist = _ONE
+    name: str = "selection"
+
+    @property
+    def n_variates(self) -> int:
+        return 2 + (len(self.evidence.components) > 1) + self.selectivity.n_variates + self.transport.n_variates
+
+    def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        # One child stream per input, so fixing ρ (as the switching search does)
+        # leaves the overturn-rate and transport draws unchanged.
+        ev_rng, rho_rng, tr_rng = rng.spawn(3)
+        o = _overturn_rate(self.evidence, self.effective_sample_size, ev_rng, size)
+        rho = self.selectivity.draw(rho_rng, size)
+        w = selection_error_rate(o, rho, self.win_if_wrong, self.win_if_right)
+        return _transported(1.0 - w, self.transport, tr_rng, size)
+
+    def central(self) -> float:
+        if self.selectivity.is_fixed and all(_rate_params(c, self.effective_sample_size) is None
+                                             for c in self.evidence.components):
+            w = sum(c.weight * float(selection_error_rate(c.rate, self.selectivity.p["value"], self.win_if_wrong,
+                                                          self.win_if_right)) for c in self.evidence.components)
+            return 1.0 - self.transport.mean() * w
+        return _mc_mean(self)
+
+    def describe(self) -> str:
+        return (f"Selection: the panel's error rate is what the overturn rate ({self.evidence.describe()}) implies "
+                f"when wrong decisions are ρ times likelier to be appealed (ρ ~ {self.selectivity.describe()}; "
+                f"families win {self.win_if_wrong:.0%} of hearings against wrong decisions and "
+                f"{self.win_if_right:.0%} against right ones)." + _transport_words(self.transport))
+
+    def to_dict(self) -> dict:
+        out = _common_dict(self)
+        out.update(selectivity=self.selectivity.written, win_if_wrong=self.win_if_wrong,
+                   win_if_right=self.win_if_right)
+        return out
+
+
 def _check_keys(raw: dict, allowed: set[str], field: str) -> None:
     for key in raw:
         if key not in allowed:
@@ -122,9 +409,76 @@ def _parse_fixed(raw: dict, field: str) -> Fixed:
     return Fixed(parse_dist(raw["theta"], SHARE, f"{field}.theta"))
 
 
+_EVIDENCE_KEYS = {"model", "note", "source", "evidence", "effective_sample_size", "transport"}
+
+
+def _parse_ess(raw: dict, field: str, default: float | None) -> float | None:
+    if "effective_sample_size" not in raw:
+        return default
+    v = raw["effective_sample_size"]
+    if v == "all":
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and v > 0):
+        raise ScenarioError(f"must be a number > 0 (how many cases the evidence counts as) or \"all\", got {v!r}",
+                            field=f"{field}.effective_sample_size")
+    return float(v)
+
+
+def _parse_evidence_common(raw: dict, field: str, extra: set[str],
+                           ess_default: float | None) -> tuple[Evidence, float | None, Dist]:
+    _check_keys(raw, _EVIDENCE_KEYS | extra, field)
+    evidence = parse_evidence(raw.get("evidence", DEFAULT_EVIDENCE), f"{field}.evidence")
+    ess = _parse_ess(raw, field, ess_default)
+    transport = parse_dist(raw.get("transport", 1.0), SHARE, f"{field}.transport")
+    return evidence, ess, transport
+
+
+def _parse_scrutinised(raw: dict, field: str) -> Scrutinised:
+    evidence, ess, transport = _parse_evidence_common(raw, field, set(), DEFAULT_ESS)
+    if ess is None:
+        for c in evidence.components:
+            if c.decided is None:
+                raise ScenarioError(f"effective_sample_size = \"all\" needs counts, but evidence {c.label!r} has "
+                                    "only a rate; give a number of cases instead", field=f"{field}.effective_sample_size")
+    return Scrutinised(evidence, ess, transport)
+
+
+def _parse_contest(raw: dict, field: str) -> Contest:
+    evidence, ess, transport = _parse_evidence_common(raw, field, {"contest_rate", "count_concessions"}, None)
+    gamma = parse_dist(raw.get("contest_rate", DEFAULT_CONTEST_RATE.written), SHARE, f"{field}.contest_rate")
+    concessions = raw.get("count_concessions", False)
+    if not isinstance(concessions, bool):
+        raise ScenarioError(f"must be true or false, got {concessions!r}", field=f"{field}.count_concessions")
+    if concessions:
+        evidence = Evidence(tuple(c.with_concessions(f"{field}.count_concessions") for c in evidence.components))
+    return Contest(evidence, gamma, concessions, ess, transport)
+
+
+def _win_prob(raw: dict, key: str, default: float, field: str) -> float:
+    v = raw.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+        raise ScenarioError(f"must be a probability between 0 and 1, got {v!r}", field=f"{field}.{key}")
+    return float(v)
+
+
+def _parse_selection(raw: dict, field: str) -> Selection:
+    evidence, ess, transport = _parse_evidence_common(
+        raw, field, {"selectivity", "win_if_wrong", "win_if_right"}, None)
+    rho = parse_dist(raw.get("selectivity", DEFAULT_SELECTIVITY.written), POSITIVE, f"{field}.selectivity")
+    s = _win_prob(raw, "win_if_wrong", 1.0, field)
+    f = _win_prob(raw, "win_if_right", 0.5, field)
+    if not f < s:
+        raise ScenarioError(f"win_if_right ({f:g}) must be below win_if_wrong ({s:g}): families must win more "
+                            "often against wrong decisions than against right ones", field=f"{field}.win_if_right")
+    return Selection(evidence, rho, s, f, ess, transport)
+
+
 MODELS: dict[str, Callable[[dict, str], JudgementModel]] = {
     "face_value": _parse_face_value,
     "fixed": _parse_fixed,
+    "scrutinised": _parse_scrutinised,
+    "contest": _parse_contest,
+    "selection": _parse_selection,
 }
 
 
@@ -138,3 +492,122 @@ def parse_judgement(raw: object, field: str = "judgement") -> JudgementModel:
     if model not in MODELS:
         raise ScenarioError(f"unknown model {model!r}; allowed: {', '.join(MODELS)}", field=f"{field}.model")
     return MODELS[model](raw, field)
+
+
+# ---- the reliability ladder and the switching selectivity ---------------------
+
+#: The rungs of the reliability ladder, from most to least trusting.
+LADDER = ("face_value", "contest", "selection", "scrutinised")
+
+#: Cap on the draws used for the ladder and the switching search. Draws are made
+#: block by block, so these are exactly the first draws of the main run.
+LADDER_MAX_DRAWS = 200_000
+
+
+def ladder_models(scenario) -> dict[str, JudgementModel]:
+    """Each rung's model: the scenario's own where it is that model, else the defaults.
+
+    The defaults share the scenario's evidence and transport factor when it has
+    them (otherwise :data:`~auditor.evidence.DEFAULT_EVIDENCE`, τ = 1), so the
+    rungs differ only in how the evidence is read.
+
+    Examples
+    --------
+    >>> from auditor.scenario import load_scenario
+    >>> list(ladder_models(load_scenario("scenarios/west-sussex-2023.toml")))
+    ['face_value', 'contest', 'selection', 'scrutinised']
+    """
+    own = scenario.judgement
+    evidence = getattr(own, "evidence", None) or parse_evidence(DEFAULT_EVIDENCE)
+    transport = getattr(own, "transport", _ONE)
+    out: dict[str, JudgementModel] = {
+        "face_value": FaceValue(),
+        "contest": Contest(evidence, transport=transport),
+        "selection": Selection(evidence, transport=transport),
+        "scrutinised": Scrutinised(evidence, transport=transport),
+    }
+    if own.name in out:
+        out[own.name] = own
+    return out
+
+
+def _full_savings(scenario, model: JudgementModel, draws: int, seed: int) -> np.ndarray:
+    from .engine import build_model, simulate
+
+    built = build_model(replace(scenario, judgement=model))
+    return simulate(built, draws=draws, seed=seed, keep_inputs=False)["full"]
+
+
+def ladder_savings(scenario, draws: int, seed: int) -> dict[str, np.ndarray]:
+    """Full-stage savings under each rung of the ladder, with common random numbers.
+
+    Streams are keyed by source, so every rung sees the same sampling, cost and
+    take-up draws; only the judgement draws differ. At most
+    :data:`LADDER_MAX_DRAWS` draws are used.
+
+    Examples
+    --------
+    >>> from auditor.scenario import load_scenario
+    >>> s = load_scenario("scenarios/west-sussex-2023.toml")
+    >>> x = ladder_savings(s, 2000, 1)
+    >>> bool(np.median(x["face_value"]) > np.median(x["selection"]) > np.median(x["scrutinised"]))
+    True
+    """
+    n = min(draws, LADDER_MAX_DRAWS)
+    return {name: _full_savings(scenario, m, n, seed) for name, m in ladder_models(scenario).items()}
+
+
+def switching_selectivity(scenario, draws: int, seed: int, *, low: float = 1.0,
+                          high: float = 1000.0) -> dict:
+    """The selectivity ρ at which the median audited saving reaches the claim's low end.
+
+    ρ is fixed at a trial value while every other input keeps its draws (common
+    random numbers, the first ``min(draws, LADDER_MAX_DRAWS)`` draws), and
+    Brent's method finds the root of median(savings) − claim low in log ρ on
+    [``low``, ``high``]. More selectivity means a smaller implied error rate, so
+    the median rises with ρ.
+
+    Returns
+    -------
+    dict
+        ``value`` (ρ, or ``None`` when the median is above the low end at every
+        ρ in the range, or below it at every ρ), ``note`` in words, ``range``
+        and ``draws`` used.
+    """
+    model = scenario.judgement
+    if not isinstance(model, Selection):
+        raise TypeError("switching_selectivity needs a scenario whose judgement model is 'selection'")
+    from scipy.optimize import brentq
+
+    n = min(draws, LADDER_MAX_DRAWS)
+    target = scenario.claim.low
+
+    def gap(log_rho: float) -> float:
+        fixed = replace(model, selectivity=parse_dist(math.exp(log_rho), POSITIVE, "selectivity"))
+        return float(np.median(_full_savings(scenario, fixed, n, seed))) - target
+
+    a, b = math.log(low), math.log(high)
+    ga, gb = gap(a), gap(b)
+    out = {"value": None, "range": [low, high], "draws": n}
+    if ga >= 0:
+        out["note"] = f"the median reaches the claim's low end at every selectivity from {low:g} to {high:g}"
+    elif gb < 0:
+        out["note"] = f"the median stays below the claim's low end at every selectivity from {low:g} to {high:g}"
+    else:
+        root = brentq(gap, a, b, xtol=1e-4)
+        out["value"] = math.exp(root)
+        out["note"] = (f"the median reaches the claim's low end when wrong decisions are at least "
+                       f"{math.exp(root):.3g} times likelier than right ones to be appealed and decided")
+    return out
+
+
+def theta_draws(model: JudgementModel, seed: int, draws: int) -> np.ndarray:
+    """The θ the engine uses for each draw (same streams), for summaries when inputs were not kept."""
+    from .engine import BLOCK_SIZE, stream
+
+    parts = []
+    for block in range(math.ceil(draws / BLOCK_SIZE)):
+        size = min(BLOCK_SIZE, draws - block * BLOCK_SIZE)
+        theta = model.draw_theta(stream(seed, block, "judgement"), size)
+        parts.append(np.ones(size) if theta is None else theta)
+    return np.concatenate(parts)
