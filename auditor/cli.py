@@ -56,7 +56,32 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", metavar="DIR", help="output folder (default: reports/<scenario file stem>/)")
     r.add_argument("--json", action="store_true", help="print summary.json to stdout instead of the text summary")
     r.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    b = sub.add_parser("batch", help="audit many scenario files; write each report and an index.csv")
+    b.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders of *.toml files")
+    _add_run_options(b)
+    b.add_argument("--out", metavar="DIR", help="output folder: DIR/<file stem>/ per scenario and "
+                   "DIR/index.csv (default: reports/)")
+    _add_batch_options(b)
+
+    sw = sub.add_parser("sweep", help="audit one scenario over a grid of values; write sweep.csv and a figure")
+    sw.add_argument("scenario", metavar="SCENARIO")
+    sw.add_argument("--vary", action="append", required=True, metavar="KEY=V1,V2,...",
+                    help="a dotted scenario key and the values to try (TOML, as --set; commas inside "
+                         "{...}, [...] or quotes do not split); repeat for a grid")
+    _add_run_options(sw)
+    sw.add_argument("--out", metavar="DIR", help="output folder (default: reports/<scenario file stem>-sweep/)")
+    _add_batch_options(sw)
+
+    e = sub.add_parser("evidence", help="list the packaged SEND Tribunal and Ombudsman evidence")
+    e.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     return parser
+
+
+def _add_batch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="worker processes (default 1); results are identical for any N")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and nothing printed on success")
 
 
 def _overrides(items: list[str]) -> dict:
@@ -89,14 +114,52 @@ def _cmd_run(args) -> int:
 
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
-    result = audit(scenario, draws=args.draws, seed=args.seed)
     out = Path(args.out) if args.out else Path("reports") / Path(args.scenario).stem
-    write_outputs(result, out)
+    before = _identity(out)
+    try:
+        try:
+            result = audit(scenario, draws=args.draws, seed=args.seed)
+        except UsageError as exc:
+            # audit() names its keyword; on the command line the user typed the option.
+            if exc.field in ("draws", "seed"):
+                exc.field = f"--{exc.field}"
+            raise
+        write_outputs(result, out)
+    except KeyboardInterrupt:
+        print(f"auditor: {_interrupted_state(out, before)}", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(result.summary(), indent=2, ensure_ascii=False, allow_nan=False))
     elif not args.quiet:
         print(text_summary(result, out))
     return 0
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Device and inode of ``path`` (None if absent): a renamed-in report folder has a new one."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _interrupted_state(out: Path, before: tuple[int, int] | None) -> str:
+    """What an interrupted ``run`` left at ``out``, checked on disk rather than assumed."""
+    import glob
+
+    now = _identity(out)
+    if now is not None and now != before:
+        state = f"interrupted just after the new report was written to {out}"
+    elif out.exists():
+        state = f"interrupted before the report was complete; the earlier report in {out} was left intact"
+    else:
+        state = f"interrupted before the report was complete; nothing was written to {out}"
+    pattern = glob.escape(f".{out.name}.") + "*-*"
+    leftovers = sorted(p.name for p in out.parent.glob(pattern)) if out.parent.is_dir() else []
+    if leftovers:
+        return f"{state}; temporary folders remain beside it: {', '.join(leftovers)}"
+    return f"{state}; no temporary folder was left behind"
 
 
 def text_summary(result, out: Path | None = None) -> str:
@@ -118,7 +181,76 @@ def text_summary(result, out: Path | None = None) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = {"validate": _cmd_validate, "run": _cmd_run}
+def _cmd_batch(args) -> int:
+    from .batch import INTERNAL, batch
+    from .money import format_money as m
+
+    out = Path(args.out) if args.out else Path("reports")
+    frame = batch(args.paths, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
+                  overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
+                  progress=False if args.quiet else None)
+    errors = frame["error"].dropna().tolist()
+    for err in errors:
+        if err.startswith(INTERNAL):
+            print(f"auditor: {err} (run it alone with --debug for a traceback and please report it)",
+                  file=sys.stderr)
+        else:
+            print(f"auditor: error: {err}", file=sys.stderr)
+    if not args.quiet:
+        for row in frame.itertuples():
+            if isinstance(row.error, str):
+                print(f"  {'FAILED':<10}{'':>34}  {row.file}")
+            else:
+                interval = f"{m(row.p05)} to {m(row.p95)}"
+                print(f"  {row.verdict:<10}{m(row.median):>10}{interval:>24}  {row.file}")
+        print(f"{len(frame) - len(errors)} of {len(frame)} scenarios audited; index: {out / 'index.csv'}")
+    if any(e.startswith(INTERNAL) for e in errors):
+        return 1
+    return 2 if errors else 0
+
+
+def _cmd_sweep(args) -> int:
+    from .batch import parse_vary, sweep
+    from .money import format_money as m
+
+    vary: dict = {}
+    for item in args.vary:
+        key, values = parse_vary(item)
+        if key in vary:
+            raise UsageError(f"{key} is given to --vary twice; list all its values in one --vary",
+                             path="--vary")
+        vary[key] = values
+    out = Path(args.out) if args.out else Path("reports") / f"{Path(args.scenario).stem}-sweep"
+    frame = sweep(args.scenario, vary, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
+                  overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
+                  progress=False if args.quiet else None)
+    if not args.quiet:
+        keys = list(vary)
+        for _, row in frame.iterrows():
+            point = ", ".join(f"{k}={row[k]}" for k in keys)
+            interval = f"{m(row['savings_p05'])} to {m(row['savings_p95'])}"
+            print(f"  {row['verdict']:<10}{m(row['savings_median']):>10}{interval:>24}"
+                  f"{row['p_meets_low']:>6.0%}  {point}")
+        print(f"{len(frame)} grid points, seed {frame['seed'].iloc[0]}; {out / 'sweep.csv'}, "
+              f"{out / 'sweep.png'}")
+    return 0
+
+
+def _cmd_evidence(args) -> int:
+    from dataclasses import asdict
+
+    from .evidence import evidence_table, load_evidence
+
+    if args.json:
+        rows = [dict(asdict(r), rate=r.rate) for r in load_evidence().values()]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        print(evidence_table())
+    return 0
+
+
+COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
+            "evidence": _cmd_evidence}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -116,6 +117,43 @@ class AuditResult:
         """The audited savings per draw (the ``full`` stage)."""
         return self.stages["full"]
 
+    @cached_property
+    def reliability_ladder(self) -> list[dict[str, Any]]:
+        """Full-stage savings under face_value, contest, selection and scrutinised.
+
+        Same seed and streams as the main run (common random numbers); see
+        :func:`auditor.judgement.ladder_savings`. Computed once, on first use.
+        """
+        from .judgement import ladder_savings
+
+        c = self.scenario.claim
+        rows = []
+        for name, x in ladder_savings(self.scenario, self.draws, self.seed).items():
+            row = _summarise(name, x, c.low, c.high).to_dict()
+            row["main"] = name == self.scenario.judgement.name
+            rows.append(row)
+        return rows
+
+    @cached_property
+    def judgement_summary(self) -> dict[str, Any]:
+        """The summary's ``judgement`` block: model, evidence, θ quantiles, ladder, switching ρ."""
+        from .judgement import Selection, switching_selectivity, theta_draws
+
+        model = self.scenario.judgement
+        out = dict(model.to_dict())
+        theta = self.inputs.get("theta") if self.inputs else None
+        if theta is None:
+            theta = theta_draws(model, self.seed, self.draws)
+        q05, q50, q95 = np.quantile(theta, QUANTILES)
+        out["theta"] = {"median": float(q50), "p05": float(q05), "p95": float(q95)}
+        out["down_shifts_only"] = True
+        if isinstance(model, Selection):
+            sw = switching_selectivity(self.scenario, self.draws, self.seed)
+            out["switching_selectivity"] = sw["value"]
+            out["switching_note"] = sw["note"]
+        out["ladder"] = self.reliability_ladder
+        return out
+
     def stage_summaries(self) -> list[StageSummary]:
         c = self.scenario.claim
         pe = self.point_estimate
@@ -158,11 +196,7 @@ class AuditResult:
         x = self.savings
         verdict, reason = self.verdict()
         width = c.high - c.low
-        theta = self.inputs.get("theta") if self.inputs else None
-        judgement = dict(s.judgement.to_dict())
-        if theta is not None:
-            q05, q50, q95 = np.quantile(theta, QUANTILES)
-            judgement["theta"] = {"median": float(q50), "p05": float(q05), "p95": float(q95)}
+        judgement = self.judgement_summary
         p = full.p_meets_low
         return {
             "schema_version": 1,
