@@ -1,4 +1,5 @@
-"""Report outputs: ``summary.json``, ``report.md`` and figures, written atomically.
+"""Report outputs (``summary.json``, ``inputs.json``, ``report.md``, ``report.html``, ``brief.pdf``,
+``draws.csv.gz``, figures), written atomically.
 
 :func:`write_outputs` builds everything in a temporary folder beside the
 destination and renames it into place, so a failed or interrupted run never
@@ -13,9 +14,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_outputs", "atomic_dir", "FIGURES"]
+__all__ = ["write_outputs", "atomic_dir", "FIGURES", "FORMATS", "parse_formats"]
 
-FIGURES = ("ladder", "exceedance", "distribution")
+FIGURES = ("ladder", "exceedance", "distribution", "reliability")
 
 
 class atomic_dir:
@@ -45,24 +46,57 @@ class atomic_dir:
         if self.dest.exists() and not self.dest.is_dir():
             raise errors.UsageError("exists and is not a folder; choose another --out", path=str(self.dest))
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.dest.name}.tmp-", dir=parent))
-        # mkdtemp makes a private folder; a report folder gets the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o777 & ~umask)
+        try:
+            # mkdtemp makes a private folder; a report folder gets the usual permissions.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o777 & ~umask)
+        except BaseException:  # e.g. Ctrl-C right after mkdtemp: leave nothing behind
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return False
-        old = None
-        if self.dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{self.dest.name}.old-", dir=self.dest.parent))
-            os.rmdir(old)
-            os.rename(self.dest, old)
-        os.rename(self.tmp, self.dest)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        # The swap is two renames; Ctrl-C between them would leave no report at all,
+        # so SIGINT/SIGTERM are held until it is done (a pending one fires just after).
+        with _signals_deferred():
+            old = None
+            try:
+                if self.dest.exists():
+                    old = Path(tempfile.mkdtemp(prefix=f".{self.dest.name}.old-", dir=self.dest.parent))
+                    os.rmdir(old)
+                    os.rename(self.dest, old)
+                os.rename(self.tmp, self.dest)
+            except BaseException:
+                # Put the earlier report back and drop the new one.
+                if old is not None and not self.dest.exists():
+                    os.rename(old, self.dest)
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                raise
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        return False
+
+
+class _signals_deferred:
+    """Hold SIGINT and SIGTERM for the duration (main thread on POSIX; elsewhere a no-op)."""
+
+    def __enter__(self) -> None:
+        import signal
+        import threading
+
+        self.held = None
+        if hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread():
+            self.held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+    def __exit__(self, *exc) -> bool:
+        if self.held is not None:
+            import signal
+
+            signal.pthread_sigmask(signal.SIG_SETMASK, self.held)
         return False
 
 
@@ -71,21 +105,108 @@ def summary_json(result) -> str:
     return json.dumps(result.summary(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_outputs(result, out: str | Path) -> Path:
-    """Write ``summary.json``, ``report.md`` and ``figures/*.png`` into ``out``."""
+FORMATS = ("md", "html", "pdf", "json", "draws")
+FORMAT_FILES = {
+    "md": "report.md and figures/*.png",
+    "html": "report.html (self-contained)",
+    "pdf": "brief.pdf (one A4 page)",
+    "json": "summary.json and inputs.json",
+    "draws": "draws.csv.gz (one row per draw)",
+}
+
+
+def parse_formats(text: str | None) -> tuple[str, ...]:
+    """Read ``--format md,html,...``; ``None`` or empty means every format.
+
+    Examples
+    --------
+    >>> parse_formats("html, pdf"), parse_formats(None) == FORMATS
+    (('html', 'pdf'), True)
+    >>> parse_formats("html,docx")
+    Traceback (most recent call last):
+    ...
+    auditor.errors.UsageError: --format: unknown format 'docx'; allowed: md, html, pdf, json, draws (comma-separated)
+    """
+    from ..errors import UsageError
+
+    if text is None or not text.strip():
+        return FORMATS
+    chosen: list[str] = []
+    for item in text.split(","):
+        name = item.strip().lower()
+        if name not in FORMATS:
+            raise UsageError(f"unknown format {name!r}; allowed: {', '.join(FORMATS)} (comma-separated)",
+                             field="--format")
+        if name not in chosen:
+            chosen.append(name)
+    return tuple(chosen)
+
+
+def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] | None = None, *,
+                  sensitivity=None) -> Path:
+    """Write the chosen report formats into ``out``, atomically.
+
+    Parameters
+    ----------
+    result : AuditResult
+    out : str or Path
+        The report folder; replaced as a whole when everything is written.
+    formats : sequence of str, optional
+        Any of :data:`FORMATS` (default: all). ``md`` writes ``report.md`` and
+        ``figures/*.png``; ``html`` ``report.html``; ``pdf`` ``brief.pdf``;
+        ``json`` ``summary.json`` and ``inputs.json``; ``draws``
+        ``draws.csv.gz``.
+    sensitivity : mapping, optional
+        Content for ``sensitivity.json``, shown in ``report.html``. When
+        omitted, a ``sensitivity.json`` already in ``out`` for the same
+        scenario file (same SHA-256) is kept and shown.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from . import figures
-    from .markdown import render_markdown
 
+    chosen = FORMATS if formats is None else tuple(formats)
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        from ..errors import UsageError
+
+        raise UsageError(f"unknown format {unknown[0]!r}; allowed: {', '.join(FORMATS)}", field="formats")
     out = Path(out)
+    if sensitivity is None and out.is_dir():
+        from .html import load_sensitivity
+
+        sensitivity = load_sensitivity(out, result.scenario.sha256)
+    summary = result.summary()
     with atomic_dir(out) as tmp:
-        (tmp / "summary.json").write_text(summary_json(result), encoding="utf-8")
-        fig_dir = tmp / "figures"
-        fig_dir.mkdir()
-        for name in FIGURES:
-            ax = getattr(figures, name)(result)
-            figures.save(ax, fig_dir / f"{name}.png")
-        (tmp / "report.md").write_text(render_markdown(result), encoding="utf-8")
+        if sensitivity is not None:
+            (tmp / "sensitivity.json").write_text(
+                json.dumps(sensitivity, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+        if "json" in chosen:
+            from .data import inputs_json
+
+            (tmp / "summary.json").write_text(summary_json(result), encoding="utf-8")
+            (tmp / "inputs.json").write_text(inputs_json(result), encoding="utf-8")
+        if "md" in chosen:
+            from .markdown import render_markdown
+
+            fig_dir = tmp / "figures"
+            fig_dir.mkdir()
+            for name in FIGURES:
+                ax = getattr(figures, name)(result)
+                figures.save(ax, fig_dir / f"{name}.png")
+            (tmp / "report.md").write_text(render_markdown(result), encoding="utf-8")
+        if "html" in chosen:
+            from .html import render_html
+
+            (tmp / "report.html").write_text(render_html(result, summary=summary, sensitivity=sensitivity),
+                                             encoding="utf-8")
+        if "pdf" in chosen:
+            from .brief import write_brief
+
+            write_brief(result, tmp / "brief.pdf", summary=summary)
+        if "draws" in chosen:
+            from .data import write_draws_csv_gz
+
+            write_draws_csv_gz(result, tmp / "draws.csv.gz")
     return out

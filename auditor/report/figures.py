@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ladder", "exceedance", "distribution", "new_axes", "PALETTE", "STAGE_LABELS"]
+__all__ = ["ladder", "exceedance", "distribution", "reliability", "new_axes", "PALETTE", "STAGE_LABELS",
+           "RELIABILITY_LABELS"]
 
 PALETTE = {"claim": "#E69F00", "audit": "#0072B2", "point": "#000000", "light": "#56B4E9",
            "bad": "#D55E00", "good": "#009E73", "grey": "#999999"}
@@ -116,6 +117,47 @@ def distribution(result, ax=None):
     ax.set_yticks([])
     ax.set_title("Spread of audited savings against the published range", fontsize=10)
     ax.legend(loc="upper right", fontsize=8, frameon=False)
+    return ax
+
+
+RELIABILITY_LABELS = {
+    "face_value": "Face value\n(panel always right)",
+    "contest": "Contest\n(undone if contested and lost)",
+    "selection": "Selection\n(appeals are self-selected)",
+    "scrutinised": "Scrutinised\n(as tested council decisions)",
+}
+
+
+def reliability(result, ax=None):
+    """The reliability ladder: full audited savings under each judgement model.
+
+    Every rung uses the same sampling, cost and take-up draws (common random
+    numbers); only the reading of the tribunal evidence changes. The
+    scenario's own model is drawn in the main colour, the others in grey.
+    """
+    ax = ax if ax is not None else new_axes(8.0, 4.2)
+    claim = result.scenario.claim
+    rows = result.reliability_ladder
+    _claim_band(ax, claim)
+    ys = np.arange(len(rows))[::-1]
+    for y, row in zip(ys, rows):
+        colour = PALETTE["audit"] if row["main"] else PALETTE["grey"]
+        ax.plot([row["p05"] / 1e6, row["p95"] / 1e6], [y, y], color=colour, lw=6, alpha=0.6,
+                solid_capstyle="butt")
+        ax.plot(row["median"] / 1e6, y, "o", color=colour, ms=8, zorder=3)
+        m = row["median"] / 1e6
+        ax.annotate(f"median {'−' if m < 0 else ''}£{abs(m):.1f}m" + (" (this audit)" if row["main"] else ""),
+                    (m, y), xytext=(0, 9), textcoords="offset points", ha="center", fontsize=8)
+    ax.set_yticks(ys, [RELIABILITY_LABELS.get(r["name"], r["name"]) for r in rows])
+    ax.axvline(0, color=PALETTE["point"], lw=0.8)
+    ax.set_xlabel(f"Savings, £m {'a year' if claim.per == 'year' else 'in total'}")
+    ax.set_title("How much of the claim survives each reading of the tribunal evidence\n"
+                 "(bars: 90% of outcomes, same draws on every row; shaded: published range)", fontsize=10)
+    lo = min(0.0, min(r["p05"] for r in rows) / 1e6)
+    ax.set_xlim(lo * 1.08, max(claim.high, max(r["p95"] for r in rows)) / 1e6 * 1.08)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
     return ax
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..money import format_money as money
 
-__all__ = ["render_markdown", "STAGE_WORDS"]
+__all__ = ["render_markdown", "STAGE_WORDS", "reliability_section"]
 
 STAGE_WORDS = {
     "point": "Published method (point estimate)",
@@ -56,6 +56,58 @@ def implied_lines(s: dict, sc) -> list[str]:
     return out
 
 
+RELIABILITY_WORDS = {
+    "face_value": "Face value: the panel is always right",
+    "contest": "Contest: a move is undone if the family contests it and wins",
+    "selection": "Selection: tribunal outcomes read allowing for which decisions get appealed",
+    "scrutinised": "Scrutinised: the panel is as reliable as council decisions that were tested",
+}
+
+EVIDENCE_PARAGRAPH = (
+    "What tribunal and Ombudsman rates show, and what they do not. When a family appeals a council's SEND "
+    "decision and the SEND Tribunal decides it, the family wins at least in part almost every time (98% of "
+    "7,968 decided appeals in 2022/23), and the Local Government and Social Care Ombudsman finds fault in about "
+    "nine in ten SEND complaints it investigates (sources: `auditor evidence`). That is strong evidence that council SEND decisions which are "
+    "challenged often do not stand up. It is not the share of a panel's placement calls that are wrong: only "
+    "about 2–3.5% of appealable decisions are ever appealed, families choose which ones, councils concede many "
+    "weak cases before a hearing, the tribunal rules on what the law requires for a child, and the Ombudsman "
+    "mostly on delay and process. The ladder therefore shows several readings of the same evidence side by "
+    "side, from taking the panel at its word to treating it like a tested council decision; the selection "
+    "reading makes the unknown appeal selectivity an explicit input."
+)
+
+
+def reliability_section(s: dict) -> list[str]:
+    """The reliability ladder table and the plain paragraph on the evidence."""
+    j = s.get("judgement", {})
+    rows = j.get("ladder")
+    if not rows:
+        return []
+    c = s["claim"]
+    lines = ["## How much do the panel's judgements count?", "",
+             "Full audited savings under four readings of the scrutiny evidence, from the same random draws "
+             f"(published claim: {money(c['low'])} to {money(c['high'])}).", "",
+             "| reading of the evidence | median | 90% interval | chance of reaching the claim's low end |",
+             "| --- | ---: | ---: | ---: |"]
+    for r in rows:
+        name = RELIABILITY_WORDS.get(r["name"], r["name"]) + (" **(this audit)**" if r.get("main") else "")
+        lines.append(f"| {name} | {money(r['median'])} | {money(r['p05'])} to {money(r['p95'])} | "
+                     f"{r['p_meets_low']:.0%} |")
+    lines += ["", "![Audited savings under each reading of the tribunal evidence](figures/reliability.png)", ""]
+    if "theta" in j:
+        t = j["theta"]
+        lines += [f"Under this audit's model, a judged move to a cheaper setting holds with probability "
+                  f"{t['median']:.0%} at the median (90% range {t['p05']:.0%} to {t['p95']:.0%}); judged moves "
+                  "to more specialist settings are kept as the panel made them.", ""]
+    if j.get("model") == "selection":
+        v = j.get("switching_selectivity")
+        lines += [("Switching value: " + (f"the median audited saving reaches the published low end only if wrong "
+                   f"decisions are at least **{v:.3g} times** likelier than right ones to be appealed and decided."
+                   if v is not None else _md(j.get("switching_note", "")) + ".")), ""]
+    lines += [EVIDENCE_PARAGRAPH, ""]
+    return lines
+
+
 def render_markdown(result) -> str:
     """The report as Markdown text (figures referenced under ``figures/``)."""
     s = result.summary()
@@ -93,6 +145,7 @@ def render_markdown(result) -> str:
     lines += ["", "![The published range against each stage's 90% interval](figures/ladder.png)", "",
               "![Chance that savings reach each level, with the claim's ends marked](figures/exceedance.png)",
               "", "![Spread of audited savings with the published range shaded](figures/distribution.png)", ""]
+    lines += reliability_section(s)
 
     lines += ["## How the verdict is decided", "",
               f"The verdict looks at the full audit. The claim **collapses** when the chance of reaching its "
