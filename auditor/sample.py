@@ -679,9 +679,10 @@ def _reported_design(settings: tuple[str, ...], sample: CaseSample) -> Design:
             row_of_move.append(kept)
             move_cols.append(len(columns))
             columns.append(moved[:, col])
-            # The published method multiplies the cohort by the share as published;
-            # an exact count has no published share, so its mean over the splits stands in.
-            shares.append(r.share if r.share is not None else float(np.mean(moved[:, col] / sizes[:, j])))
+            # The published method multiplies the cohort by the share as published; an
+            # exact count has no published share, so the count over the mean sub-group
+            # size stands in (a mean of count/m would be dominated by the smallest m).
+            shares.append(r.share if r.share is not None else float(moved[:, col].mean() / sizes[:, j].mean()))
         row_n.append(int(round(float(sizes[:, j].mean()))))
         row_counts.append(np.array([c[0] for c in columns[starts[-1]:]], dtype=np.int64))
     comp = np.column_stack(columns).astype(float) if columns else np.zeros((n_comp, 0))
