@@ -1,0 +1,956 @@
+"""Sensitivity analysis: what drives the width, how fragile the claim is, what sample would settle it.
+
+Everything here is built from the engine's own pieces (:func:`auditor.engine.simulate`
+on a possibly modified scenario), so each analysis sees exactly the savings formula,
+judgement model and resampling scheme that ``auditor run`` uses.
+
+``variance_share``
+    Grouped Sobol indices by pick-freeze, one group per source of randomness
+    (sampling, judgement, costs, implementation, and composition when the
+    scenario has it). Matrix A is the engine's own draws for the run seed,
+    matrix B uses an independent seed, and AB_k is A with source k's streams
+    taken from B (:class:`SourceSeeds`). First order by Saltelli et al.
+    (2010), total effect by Jansen (1999); percentile bootstrap intervals
+    over the N rows.
+``fragility``
+    The fewest down-shift judgements that, changed to "already ideal", take
+    the published-style point estimate below the claim's low (or high) end.
+``case_influence``
+    The change in the point estimate from dropping each case (each cell for
+    count data).
+``switching_values``
+    The value of an input at which the median audited saving equals the
+    claim's low end, found with common random numbers and Brent's method.
+``tornado``
+    One-at-a-time 5th/95th percentile presets on the point-style estimate.
+``sample_size``
+    The audit rerun as if a review of n cases had found the same shares.
+``grid``
+    Median saving and P(≥ claim low) over θ × realisation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from . import engine
+from .distributions import MONEY, SHARE, Dist
+from .scenario import Scenario
+
+__all__ = ["SensitivityResult", "SourceSeeds", "SobolIndex", "Fragility", "SwitchingValue",
+           "sensitivity", "grouped_sobol", "variance_shares", "fragility", "case_influence",
+           "switching_values", "tornado", "sample_size", "two_way_grid", "point_from_counts",
+           "DEFAULT_DRAWS", "SAMPLE_SIZES"]
+
+DEFAULT_DRAWS = 16_384   # two engine blocks: each evaluation takes ~10 ms on West Sussex
+SAMPLE_SIZES = (28, 56, 112, 224, 448)
+TARGET_HALF_WIDTH = 0.25  # "±25% on the point estimate": half the 90% interval / point
+N_BOOT = 300
+GRID_THETA = tuple(round(0.5 + 0.05 * i, 2) for i in range(11))     # 0.5, 0.55, …, 1.0
+GRID_REALISATION = GRID_THETA
+BASE_SOURCES = ("sampling", "judgement", "costs", "implementation")
+SOURCE_LABELS = {"sampling": "Small sample", "judgement": "Judgement reliability",
+                 "costs": "Unit costs", "implementation": "Implementation (realisation)",
+                 "composition": "Sample composition"}
+# Spawn-key tags: far from the engine's (block, source, item) keys, so the B matrix
+# and the bootstrap never reuse an engine stream.
+_B_TAG = 0x5E_B
+_BOOT_TAG = 0x5E_B007
+
+
+# ---- seeds -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SourceSeeds:
+    """Per-source seeds for :func:`auditor.engine.stream`: the pick-freeze switch.
+
+    Sources in ``swapped`` draw from ``other``; every other source from ``base``.
+
+    Examples
+    --------
+    >>> s = SourceSeeds(1, frozenset({"costs"}), 2)
+    >>> s.for_source("costs"), s.for_source("sampling")
+    (2, 1)
+    """
+
+    base: int
+    swapped: frozenset = frozenset()
+    other: int = 0
+
+    def for_source(self, source: str) -> int:
+        return self.other if source in self.swapped else self.base
+
+
+def independent_seed(seed: int, tag: int = _B_TAG) -> int:
+    """A second seed whose streams are independent of ``seed``'s (for matrix B).
+
+    Examples
+    --------
+    >>> independent_seed(2023) == independent_seed(2023), independent_seed(2023) == 2023
+    (True, False)
+    """
+    state = np.random.SeedSequence(seed, spawn_key=(tag,)).generate_state(2, np.uint64)
+    return int(state[0]) >> 1
+
+
+def _full(model: engine.Model, draws: int, seed) -> np.ndarray:
+    return engine.simulate(model, draws=draws, seed=seed, keep_inputs=False)["full"]
+
+
+def _fixed(value: float, domain=SHARE) -> Dist:
+    return Dist("fixed", (("value", float(value)),), domain)
+
+
+# ---- 1. grouped Sobol indices -------------------------------------------------
+
+@dataclass(frozen=True)
+class SobolIndex:
+    """First-order and total Sobol index of one source, with bootstrap intervals."""
+
+    source: str
+    first: float
+    first_ci: tuple[float, float]
+    total: float
+    total_ci: tuple[float, float]
+    varies: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"first": self.first, "first_ci": list(self.first_ci), "total": self.total,
+                "total_ci": list(self.total_ci), "varies": self.varies}
+
+
+def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Saltelli (2010) first order and Jansen (1999) total, along the last axis."""
+    var = np.var(np.concatenate([f_a, f_b], axis=-1), axis=-1)
+    var = np.where(var > 0, var, np.nan)
+    first = np.mean(f_b * (f_ab - f_a), axis=-1) / var
+    total = 0.5 * np.mean((f_a - f_ab) ** 2, axis=-1) / var
+    return first, total
+
+
+def grouped_sobol(f_a: np.ndarray, f_b: np.ndarray, f_ab: Mapping[str, np.ndarray],
+                  rng: np.random.Generator, *, n_boot: int = N_BOOT,
+                  level: float = 0.9) -> dict[str, SobolIndex]:
+    """Pick-freeze Sobol indices from model evaluations.
+
+    Parameters
+    ----------
+    f_a, f_b : ndarray, shape (N,)
+        The model on two independent input matrices A and B.
+    f_ab : mapping of str to ndarray
+        For each group k, the model on A with group k's inputs taken from B.
+    rng : numpy.random.Generator
+        For the bootstrap over the N rows (rows are resampled jointly).
+    n_boot : int
+        Bootstrap replicates (0: no intervals, they repeat the estimate).
+    level : float
+        Coverage of the percentile intervals.
+
+    Returns
+    -------
+    dict of str to SobolIndex
+        A group whose evaluations equal ``f_a`` exactly does not vary and gets 0.
+
+    Examples
+    --------
+    An additive toy, f = x1 + 2·x2 with independent standard normals, has
+    S1 = ST1 = 1/5 and S2 = ST2 = 4/5:
+
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.standard_normal((2, 20000, 2))
+    >>> f = lambda x: x[:, 0] + 2 * x[:, 1]
+    >>> ab = {"x1": f(np.c_[b[:, 0], a[:, 1]]), "x2": f(np.c_[a[:, 0], b[:, 1]])}
+    >>> out = grouped_sobol(f(a), f(b), ab, rng, n_boot=0)
+    >>> [round(out[k].first, 1) for k in ("x1", "x2")], [round(out[k].total, 1) for k in ("x1", "x2")]
+    ([0.2, 0.8], [0.2, 0.8])
+    """
+    n = f_a.size
+    tail = (1.0 - level) / 2.0
+    idx = rng.integers(0, n, size=(n_boot, n)) if n_boot > 0 else None
+    # Resampled A and B are shared by every group; gather them once.
+    a_boot, b_boot = (f_a[idx], f_b[idx]) if idx is not None else (None, None)
+    out = {}
+    for name, f_k in f_ab.items():
+        if np.array_equal(f_k, f_a):
+            out[name] = SobolIndex(name, 0.0, (0.0, 0.0), 0.0, (0.0, 0.0), varies=False)
+            continue
+        first, total = (float(v) for v in _indices(f_a, f_b, f_k))
+        if idx is None:
+            fci, tci = (first, first), (total, total)
+        else:
+            bf, bt = _indices(a_boot, b_boot, f_k[idx])
+            fci = tuple(float(v) for v in np.nanquantile(bf, (tail, 1 - tail)))
+            tci = tuple(float(v) for v in np.nanquantile(bt, (tail, 1 - tail)))
+        out[name] = SobolIndex(name, first, fci, total, tci)
+    return out
+
+
+def variance_shares(model: engine.Model, *, draws: int, seed: int,
+                    n_boot: int = N_BOOT) -> dict[str, SobolIndex]:
+    """Grouped Sobol indices of the audited savings, one group per source.
+
+    Costs ``draws × (k + 2)`` engine draws for ``k`` sources. The four
+    base sources are always reported (an input fixed in the scenario shows
+    as not varying); ``composition`` only when the scenario draws it.
+    """
+    seed_b = independent_seed(seed)
+    f_a = _full(model, draws, seed)
+    f_b = _full(model, draws, seed_b)
+    f_ab = {src: _full(model, draws, SourceSeeds(seed, frozenset({src}), seed_b)) for src in engine.SOURCES}
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_BOOT_TAG,)))
+    out = grouped_sobol(f_a, f_b, f_ab, rng, n_boot=n_boot)
+    return {k: v for k, v in out.items() if k in BASE_SOURCES or v.varies}
+
+
+# ---- point estimate from a counts table -------------------------------------------
+
+def _count_table(scenario: Scenario) -> dict[tuple[int, int], float]:
+    index = {k: i for i, k in enumerate(scenario.setting_keys)}
+    table: dict[tuple[int, int], float] = {}
+    for cur, ideal, k in scenario.sample.counts:
+        key = (index[cur], index[ideal])
+        table[key] = table.get(key, 0) + k
+    return table
+
+
+def point_from_counts(model: engine.Model, table: Mapping[tuple[int, int], float]) -> float:
+    """The published-style point estimate for a table ``{(from, to): count}``.
+
+    ``Σ_s N_s · Σ_{t≠s} k[s→t] / n_s · (c̄_s − c̄_t) · r̄``: observed shares, θ = 1,
+    mean costs and realisation, as :func:`auditor.engine.point_estimate`.
+    A row with no cases contributes nothing.
+    """
+    rows: dict[int, float] = {}
+    for (s, _), k in table.items():
+        rows[s] = rows.get(s, 0) + k
+    c = model.cost_mean
+    total = 0.0
+    for (s, t), k in table.items():
+        if s != t and k > 0 and rows[s] > 0:
+            total += model.cohorts[s] * k / rows[s] * (c[s] - c[t])
+    return float(total * model.realisation_mean)
+
+
+def _counts_available(scenario: Scenario) -> bool:
+    return scenario.sample.form in ("cases", "transitions") and bool(scenario.sample.counts)
+
+
+# ---- 2. fragility -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fragility:
+    """How many down-shift judgements must be reversed to bring the point below a bound.
+
+    Attributes
+    ----------
+    judgements_to_reverse_for_low, judgements_to_reverse_for_high : int or None
+        0 when the point is already below the bound; None when reversing every
+        down-shift judgement still leaves it at or above.
+    down_shifts : int
+        Down-shift judgements in the sample (moves to a cheaper setting).
+    n_cases : int
+    reversed_for_low, reversed_for_high : tuple of str
+        Which judgements (case ids, or ``from->to`` for count data), largest
+        effect first.
+    point : float
+        The point estimate before any reversal.
+    """
+
+    judgements_to_reverse_for_low: int | None
+    judgements_to_reverse_for_high: int | None
+    down_shifts: int
+    n_cases: int
+    reversed_for_low: tuple[str, ...] = ()
+    reversed_for_high: tuple[str, ...] = ()
+    point: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"judgements_to_reverse_for_low": self.judgements_to_reverse_for_low,
+                "judgements_to_reverse_for_high": self.judgements_to_reverse_for_high,
+                "down_shift_judgements": self.down_shifts, "n_cases": self.n_cases,
+                "reversed_for_low": list(self.reversed_for_low),
+                "reversed_for_high": list(self.reversed_for_high)}
+
+    def sentence(self, low: float) -> str:
+        """One plain sentence about the claim's low end."""
+        from .money import format_money
+
+        k, n = self.judgements_to_reverse_for_low, self.n_cases
+        lo = format_money(low)
+        if k is None:
+            return (f"Even if all {self.down_shifts} of the {n} judgements that move a child to a cheaper "
+                    f"setting were reversed, the published-style estimate would stay at or above {lo}.")
+        if k == 0:
+            return f"The published-style estimate is already below the claim's low end of {lo}."
+        return (f"Reverse {k} of the {n} panel judgements (to \"already ideal\") and the "
+                f"published-style estimate falls below the claim's low end of {lo}.")
+
+
+def _down_units(model: engine.Model) -> list[tuple[str, float]]:
+    """Each down-shift judgement in the sample with the point it carries.
+
+    Reversing one case in row s from t to "stay" lowers the point by
+    ``N_s · (c̄_s − c̄_t) / n_s · r̄``: row totals do not change, so the effects of
+    reversals are additive and independent, and taking the largest first is exact.
+    """
+    s = model.scenario
+    keys = s.setting_keys
+    index = {k: i for i, k in enumerate(keys)}
+    table = _count_table(s)
+    rows: dict[int, float] = {}
+    for (a, _), k in table.items():
+        rows[a] = rows.get(a, 0) + k
+    c = model.cost_mean
+
+    def effect(a: int, b: int) -> float:
+        return model.cohorts[a] * (c[a] - c[b]) / rows[a] * model.realisation_mean
+
+    units: list[tuple[str, float]] = []
+    if s.sample.form == "cases":
+        for case in s.sample.cases:
+            a, b = index[case.current], index[case.ideal]
+            if a != b and c[a] > c[b]:
+                units.append((case.case_id, effect(a, b)))
+    else:
+        for (a, b), k in table.items():
+            if a != b and c[a] > c[b]:
+                units += [(f"{keys[a]}->{keys[b]}", effect(a, b))] * int(k)
+    return units
+
+
+def _fewest(point: float, bound: float, units: list[tuple[str, float]]) -> tuple[int | None, tuple[str, ...]]:
+    if point < bound:
+        return 0, ()
+    ordered = sorted(units, key=lambda u: -u[1])   # stable: ties keep the sample's order
+    value = point
+    for j, (_, e) in enumerate(ordered, start=1):
+        value -= e
+        if value < bound:
+            return j, tuple(name for name, _ in ordered[:j])
+    return None, ()
+
+
+def fragility(model: engine.Model) -> Fragility | None:
+    """The fewest down-shift judgements to reverse to bring the point below each claim bound.
+
+    Returns None when the sample is not given as cases or counts.
+
+    Examples
+    --------
+    >>> import auditor
+    >>> m = engine.build_model(auditor.load_scenario("scenarios/west-sussex-2023.toml"))
+    >>> f = fragility(m)
+    >>> f.judgements_to_reverse_for_low, f.down_shifts, f.n_cases
+    (1, 10, 28)
+    """
+    s = model.scenario
+    if not _counts_available(s):
+        return None
+    point = point_from_counts(model, _count_table(s))
+    units = _down_units(model)
+    k_low, names_low = _fewest(point, s.claim.low, units)
+    k_high, names_high = _fewest(point, s.claim.high, units)
+    return Fragility(k_low, k_high, len(units), s.sample.n_cases, names_low, names_high, point)
+
+
+# ---- 3. case influence ---------------------------------------------------------------
+
+def case_influence(model: engine.Model) -> list[dict[str, Any]]:
+    """Change in the point estimate from dropping each case (each cell for count data).
+
+    Sorted by the size of the change, largest first (ties keep the sample's order).
+    """
+    s = model.scenario
+    if not _counts_available(s):
+        return []
+    keys = s.setting_keys
+    index = {k: i for i, k in enumerate(keys)}
+    table = _count_table(s)
+    point = point_from_counts(model, table)
+
+    def without(cell: tuple[int, int], k: float) -> float:
+        t = dict(table)
+        t[cell] -= k
+        return point_from_counts(model, t)
+
+    rows = []
+    if s.sample.form == "cases":
+        cache: dict[tuple[int, int], float] = {}
+        for case in s.sample.cases:
+            cell = (index[case.current], index[case.ideal])
+            if cell not in cache:
+                cache[cell] = without(cell, 1)
+            rows.append({"case": case.case_id, "current": case.current, "ideal": case.ideal,
+                         "cases": 1, "point_without": cache[cell], "change": cache[cell] - point})
+    else:
+        for cell, k in table.items():
+            if k > 0:
+                p = without(cell, k)
+                rows.append({"case": f"{keys[cell[0]]}->{keys[cell[1]]}", "current": keys[cell[0]],
+                             "ideal": keys[cell[1]], "cases": int(k), "point_without": p, "change": p - point})
+    return sorted(rows, key=lambda r: -abs(r["change"]))
+
+
+# ---- scenario variants ------------------------------------------------------------------
+
+def _with_realisation(s: Scenario, x: float) -> Scenario:
+    return dataclasses.replace(s, realisation=_fixed(x))
+
+
+def _with_theta(s: Scenario, x: float) -> Scenario:
+    from .judgement import Fixed
+
+    return dataclasses.replace(s, judgement=Fixed(_fixed(x)))
+
+
+def _with_cost(s: Scenario, key: str, x: float) -> Scenario:
+    settings = tuple(dataclasses.replace(st, cost=_fixed(x, MONEY)) if st.key == key else st
+                     for st in s.settings)
+    return dataclasses.replace(s, settings=settings)
+
+
+def _with_judgement_field(s: Scenario, name: str, x: float) -> Scenario:
+    current = getattr(s.judgement, name)
+    return dataclasses.replace(s, judgement=dataclasses.replace(s.judgement, **{name: _fixed(x, current.domain)}))
+
+
+def _judgement_fields(s: Scenario) -> list[str]:
+    """The judgement model's own uncertain parameters (e.g. a selectivity ρ).
+
+    Any dataclass field holding a :class:`Dist` counts, so models added later
+    are covered without changes here. ``face_value`` and ``fixed`` are covered
+    by θ itself.
+    """
+    j = s.judgement
+    if j.name in ("face_value", "fixed") or not dataclasses.is_dataclass(j):
+        return []
+    return [f.name for f in dataclasses.fields(j) if isinstance(getattr(j, f.name), Dist)]
+
+
+def _dist_range(d: Dist) -> tuple[float, float]:
+    lo, hi = d.bounds()
+    if not math.isfinite(hi):
+        hi = _quantile(d, 0.999)
+    return float(lo), float(hi)
+
+
+def _quantile(d: Dist, q: float) -> float:
+    """Quantile of ``d``; closed forms for the common families keep scipy.stats unimported.
+
+    Examples
+    --------
+    >>> from auditor.distributions import parse_dist, MONEY
+    >>> d = parse_dist({"dist": "triangular", "low": 0, "mode": 0, "high": 10}, MONEY, "c")
+    >>> round(_quantile(d, 0.75), 6)  # 1 − (1 − x/10)² = 0.75 → x = 5
+    5.0
+    """
+    p = d.p
+    if d.kind == "fixed":
+        return p["value"]
+    if d.kind == "uniform":
+        return p["low"] + q * (p["high"] - p["low"])
+    if d.kind == "triangular":
+        lo, mode, hi = p["low"], p["mode"], p["high"]
+        if hi == lo:
+            return lo
+        c = (mode - lo) / (hi - lo)
+        if q <= c:
+            return lo + math.sqrt(q * (hi - lo) * (mode - lo))
+        return hi - math.sqrt((1 - q) * (hi - lo) * (hi - mode))
+    # Other families: the empirical quantile of 2^17 seeded draws (exact enough for
+    # presets and search ranges; Dist.quantile would import scipy.stats, ~2-4 s).
+    draws = d.draw(np.random.default_rng(_BOOT_TAG), 1 << 17)
+    return float(np.quantile(draws, q))
+
+
+def _inputs(s: Scenario) -> list[tuple[str, str, Callable[[Scenario, float], Scenario], tuple[float, float],
+                                       float, tuple[float, float] | None]]:
+    """(name, label, variant, search range, current value, input's own range) per input."""
+    out = []
+    r = s.realisation
+    out.append(("realisation", "Realisation (share of judged moves that happen)", _with_realisation,
+                (0.0, 1.0), r.mean(), r.bounds()))
+    theta = float(s.judgement.central())
+    out.append(("judgement.theta", "Judgement reliability θ (share of down-shifts that are right)", _with_theta,
+                (0.0, 1.0), theta, None))
+    for name in _judgement_fields(s):
+        d = getattr(s.judgement, name)
+        lo, hi = _dist_range(d)
+        search = (0.0, 1.0) if d.domain == SHARE else (d.domain.lower, max(hi, 1.0) * 2.0)
+        out.append((f"judgement.{name}", f"Judgement parameter {name}",
+                    lambda sc, x, n=name: _with_judgement_field(sc, n, x), search, d.mean(), (lo, hi)))
+    model = engine.build_model(s)
+    for i in model.costed:
+        st = s.settings[i]
+        lo, hi = _dist_range(st.cost)
+        out.append((f"cost.{st.key}", f"Annual cost: {st.label}",
+                    lambda sc, x, k=st.key: _with_cost(sc, k, x), (0.0, 2.0 * hi), st.cost.mean(), (lo, hi)))
+    return out
+
+
+# ---- 4. switching values --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SwitchingValue:
+    """Where the median audited saving meets the claim's low end, for one input."""
+
+    input: str
+    label: str
+    current: float
+    value: float | None
+    search_range: tuple[float, float]
+    input_range: tuple[float, float] | None
+    below_when: str | None = None   # "lower" or "higher": which side of the value misses the claim
+    note: str | None = None
+
+    @property
+    def within_input_range(self) -> bool | None:
+        if self.value is None or self.input_range is None:
+            return None
+        lo, hi = self.input_range
+        return bool(lo <= self.value <= hi)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"input": self.input, "label": self.label, "current": self.current, "value": self.value,
+                "search_range": list(self.search_range),
+                "input_range": None if self.input_range is None else list(self.input_range),
+                "within_input_range": self.within_input_range, "claim_missed_when": self.below_when,
+                "note": self.note}
+
+
+def _median_full(s: Scenario, draws: int, seed: int) -> float:
+    return float(np.median(_full(engine.build_model(s), draws, seed)))
+
+
+def _illinois(f: Callable[[float], float], a: float, b: float, fa: float, fb: float, xtol: float,
+              max_iter: int = 100) -> float:
+    """A root of ``f`` in [a, b] (``fa``, ``fb`` of opposite sign) by the Illinois method.
+
+    Regula falsi with the Illinois modification (Dowell and Jarratt 1971): a
+    bracketing method, so it cannot leave [a, b], and near-linear functions
+    such as these medians converge in a handful of evaluations. Written here
+    so that a sensitivity run does not import scipy.optimize (~2 s).
+
+    Examples
+    --------
+    >>> round(_illinois(lambda x: x * x - 2, 0.0, 2.0, -2.0, 2.0, 1e-12), 9)
+    1.414213562
+    """
+    side = 0
+    x = a
+    for _ in range(max_iter):
+        x = (a * fb - b * fa) / (fb - fa)
+        fx = f(x)
+        if fx == 0 or abs(b - a) < xtol:
+            return float(x)
+        if fx * fb > 0:
+            b, fb = x, fx
+            if side == -1:
+                fa /= 2
+            side = -1
+        else:
+            a, fa = x, fx
+            if side == 1:
+                fb /= 2
+            side = 1
+        if abs(b - a) < xtol:
+            return float(x)
+    return float(x)
+
+
+def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int = 9) -> list[SwitchingValue]:
+    """For each input, the value at which the median audited saving equals the claim's low end.
+
+    Every evaluation uses the same seed, so the other sources keep the same
+    draws (common random numbers) and the median is a smooth function of the
+    input. The search range is scanned on ``n_scan`` points for a sign change
+    closest to the current value, then refined with Brent's method.
+    ``value`` is None when the median stays on one side of the claim's low end
+    over the whole search range.
+    """
+    low = scenario.claim.low
+    out = []
+    for name, label, variant, (a, b), current, own in _inputs(scenario):
+        def gap(x: float) -> float:
+            return _median_full(variant(scenario, x), draws, seed) - low
+
+        try:
+            xs = np.linspace(a, b, n_scan)
+            gs = np.array([gap(x) for x in xs])
+        except Exception as exc:  # a model may reject a value in its own way; report, don't fail
+            out.append(SwitchingValue(name, label, current, None, (a, b), own, note=f"not evaluated: {exc}"))
+            continue
+        roots = []
+        for i in range(n_scan - 1):
+            if gs[i] == 0:
+                roots.append(float(xs[i]))
+            elif gs[i] * gs[i + 1] < 0:
+                roots.append(_illinois(gap, xs[i], xs[i + 1], gs[i], gs[i + 1], 1e-7 * max(1.0, abs(b - a))))
+        if gs[-1] == 0:
+            roots.append(float(xs[-1]))
+        if not roots:
+            out.append(SwitchingValue(name, label, current, None, (a, b), own))
+            continue
+        value = min(roots, key=lambda r: abs(r - current))
+        # Which side misses the claim: look just below the switching value.
+        probe = value - 0.01 * (b - a)
+        side = None
+        if probe >= a:
+            side = "lower" if gap(probe) < 0 else "higher"
+        elif value + 0.01 * (b - a) <= b:
+            side = "higher" if gap(value + 0.01 * (b - a)) < 0 else "lower"
+        out.append(SwitchingValue(name, label, current, value, (a, b), own, side))
+    return out
+
+
+# ---- 5. tornado ----------------------------------------------------------------------------------
+
+def _deterministic(model: engine.Model, *, shares=None, theta: float = 1.0, costs=None,
+                   realisation: float | None = None) -> float:
+    """The savings formula at given inputs (observed shares and central values by default)."""
+    p = model.design.observed_shares if shares is None else shares
+    c = model.cost_mean if costs is None else costs
+    r = model.realisation_mean if realisation is None else realisation
+    th = np.where(model.down, theta, 1.0)
+    delta = c[model.from_idx] - c[model.to_idx]
+    return float(np.sum(model.weights * th * p * delta) * r)
+
+
+def tornado(scenario: Scenario, *, draws: int, seed: int) -> tuple[float, list[dict[str, Any]]]:
+    """One-at-a-time bars: each input at its 5th and 95th percentile, the rest central.
+
+    The output is the point-style estimate (θ at the model's central value).
+    The sampling bar uses the 5th and 95th percentiles of the sampling-only
+    stage. One-at-a-time bars ignore interactions and joint extremes; the
+    variance shares do not.
+
+    Returns
+    -------
+    base : float
+    rows : list of dict
+        ``input, label, low_value, high_value, at_low, at_high``, widest first.
+    """
+    model = engine.build_model(scenario)
+    theta_c = float(scenario.judgement.central())
+    base = _deterministic(model, theta=theta_c)
+    rows = []
+    # Sampling alone at the central θ: the engine's judgement stage (mean costs and
+    # realisation) with θ pinned at its central value.
+    pinned = engine.build_model(_with_theta(scenario, theta_c))
+    samp = engine.simulate(pinned, draws=draws, seed=seed, keep_inputs=False)["judgement"]
+    lo, hi = np.quantile(samp, (0.05, 0.95))
+    rows.append({"input": "sampling", "label": "Small sample (5th/95th percentile)", "low_value": None,
+                 "high_value": None, "at_low": float(lo), "at_high": float(hi)})
+    thetas = scenario.judgement.draw_theta(
+        np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_BOOT_TAG, 1))), draws)
+    t_lo, t_hi = (1.0, 1.0) if thetas is None else (float(v) for v in np.quantile(thetas, (0.05, 0.95)))
+    rows.append({"input": "judgement.theta", "label": "Judgement reliability θ", "low_value": t_lo,
+                 "high_value": t_hi, "at_low": _deterministic(model, theta=t_lo),
+                 "at_high": _deterministic(model, theta=t_hi)})
+    r = scenario.realisation
+    r_lo, r_hi = _quantile(r, 0.05), _quantile(r, 0.95)
+    rows.append({"input": "realisation", "label": "Realisation", "low_value": r_lo, "high_value": r_hi,
+                 "at_low": _deterministic(model, theta=theta_c, realisation=r_lo),
+                 "at_high": _deterministic(model, theta=theta_c, realisation=r_hi)})
+    for i in model.costed:
+        st = scenario.settings[i]
+        c_lo, c_hi = _quantile(st.cost, 0.05), _quantile(st.cost, 0.95)
+        vals = []
+        for x in (c_lo, c_hi):
+            costs = model.cost_mean.copy()
+            costs[i] = x
+            vals.append(_deterministic(model, theta=theta_c, costs=costs))
+        rows.append({"input": f"cost.{st.key}", "label": f"Cost: {st.label}", "low_value": c_lo,
+                     "high_value": c_hi, "at_low": vals[0], "at_high": vals[1]})
+    for name in _judgement_fields(scenario):
+        d = getattr(scenario.judgement, name)
+        vals = []
+        for q in (0.05, 0.95):
+            try:
+                j = dataclasses.replace(scenario.judgement, **{name: _fixed(_quantile(d, q), d.domain)})
+                vals.append(_deterministic(model, theta=float(j.central())))
+            except Exception:  # a model that rejects the preset: leave the bar out
+                vals = []
+                break
+        if vals:
+            rows.append({"input": f"judgement.{name}", "label": f"Judgement parameter {name}",
+                         "low_value": _quantile(d, 0.05), "high_value": _quantile(d, 0.95),
+                         "at_low": vals[0], "at_high": vals[1]})
+    rows.sort(key=lambda row: -abs(row["at_high"] - row["at_low"]))
+    return base, rows
+
+
+# ---- 6. sample size -------------------------------------------------------------------------------
+
+def _scaled_model(scenario: Scenario, n: int) -> engine.Model:
+    """The model as if a review of ``n`` cases had found the same shares.
+
+    Counts are scaled by ``n / n_observed`` (not rounded: a Dirichlet takes
+    fractional counts) before the prior is added. A bootstrap scenario is
+    planned with the Dirichlet too, since a bootstrap of scaled counts would
+    need whole numbers.
+    """
+    sample = dataclasses.replace(scenario.sample, method="bayes")
+    s = dataclasses.replace(scenario, sample=sample)
+    model = engine.build_model(s)
+    d = model.design
+    scale = n / scenario.sample.n_cases
+    if d.compositions is not None:
+        # `reported` form: every possible split of the cases grows in proportion.
+        design = dataclasses.replace(d, compositions=d.compositions * scale)
+    else:
+        counts = np.concatenate(d.row_counts).astype(float) if d.row_counts else np.zeros(0)
+        design = dataclasses.replace(d, alpha=counts * scale + sample.prior,
+                                     row_n=np.round(d.row_n * scale).astype(np.int64))
+    return dataclasses.replace(model, design=design)
+
+
+def sample_size(scenario: Scenario, *, draws: int, seed: int,
+                sizes: tuple[int, ...] = SAMPLE_SIZES) -> tuple[list[dict[str, Any]], int | None]:
+    """Audited savings for reviews of each size in ``sizes`` finding the observed shares.
+
+    Returns
+    -------
+    rows : list of dict
+        ``n, p05, median, p95, p_meets_low`` of the full audit, plus
+        ``sampling_p05, sampling_p95`` of sampling alone.
+    n_for_target : int or None
+        Cases at which sampling alone gives a 90% interval of ±25% of the point
+        estimate, from the fit half-width = c / √n over the rows (None when the
+        point estimate is not positive).
+    """
+    low = scenario.claim.low
+    rows = []
+    for n in sizes:
+        out = engine.simulate(_scaled_model(scenario, n), draws=draws, seed=seed, keep_inputs=False)
+        full, samp = out["full"], out["sampling"]
+        q05, q50, q95 = np.quantile(full, (0.05, 0.5, 0.95))
+        s05, s95 = np.quantile(samp, (0.05, 0.95))
+        rows.append({"n": int(n), "p05": float(q05), "median": float(q50), "p95": float(q95),
+                     "p_meets_low": float(np.mean(full >= low)),
+                     "sampling_p05": float(s05), "sampling_p95": float(s95)})
+    point = engine.point_estimate(engine.build_model(scenario))
+    if point <= 0:
+        return rows, None
+    # Sampling width falls like 1/√n (Dirichlet posterior sd); fit the constant over all rows.
+    c = float(np.mean([(r["sampling_p95"] - r["sampling_p05"]) / 2 * math.sqrt(r["n"]) for r in rows]))
+    return rows, int(math.ceil((c / (TARGET_HALF_WIDTH * point)) ** 2))
+
+
+def plateau(rows: list[dict[str, Any]], drop: float = 0.1) -> int | None:
+    """The first n after which doubling the sample narrows the full 90% interval by less than ``drop``.
+
+    Examples
+    --------
+    >>> rows = [{"n": 28, "p05": 0, "p95": 10}, {"n": 56, "p05": 0, "p95": 7}, {"n": 112, "p05": 0, "p95": 6.8}]
+    >>> plateau(rows)
+    56
+    """
+    for a, b in zip(rows, rows[1:]):
+        wa, wb = a["p95"] - a["p05"], b["p95"] - b["p05"]
+        if wa > 0 and (wa - wb) / wa < drop:
+            return int(a["n"])
+    return None
+
+
+# ---- 7. two-way grid ------------------------------------------------------------------------------
+
+def two_way_grid(scenario: Scenario, *, draws: int, seed: int, thetas=GRID_THETA,
+                 realisations=GRID_REALISATION) -> dict[str, Any]:
+    """Median saving and P(≥ claim low) over θ (rows) × realisation (columns).
+
+    Each cell fixes θ and realisation and keeps sampling and costs uncertain,
+    with common random numbers across cells.
+    """
+    low = scenario.claim.low
+    med = np.empty((len(thetas), len(realisations)))
+    p = np.empty_like(med)
+    for i, th in enumerate(thetas):
+        base = _with_theta(scenario, th)
+        for j, r in enumerate(realisations):
+            x = _full(engine.build_model(_with_realisation(base, r)), draws, seed)
+            med[i, j] = np.median(x)
+            p[i, j] = np.mean(x >= low)
+    return {"theta": [float(t) for t in thetas], "realisation": [float(r) for r in realisations],
+            "median": med.tolist(), "p_meets_low": p.tolist(),
+            "published": {"theta": 1.0, "realisation": 1.0},
+            "scenario": {"theta": float(scenario.judgement.central()),
+                         "realisation": float(scenario.realisation.mean())}}
+
+
+# ---- the result ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """The outcome of :func:`sensitivity`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    draws, seed : int
+        Draws per evaluation (and per Sobol matrix) and the seed.
+    point_estimate : float
+    variance_share : mapping of str to SobolIndex
+    fragility : Fragility or None
+    case_influence : tuple of dict
+    switching_values : tuple of SwitchingValue
+    tornado_base : float
+    tornado : tuple of dict
+    sample_size : tuple of dict
+    sample_size_for_target : int or None
+    grid : mapping
+    """
+
+    scenario: Scenario
+    draws: int
+    seed: int
+    point_estimate: float
+    variance_share: Mapping[str, SobolIndex]
+    fragility: Fragility | None
+    case_influence: tuple
+    switching_values: tuple
+    tornado_base: float
+    tornado: tuple
+    sample_size: tuple
+    sample_size_for_target: int | None
+    grid: Mapping[str, Any] = field(repr=False)
+    version: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        """Exactly the content of ``sensitivity.json``.
+
+        Examples
+        --------
+        >>> r = sensitivity("scenarios/west-sussex-2023.toml", draws=2048, seed=1)
+        >>> s = r.summary()
+        >>> s["fragility"]["judgements_to_reverse_for_low"], sorted(s["variance_share"]["costs"])[:2]
+        (1, ['first', 'first_ci'])
+        """
+        s = self.scenario
+        c = s.claim
+        plat = plateau(list(self.sample_size))
+        return {
+            "schema_version": 1,
+            "auditor_version": self.version,
+            "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
+            "run": {"draws": self.draws, "seed": self.seed, "bootstrap": N_BOOT},
+            "claim": {"low": c.low, "high": c.high, "per": c.per},
+            "point_estimate": self.point_estimate,
+            "variance_share": {k: v.to_dict() for k, v in self.variance_share.items()},
+            "fragility": None if self.fragility is None else {
+                **self.fragility.to_dict(), "sentence": self.fragility.sentence(c.low)},
+            "case_influence": list(self.case_influence),
+            "switching_values": [v.to_dict() for v in self.switching_values],
+            "tornado": {"base": self.tornado_base, "rows": list(self.tornado)},
+            "sample_size": list(self.sample_size),
+            "sample_size_for_25pct": self.sample_size_for_target,
+            "sample_size_plateau": plat,
+            "grid": dict(self.grid),
+        }
+
+    def to_frame(self, part: str = "variance_share"):
+        """One part of the analysis as a pandas DataFrame.
+
+        Parameters
+        ----------
+        part : {"variance_share", "case_influence", "switching_values", "tornado", "sample_size", "grid"}
+        """
+        import pandas as pd
+
+        from .errors import UsageError
+
+        if part == "variance_share":
+            return pd.DataFrame([{"source": k, "first": v.first, "first_low": v.first_ci[0],
+                                  "first_high": v.first_ci[1], "total": v.total, "total_low": v.total_ci[0],
+                                  "total_high": v.total_ci[1], "varies": v.varies}
+                                 for k, v in self.variance_share.items()])
+        if part == "case_influence":
+            return pd.DataFrame(list(self.case_influence))
+        if part == "switching_values":
+            return pd.DataFrame([v.to_dict() for v in self.switching_values])
+        if part == "tornado":
+            return pd.DataFrame(list(self.tornado))
+        if part == "sample_size":
+            return pd.DataFrame(list(self.sample_size))
+        if part == "grid":
+            g = self.grid
+            return pd.DataFrame([{"theta": t, "realisation": r, "median": g["median"][i][j],
+                                  "p_meets_low": g["p_meets_low"][i][j]}
+                                 for i, t in enumerate(g["theta"]) for j, r in enumerate(g["realisation"])])
+        raise UsageError(f"unknown part {part!r}; allowed: variance_share, case_influence, switching_values, "
+                         "tornado, sample_size, grid", field="part")
+
+    def plot(self, ax=None, kind: str = "variance_share"):
+        """Draw one figure of the analysis (default: the variance shares).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+        kind : {"variance_share", "tornado", "sample_size", "grid"}
+        """
+        from .errors import UsageError
+        from .report import sensitivity as figs
+
+        if kind not in figs.FIGURES:
+            raise UsageError(f"unknown kind {kind!r}; allowed: {', '.join(figs.FIGURES)}", field="kind")
+        return getattr(figs, kind)(self, ax=ax)
+
+
+def sensitivity(scenario, *, draws: int | None = None, seed: int | None = None,
+                n_boot: int = N_BOOT, allow_outside: bool = False, **overrides) -> SensitivityResult:
+    """Run the full sensitivity analysis of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+    draws : int, optional
+        Draws per evaluation and per Sobol matrix (default :data:`DEFAULT_DRAWS`;
+        the scenario's ``run.draws`` is not used, because the analysis makes
+        a few hundred evaluations).
+    seed : int, optional
+        Default: the scenario's ``run.seed``, else one drawn from the OS.
+    n_boot : int
+        Bootstrap replicates for the intervals on the variance shares.
+    **overrides
+        Dotted scenario keys, as for :func:`auditor.audit`.
+
+    Returns
+    -------
+    SensitivityResult
+    """
+    from . import __version__
+    from .errors import UsageError
+    from .scenario import MAX_SEED, load_scenario
+
+    if isinstance(scenario, Scenario):
+        if overrides:
+            if scenario.path is None:
+                raise UsageError("overrides need a scenario loaded from a file; pass its path instead")
+            scenario = load_scenario(scenario.path, overrides=overrides, allow_outside=allow_outside)
+    else:
+        scenario = load_scenario(scenario, overrides=overrides or None, allow_outside=allow_outside)
+    if draws is not None and (isinstance(draws, bool) or not isinstance(draws, (int, np.integer))
+                              or not 64 <= draws <= 10_000_000):
+        raise UsageError(f"must be a whole number from 64 to 10,000,000, got {draws!r}", field="draws")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or not 0 <= seed <= MAX_SEED):
+        raise UsageError(f"must be a whole number from 0 to {MAX_SEED}, got {seed!r}", field="seed")
+    n = int(draws or DEFAULT_DRAWS)
+    used = int(seed) if seed is not None else (scenario.run.seed if scenario.run.seed is not None
+                                               else engine.new_seed())
+    model = engine.build_model(scenario)
+    base, bars = tornado(scenario, draws=n, seed=used)
+    rows, n_target = sample_size(scenario, draws=n, seed=used)
+    return SensitivityResult(
+        scenario=scenario, draws=n, seed=used, point_estimate=engine.point_estimate(model),
+        variance_share=MappingProxyType(variance_shares(model, draws=n, seed=used, n_boot=n_boot)),
+        fragility=fragility(model), case_influence=tuple(case_influence(model)),
+        switching_values=tuple(switching_values(scenario, draws=n, seed=used)),
+        tornado_base=base, tornado=tuple(bars), sample_size=tuple(rows), sample_size_for_target=n_target,
+        grid=MappingProxyType(two_way_grid(scenario, draws=n, seed=used)), version=__version__)
