@@ -151,9 +151,11 @@ def simulate_block(model: Model, seed: int, block: int, size: int) -> dict[str, 
     delta_mean = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
     judged = shares if theta is None else shares * np.where(model.down, theta[:, None], 1.0)
     delta = costs[:, model.from_idx] - costs[:, model.to_idx]
-    out["sampling"] = (shares * delta_mean) @ weights * model.realisation_mean
-    out["judgement"] = (judged * delta_mean) @ weights * model.realisation_mean
-    out["full"] = (judged * delta) @ weights * real
+    # A row-wise sum rather than ``@``: BLAS may round differently for different
+    # numbers of rows, and a draw must not depend on the size of its block.
+    out["sampling"] = np.sum(shares * delta_mean * weights, axis=1) * model.realisation_mean
+    out["judgement"] = np.sum(judged * delta_mean * weights, axis=1) * model.realisation_mean
+    out["full"] = np.sum(judged * delta * weights, axis=1) * real
     for j, name in enumerate(model.move_names):
         out[f"share[{name}]"] = shares[:, j]
     out["theta"] = np.ones(size) if theta is None else theta
