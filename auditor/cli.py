@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("evidence", help="list the packaged SEND Tribunal and Ombudsman evidence")
     e.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
+
+    n = sub.add_parser("new", help="write a commented starter scenario to fill in from a council paper")
+    n.add_argument("name", metavar="NAME", help="the new scenario file (.toml is added if missing); "
+                   "an existing file is never overwritten")
+    n.add_argument("--template", choices=("stock", "flow", "reported"), default="stock",
+                   help="stock: case-review counts, current cohort re-placed (default); flow: only children "
+                        "newly placed each year; reported: rebuilt from published shares")
     return parser
 
 
@@ -249,8 +256,16 @@ def _cmd_evidence(args) -> int:
     return 0
 
 
+def _cmd_new(args) -> int:
+    from .templates import write_template
+
+    path = write_template(args.name, args.template)
+    print(f"wrote {path} ({args.template} template); fill it in, then: auditor validate {path}")
+    return 0
+
+
 COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
-            "evidence": _cmd_evidence}
+            "evidence": _cmd_evidence, "new": _cmd_new}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
