@@ -1,0 +1,125 @@
+"""Tests for auditor.evidence: the packaged table, evidence parsing, and `auditor evidence`."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from auditor.cli import main
+from auditor.errors import ScenarioError
+from auditor.evidence import DEFAULT_EVIDENCE, evidence_table, load_evidence, parse_evidence
+
+
+def test_table_loads_and_every_row_has_a_source_and_definition():
+    rows = load_evidence()
+    assert len(rows) >= 15
+    for key, row in rows.items():
+        assert re.fullmatch(r"(tribunal|lgsco|lgsco-ecs):\d{4}/\d{2}", key), key
+        assert row.source_url.startswith("https://"), key
+        for url in row.source_url.split(" ; "):
+            assert url.startswith("https://"), (key, url)
+        assert row.measures and row.status and row.scope, key
+
+
+def test_counts_agree_with_published_rates():
+    # Where both counts and a published rate exist, overturned / decided must round to it.
+    for key, row in load_evidence().items():
+        if row.has_counts:
+            assert row.overturned + row.upheld == row.decided, key
+            if row.overturn_rate is not None:
+                assert abs(row.overturned / row.decided - row.overturn_rate) < 0.005, key
+        if row.rate is not None:
+            assert 0 < row.rate < 1, key
+
+
+def test_reference_year_2022_23():
+    # Schools Week (from MoJ): 7,968 decided, 136 upheld the council → 7,832 for the family.
+    row = load_evidence()[DEFAULT_EVIDENCE]
+    assert (row.decided, row.overturned, row.upheld) == (7968, 7832, 136)
+    assert row.rate == pytest.approx(7832 / 7968)
+
+
+def test_rate_only_rows_are_usable_and_marked():
+    row = load_evidence()["lgsco:2022/23"]
+    assert row.rate == 0.90 and not row.has_counts
+    comp = parse_evidence("lgsco:2022/23").components[0]
+    assert comp.rate == 0.90 and comp.decided is None
+
+
+def test_derived_counts_are_marked_derived():
+    for key in ("tribunal:2019/20", "tribunal:2021/22", "lgsco:2018/19", "lgsco-ecs:2022/23"):
+        assert "DERIVED" in load_evidence()[key].status, key
+
+
+def test_inline_counts_and_rate():
+    e = parse_evidence({"upheld": 136, "overturned": 7832})
+    c = e.components[0]
+    assert (c.upheld, c.overturned, c.rate) == (136, 7832, pytest.approx(7832 / 7968))
+    assert parse_evidence({"overturn_rate": 0.96}).components[0].rate == 0.96
+
+
+def test_weighted_list_normalises_weights_and_mixes_rates():
+    e = parse_evidence(["tribunal:2022/23", {"key": "lgsco:2022/23", "weight": 3}])
+    assert [c.weight for c in e.components] == [0.25, 0.75]
+    # 0.25 · 7832/7968 + 0.75 · 0.90
+    assert e.mean_rate() == pytest.approx(0.25 * 7832 / 7968 + 0.75 * 0.90)
+    inline = parse_evidence([{"upheld": 1, "overturned": 3, "weight": 1}, {"overturn_rate": 0.5, "weight": 1}])
+    assert inline.mean_rate() == pytest.approx(0.5 * 0.75 + 0.5 * 0.5)
+
+
+def test_mixture_picks_components_in_proportion():
+    import numpy as np
+
+    e = parse_evidence([{"key": "tribunal:2022/23", "weight": 1}, {"key": "lgsco:2022/23", "weight": 3}])
+    idx = e.pick(np.random.default_rng(0), 40_000)
+    # Binomial(40000, 0.75): sd ≈ 0.0022, so 0.02 is about 9 sd.
+    assert abs(np.mean(idx == 1) - 0.75) < 0.02
+
+
+@pytest.mark.parametrize("raw, field, message", [
+    ("tribunal:1999/00", "judgement.evidence", "unknown evidence 'tribunal:1999/00'"),
+    ("tribunal:2018/19", "judgement.evidence", "has no published outcome rate"),
+    ({"upheld": 1, "overturned": 2, "colour": 1}, "judgement.evidence.colour", "unknown key for inline evidence"),
+    ({"upheld": 1, "overturned": 2, "overturn_rate": 0.5}, "judgement.evidence", "not both"),
+    ({"overturn_rate": 1.5}, "judgement.evidence.overturn_rate", "between 0 and 1"),
+    ({"upheld": 5}, "judgement.evidence", "needs both `upheld` and `overturned`"),
+    ({"upheld": 0, "overturned": 0}, "judgement.evidence", "upheld + overturned must be > 0"),
+    ({"upheld": -1, "overturned": 2}, "judgement.evidence.upheld", "a number >= 0"),
+    ({"upheld": 1, "overturned": 2, "label": 3}, "judgement.evidence.label", "must be a string"),
+    ([], "judgement.evidence", "must not be an empty list"),
+    ([3], "judgement.evidence[0]", "must be a key string"),
+    ([{"key": 3}], "judgement.evidence[0].key", "must be a string"),
+    ([{"key": "tribunal:2022/23", "colour": 1}], "judgement.evidence[0].colour", "unknown key"),
+    ([{"key": "tribunal:2022/23", "weight": 0}], "judgement.evidence[0].weight", "must be a number > 0"),
+    (7, "judgement.evidence", "must be a key such as"),
+])
+def test_every_evidence_validation_message(raw, field, message):
+    with pytest.raises(ScenarioError) as info:
+        parse_evidence(raw)
+    assert info.value.field == field
+    assert message in info.value.message
+
+
+def test_count_concessions_needs_a_conceded_count():
+    comp = parse_evidence("tribunal:2015/16").components[0]
+    with pytest.raises(ScenarioError, match="no count of appeals conceded"):
+        comp.with_concessions("judgement.count_concessions")
+
+
+def test_table_text_lists_every_key_with_source():
+    text = evidence_table()
+    for key, row in load_evidence().items():
+        assert key in text
+        assert row.source_url in text
+
+
+def test_cli_evidence_table_and_json(capsys):
+    assert main(["evidence"]) == 0
+    out = capsys.readouterr().out
+    assert "tribunal:2022/23" in out and "7,832" in out and "source:" in out
+    assert main(["evidence", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["key"] for r in rows} == set(load_evidence())
+    assert all(r["source_url"] for r in rows)

@@ -1,0 +1,284 @@
+"""Tests for auditor.judgement: the reliability models, the ladder and the switching selectivity."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+import auditor
+from auditor.errors import ScenarioError
+from auditor.judgement import (LADDER, Contest, FaceValue, Scrutinised, Selection, ladder_models, ladder_savings,
+                               parse_judgement, selection_error_rate, switching_selectivity, theta_draws)
+from strategies import base_scenario, transitions
+
+# ---- selection formula -----------------------------------------------------------
+
+
+def test_selection_hand_value():
+    # O = 0.96, ρ = 10, s = 1, f = 0.5: w = 0.46 / (0.46 + 10 · 0.04) = 0.46 / 0.86.
+    w = float(selection_error_rate(0.96, 10, 1.0, 0.5))
+    assert w == pytest.approx(0.46 / 0.86, rel=1e-12)
+    assert round(w, 2) == 0.53
+
+
+@pytest.mark.parametrize("o, rho, expected", [
+    # methods survey B2 table, s = 1, f = 0.5 (hand: (O−f)/((O−f)+ρ(1−O)))
+    (0.90, 1, 0.4 / 0.5), (0.90, 10, 0.4 / 1.4), (0.98, 30, 0.48 / (0.48 + 0.6)), (0.96, 100, 0.46 / 4.46),
+])
+def test_selection_table_values(o, rho, expected):
+    assert float(selection_error_rate(o, rho)) == pytest.approx(expected)
+
+
+def test_selection_inverts_the_overturn_rate():
+    # Forward model: O = (w·ρ·s + (1−w)·f) / (w·ρ + 1 − w); the formula must recover w.
+    w, rho, s, f = 0.3, 7.0, 0.95, 0.4
+    o = (w * rho * s + (1 - w) * f) / (w * rho + 1 - w)
+    assert float(selection_error_rate(o, rho, s, f)) == pytest.approx(w)
+
+
+def test_selection_clips_outside_the_range():
+    assert selection_error_rate(0.5, 10).item() == 0.0   # O ≤ f: no sign of error
+    assert selection_error_rate(1.0, 10).item() == 1.0   # O ≥ s: every decision wrong
+
+
+@given(o=st.floats(0.51, 0.999), r1=st.floats(0.5, 500), r2=st.floats(0.5, 500))
+@settings(max_examples=50)
+def test_more_selectivity_means_fewer_errors(o, r1, r2):
+    lo, hi = sorted((r1, r2))
+    assert selection_error_rate(o, hi) <= selection_error_rate(o, lo) + 1e-12
+
+
+# ---- the models ------------------------------------------------------------------
+
+
+def test_scrutinised_matches_the_closed_form_beta():
+    # θ ~ Beta(a0·upheld + ½, a0·overturned + ½), a0 = ESS / decided = 20 / 7968.
+    m = parse_judgement({"model": "scrutinised", "evidence": "tribunal:2022/23", "effective_sample_size": 20})
+    a0 = 20 / 7968
+    law = stats.beta(a0 * 136 + 0.5, a0 * 7832 + 0.5)
+    x = m.draw_theta(np.random.default_rng(3), 50_000)
+    assert m.central() == pytest.approx(law.mean(), rel=1e-12)
+    # KS at n = 50,000: the 1% critical value is 1.63/√n ≈ 0.0073.
+    assert stats.kstest(x, law.cdf).statistic < 0.0073
+    for q in (0.05, 0.5, 0.95):
+        assert np.quantile(x, q) == pytest.approx(law.ppf(q), abs=0.004)
+
+
+def test_scrutinised_all_counts_uses_raw_counts():
+    m = parse_judgement({"model": "scrutinised", "evidence": {"upheld": 136, "overturned": 7832},
+                         "effective_sample_size": "all"})
+    assert m.central() == pytest.approx(136.5 / (136.5 + 7832.5))
+
+
+def test_scrutinised_default_ess_is_20():
+    assert parse_judgement({"model": "scrutinised"}).effective_sample_size == 20
+
+
+def test_contest_closed_form():
+    m = parse_judgement({"model": "contest", "contest_rate": 0.5, "evidence": {"overturn_rate": 0.9}})
+    x = m.draw_theta(np.random.default_rng(0), 100)
+    assert np.allclose(x, 1 - 0.5 * 0.9)
+
+
+def test_contest_counts_concessions_as_overturns():
+    # 2022/23: (7,832 overturned + 3,900 conceded/withdrawn) / (7,968 decided + 3,900).
+    m = parse_judgement({"model": "contest", "contest_rate": 1.0, "count_concessions": True,
+                         "evidence": "tribunal:2022/23"})
+    omega = (7832 + 3900) / (7968 + 3900)
+    assert m.evidence.components[0].rate == pytest.approx(omega)
+    # Raw-count Beta(overturned + ½, upheld + ½): mean (11732.5)/(11869)
+    assert m.central() == pytest.approx(1 - 11732.5 / 11869)
+
+
+def test_selection_theta_is_one_minus_w_for_fixed_inputs():
+    m = parse_judgement({"model": "selection", "selectivity": 10, "evidence": {"overturn_rate": 0.96}})
+    x = m.draw_theta(np.random.default_rng(0), 10)
+    assert np.allclose(x, 1 - 0.46 / 0.86)
+
+
+def test_transport_scales_the_evidence():
+    # θ = 1 − τ(1 − θ_e): with θ_e = 0.55 and τ = 0.4, θ = 1 − 0.4 · 0.45 = 0.82; τ = 0 gives 1.
+    base = {"model": "contest", "contest_rate": 0.5, "evidence": {"overturn_rate": 0.9}}
+    assert np.allclose(parse_judgement({**base, "transport": 0.4}).draw_theta(np.random.default_rng(0), 5), 0.82)
+    assert np.allclose(parse_judgement({**base, "transport": 0.0}).draw_theta(np.random.default_rng(0), 5), 1.0)
+    u = parse_judgement({**base, "transport": {"dist": "uniform", "low": 0, "high": 1}})
+    assert u.central() == pytest.approx(1 - 0.5 * 0.45)
+
+
+def test_fixing_selectivity_keeps_the_other_draws():
+    # Each input has its own child stream, so the overturn-rate draws do not move when ρ is fixed.
+    a = parse_judgement({"model": "selection", "selectivity": 10})
+    b = parse_judgement({"model": "selection", "selectivity": {"dist": "uniform", "low": 10, "high": 10.000001}})
+    xa, xb = a.draw_theta(np.random.default_rng(5), 1000), b.draw_theta(np.random.default_rng(5), 1000)
+    assert np.allclose(xa, xb, atol=1e-6)
+
+
+@pytest.mark.parametrize("raw, field, message", [
+    ({"model": "selection", "colour": 1}, "judgement.colour", "unknown key for model 'selection'"),
+    ({"model": "scrutinised", "effective_sample_size": 0}, "judgement.effective_sample_size",
+     "must be a number > 0"),
+    ({"model": "scrutinised", "effective_sample_size": "lots"}, "judgement.effective_sample_size", "or \"all\""),
+    ({"model": "scrutinised", "evidence": "lgsco:2022/23", "effective_sample_size": "all"},
+     "judgement.effective_sample_size", "needs counts"),
+    ({"model": "contest", "count_concessions": "yes"}, "judgement.count_concessions", "must be true or false"),
+    ({"model": "contest", "count_concessions": True, "evidence": "tribunal:2015/16"},
+     "judgement.count_concessions", "no count of appeals conceded"),
+    ({"model": "contest", "contest_rate": 1.5}, "judgement.contest_rate", "between 0 and 1"),
+    ({"model": "selection", "win_if_wrong": 2}, "judgement.win_if_wrong", "a probability between 0 and 1"),
+    ({"model": "selection", "win_if_right": 0.9, "win_if_wrong": 0.8}, "judgement.win_if_right",
+     "must be below win_if_wrong"),
+    ({"model": "selection", "selectivity": -1}, "judgement.selectivity", "must be >= 0"),
+    ({"model": "selection", "transport": 2}, "judgement.transport", "between 0 and 1"),
+    ({"model": "selection", "evidence": "nope:2022/23"}, "judgement.evidence", "unknown evidence"),
+    ({"model": "bayesian"}, "judgement.model", "allowed: face_value, fixed, scrutinised, contest, selection"),
+])
+def test_every_judgement_validation_message(raw, field, message):
+    with pytest.raises(ScenarioError) as info:
+        parse_judgement(raw)
+    assert info.value.field == field
+    assert message in info.value.message
+
+
+def test_scenario_error_names_file_and_line(write_scenario):
+    path = write_scenario(base_scenario(judgement={"model": "selection", "win_if_right": 1.0}))
+    with pytest.raises(ScenarioError) as info:
+        auditor.load_scenario(path)
+    assert info.value.path == str(path) and info.value.line is not None
+    assert info.value.field == "judgement.win_if_right"
+
+
+# ---- in the engine: up-shifts, monotonicity, ladder, switching --------------------
+
+def _scenario(write_scenario, judgement, **changes):
+    return auditor.load_scenario(write_scenario(base_scenario(judgement=judgement, **changes)))
+
+
+def test_up_shifts_are_not_reweighted(write_scenario):
+    # Only an up-shift (b → a, to the dearer setting): θ must not change the savings.
+    doc = base_scenario(
+        judgement={"model": "contest", "contest_rate": 1.0, "evidence": {"overturn_rate": 0.9}},
+        settings={"a": {"label": "A", "cost": 30000, "cohort": 0}, "b": {"label": "B", "cost": 10000, "cohort": 100}},
+        sample={"transitions": transitions({("b", "b"): 4, ("b", "a"): 6})})
+    r = auditor.audit(auditor.load_scenario(write_scenario(doc)), draws=500, seed=2)
+    assert np.array_equal(r.stages["judgement"], r.stages["sampling"])
+
+
+@given(g1=st.floats(0, 1), g2=st.floats(0, 1), seed=st.integers(0, 2**32))
+@settings(max_examples=15)
+def test_more_contest_means_less_saving(tmp_path_factory, g1, g2, seed):
+    lo, hi = sorted((g1, g2))
+    path = tmp_path_factory.mktemp("c") / "s.toml"
+    from strategies import to_toml
+    path.write_text(to_toml(base_scenario(judgement={"model": "contest", "contest_rate": lo})))
+    s = auditor.load_scenario(path)
+    a = auditor.audit(s, draws=300, seed=seed).savings
+    b = auditor.audit(replace(s, judgement=replace(s.judgement, contest_rate=_fixed(hi))), draws=300,
+                      seed=seed).savings
+    assert np.all(b <= a + 1e-6)
+
+
+@given(r1=st.floats(0.5, 500), r2=st.floats(0.5, 500), seed=st.integers(0, 2**32))
+@settings(max_examples=15)
+def test_more_selectivity_means_more_saving(tmp_path_factory, r1, r2, seed):
+    lo, hi = sorted((r1, r2))
+    path = tmp_path_factory.mktemp("s") / "s.toml"
+    from strategies import to_toml
+    path.write_text(to_toml(base_scenario(judgement={"model": "selection", "selectivity": lo})))
+    s = auditor.load_scenario(path)
+    a = auditor.audit(s, draws=300, seed=seed).savings
+    b = auditor.audit(replace(s, judgement=replace(s.judgement, selectivity=_fixed(hi, positive=True))),
+                      draws=300, seed=seed).savings
+    assert np.all(b >= a - 1e-6)
+
+
+def _fixed(value, positive=False):
+    from auditor.distributions import POSITIVE, SHARE, parse_dist
+    return parse_dist(value, POSITIVE if positive else SHARE, "x")
+
+
+def test_ladder_uses_common_random_numbers(write_scenario):
+    # Fixed costs and realisation 1: the face-value rung must equal the sampling stage draw for draw.
+    s = _scenario(write_scenario, {"model": "selection"})
+    r = auditor.audit(s, draws=3000, seed=11)
+    ladder = ladder_savings(s, 3000, 11)
+    assert tuple(ladder) == LADDER
+    assert np.array_equal(ladder["face_value"], r.stages["sampling"])
+    assert np.array_equal(ladder["selection"], r.savings)   # the scenario's own model is the main rung
+
+
+def test_ladder_models_share_evidence_and_keep_own_model(write_scenario):
+    s = _scenario(write_scenario, {"model": "contest", "contest_rate": 0.3, "evidence": "lgsco:2022/23"})
+    models = ladder_models(s)
+    assert models["contest"] is s.judgement
+    assert isinstance(models["face_value"], FaceValue)
+    assert isinstance(models["selection"], Selection) and isinstance(models["scrutinised"], Scrutinised)
+    assert models["selection"].evidence == s.judgement.evidence
+
+
+def test_switching_selectivity_against_closed_form(write_scenario):
+    # Fixed costs, fixed O = 0.96 (a rate-only evidence is taken as fixed): at fixed ρ every
+    # draw's saving is θ(ρ)·(sampling-stage saving), so median(full) = θ(ρ)·median(sampling).
+    # Choose the claim's low end as the median at ρ = 10 and invert w(ρ) by hand.
+    j = {"model": "selection", "evidence": {"overturn_rate": 0.96}, "selectivity": 10}
+    s = _scenario(write_scenario, j)
+    r = auditor.audit(s, draws=4000, seed=5)
+    med = float(np.median(r.stages["sampling"]))
+    theta_star = 1 - 0.46 / 0.86
+    low = med * theta_star
+    s2 = replace(s, claim=replace(s.claim, low=low, high=low * 2))
+    sw = switching_selectivity(s2, 4000, 5)
+    # w* = 1 − θ*; ρ* = (O − f)(1 − w*) / (w*(s − O)) = 10 exactly; brentq's xtol is 1e-4 in log ρ.
+    assert sw["value"] == pytest.approx(10, rel=1e-3)
+
+
+def test_switching_selectivity_null_outside_range(write_scenario):
+    s = _scenario(write_scenario, {"model": "selection", "evidence": {"overturn_rate": 0.96}})
+    # The face-value median is about 100 · 0.59 · £20,000 ≈ £1.2m; at ρ = 1, θ = 1 − 0.46/0.50 = 0.08,
+    # so the median is about £94k: a £50k low end is met at every ρ, a £5m one at none.
+    met = switching_selectivity(replace(s, claim=replace(s.claim, low=5e4)), 2000, 1)
+    assert met["value"] is None and "every selectivity" in met["note"]
+    never = switching_selectivity(replace(s, claim=replace(s.claim, low=5e6, high=6e6)), 2000, 1)
+    assert never["value"] is None and "stays below" in never["note"]
+
+
+def test_summary_judgement_block(write_scenario):
+    s = _scenario(write_scenario, {"model": "selection", "evidence": "tribunal:2022/23"})
+    r = auditor.audit(s, draws=2000, seed=3)
+    j = r.summary()["judgement"]
+    assert j["model"] == "selection"
+    assert j["evidence"][0]["key"] == "tribunal:2022/23"
+    assert set(j["theta"]) == {"median", "p05", "p95"}
+    assert j["theta"]["median"] == pytest.approx(float(np.median(r.inputs["theta"])))
+    assert "switching_selectivity" in j
+    assert [row["name"] for row in j["ladder"]] == list(LADDER)
+    assert [row["main"] for row in j["ladder"]] == [False, False, True, False]
+    import json
+    json.dumps(r.summary(), allow_nan=False)
+
+
+def test_theta_draws_match_the_engine(write_scenario):
+    s = _scenario(write_scenario, {"model": "scrutinised"})
+    r = auditor.audit(s, draws=9000, seed=8)   # more than one block of 8,192
+    assert np.array_equal(theta_draws(s.judgement, 8, 9000), r.inputs["theta"])
+
+
+def test_face_value_summary_has_no_switching(write_scenario):
+    r = auditor.audit(_scenario(write_scenario, {"model": "face_value"}), draws=500, seed=1)
+    j = r.summary()["judgement"]
+    assert j["theta"] == {"median": 1.0, "p05": 1.0, "p95": 1.0}
+    assert "switching_selectivity" not in j
+
+
+def test_west_sussex_uses_selection_with_sourced_evidence(west_sussex):
+    s = auditor.load_scenario(west_sussex)
+    assert isinstance(s.judgement, Selection)
+    assert s.judgement.evidence.components[0].label == "tribunal:2022/23"
+    assert s.judgement.selectivity.source
+    assert isinstance(Contest(s.judgement.evidence), Contest)
+    assert math.isfinite(s.judgement.central())
