@@ -13,10 +13,33 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .engine import audit
+from typing import TYPE_CHECKING
+
 from .errors import AuditorError, DataError, ScenarioError, UsageError
-from .results import AuditResult
-from .scenario import Scenario, load_scenario
+
+# The numpy-backed names load on first use (PEP 562): importing numpy costs
+# about 0.25 s, which `auditor --version` and `--help` should not pay.
+_LAZY = {"audit": "engine", "AuditResult": "results", "Scenario": "scenario", "load_scenario": "scenario"}
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .engine import audit
+    from .results import AuditResult
+    from .scenario import Scenario, load_scenario
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",

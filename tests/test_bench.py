@@ -1,0 +1,99 @@
+"""Smoke test of the benchmark script: it runs and produces every expected row.
+
+No timing is asserted (the machine is shared); only the shape of the table.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("auditor_bench_run", ROOT / "bench" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_bench()
+
+TINY = bench.Config(throughput_draws=(2_000,), repeats=1, big_repeats=1, alt_draws=2_000, pandas_draws=20,
+                    scaling_draws=2_000, settings_grid=(4, 6), cases_grid=(28, 280), memory_draws=2_000,
+                    startup_repeats=1)
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return bench.run_benchmarks(TINY, ("throughput", "alternatives", "scaling"))
+
+
+def test_expected_rows(rows):
+    names = [(r.section, r.name) for r in rows]
+    for label in ("as published", "+ realisation uncertain"):
+        for what in ("audit", "RNG floor", "audit / floor"):
+            assert ("1 throughput", f"{label}: {what}, 2,000 draws") in names
+    assert ("2 alternatives", "scipy.stats.bootstrap / auditor (bayes)") in names
+    assert ("2 alternatives", "pandas df.sample loop / auditor (bayes)") in names
+    assert sum(r.section == "3 scaling" for r in rows) == 1 + 2 + 2  # draws, settings grid, cases grid
+    for r in rows:
+        assert r.times and all(t > 0 for t in r.times), r.name
+        assert r.status in ("", "met", "missed")
+
+
+def test_table_and_markdown(rows):
+    text = bench.render_text(rows)
+    assert len(text.splitlines()) == len(rows) + 1
+    md = bench.render_markdown(rows, {"date": "today"}, "quick")
+    assert md.count("\n| ") == len(rows) + 1  # header plus one line per row
+
+
+def test_variate_count_matches_engine():
+    # The engine's own count must agree with the bench's family-by-family count.
+    # Hand count for face value: 6 Dirichlet cells (3 rows of stay + one move),
+    # 2 uniform costs and 1 triangular cost = 9; a Beta θ adds 2 (two gammas)
+    # and a PERT realisation 2 more.
+    import auditor
+    from auditor import engine
+
+    expected = {"face": 9, "beta+pert": 13}
+    variants = {"face": {"judgement": {"model": "face_value"}},
+                "beta+pert": {"judgement": {"model": "fixed", "theta": {"dist": "beta", "a": 8, "b": 2}},
+                              "implementation.realisation": {"dist": "pert", "low": 0.5, "mode": 0.8,
+                                                             "high": 1.0}}}
+    for key, overrides in variants.items():
+        model = engine.build_model(auditor.load_scenario(bench.SCENARIO, overrides=overrides))
+        assert bench.variates_counted(model) == expected[key] == model.variates_per_draw()
+    published = engine.build_model(auditor.load_scenario(bench.SCENARIO))
+    assert bench.variates_counted(published) == published.variates_per_draw()
+
+
+def test_synthetic_scenarios_load(tmp_path):
+    import auditor
+    from auditor import engine
+
+    small = engine.build_model(auditor.load_scenario(bench.synthetic_scenario(tmp_path, 4, 28)))
+    big = engine.build_model(auditor.load_scenario(bench.synthetic_scenario(tmp_path, 4, 2_800)))
+    assert small.scenario.sample.n_cases == 28 and big.scenario.sample.n_cases == 2_800
+    # More cases, same cells: the Dirichlet cost per draw does not grow with the sample.
+    assert small.design.n_cells == big.design.n_cells
+
+
+def test_floor_draws_like_engine():
+    # The floor must consume exactly what the engine consumes: same generator state after a block.
+    import numpy as np
+
+    import auditor
+    from auditor import engine
+
+    s = auditor.load_scenario(bench.SCENARIO)
+    model = engine.build_model(s)
+    a = np.random.Generator(np.random.PCG64(5))
+    bench.rng_floor(model, 1_000, a)
+    assert np.isfinite(a.random())
