@@ -171,6 +171,9 @@ def grouped_sobol(f_a: np.ndarray, f_b: np.ndarray, f_ab: Mapping[str, np.ndarra
     ([0.2, 0.8], [0.2, 0.8])
     """
     n = f_a.size
+    if not np.var(np.concatenate([f_a, f_b])) > 0:
+        # Nothing varies: there is no variance to share out.
+        return {k: SobolIndex(k, 0.0, (0.0, 0.0), 0.0, (0.0, 0.0), varies=False) for k in f_ab}
     tail = (1.0 - level) / 2.0
     idx = rng.integers(0, n, size=(n_boot, n)) if n_boot > 0 else None
     # Resampled A and B are shared by every group; gather them once.
