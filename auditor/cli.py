@@ -82,6 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--template", choices=("stock", "flow", "reported"), default="stock",
                    help="stock: case-review counts, current cohort re-placed (default); flow: only children "
                         "newly placed each year; reported: rebuilt from published shares")
+
+    se = sub.add_parser("sensitivity", help="what drives the width, how fragile the claim is, what sample "
+                        "would settle it; write sensitivity.json, sensitivity.md and figures")
+    se.add_argument("scenario", metavar="SCENARIO")
+    _add_run_options(se)
+    se.set_defaults(draws=None)
+    se.add_argument("--out", metavar="DIR", help="output folder (default: reports/<scenario file stem>-sensitivity/, "
+                    "beside the run report rather than inside it, because `auditor run` replaces its folder)")
+    se.add_argument("--quiet", action="store_true", help="print nothing on success")
     return parser
 
 
@@ -264,8 +273,32 @@ def _cmd_new(args) -> int:
     return 0
 
 
+def _cmd_sensitivity(args) -> int:
+    """``auditor sensitivity``: ``--draws`` is the draws per evaluation (default 16,384), not run.draws."""
+    from .report.sensitivity import write_sensitivity
+    from .scenario import load_scenario
+    from .sensitivity import sensitivity
+
+    scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
+                             allow_outside=args.allow_outside)
+    result = sensitivity(scenario, draws=args.draws, seed=args.seed)
+    out = Path(args.out) if args.out else Path("reports") / f"{Path(args.scenario).stem}-sensitivity"
+    write_sensitivity(result, out)
+    if not args.quiet:
+        s = result.summary()
+        shares = ", ".join(f"{k} {v['total']:.0%}" for k, v in s["variance_share"].items() if v["varies"])
+        lines = [result.scenario.title, ""]
+        if result.fragility is not None:
+            lines.append(result.fragility.sentence(result.scenario.claim.low))
+        lines += [f"Variance shares (total): {shares or 'nothing varies'}",
+                  f"draws {result.draws:,} per evaluation, seed {result.seed}",
+                  f"report: {out / 'sensitivity.md'}"]
+        print("\n".join(lines))
+    return 0
+
+
 COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
-            "evidence": _cmd_evidence, "new": _cmd_new}
+            "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
