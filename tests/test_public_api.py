@@ -1,0 +1,49 @@
+"""The public API (contract): names exported by ``auditor`` and their basic behaviour."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import auditor
+
+# The contract names of design §5 plus the error classes. Adding a name is fine (extend
+# this list); removing or renaming one breaks users' scripts.
+EXPORTED = ["__version__", "audit", "load_scenario", "AuditResult", "Scenario",
+            "AuditorError", "ScenarioError", "DataError", "UsageError"]
+
+
+def test_all_is_pinned():
+    assert set(EXPORTED) <= set(auditor.__all__)
+    assert len(auditor.__all__) == len(set(auditor.__all__))
+
+
+def test_every_exported_name_resolves():
+    for name in auditor.__all__:
+        assert getattr(auditor, name) is not None
+
+
+def test_error_hierarchy():
+    for cls in (auditor.ScenarioError, auditor.DataError, auditor.UsageError):
+        assert issubclass(cls, auditor.AuditorError)
+        assert issubclass(cls, ValueError)   # callers catching ValueError keep working
+
+
+def test_version_is_pep440_like():
+    parts = auditor.__version__.split(".")
+    assert len(parts) >= 3 and all(p.isdigit() for p in parts[:2])
+
+
+def test_importing_auditor_is_light():
+    # `auditor --version` must stay fast: the heavy libraries load only when used.
+    code = ("import sys, auditor; heavy = [m for m in ('scipy', 'pandas', 'matplotlib') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_audit_round_trip(west_sussex):
+    s = auditor.load_scenario(west_sussex)
+    r = auditor.audit(s, draws=1000, seed=3)
+    assert isinstance(r, auditor.AuditResult)
+    assert r.scenario is s and r.draws == 1000 and r.seed == 3

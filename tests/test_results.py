@@ -1,0 +1,128 @@
+"""Audit results (auditor.results): summary contract, frame, plot, verdict rule."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import auditor
+from auditor.results import judge_verdict
+from auditor.scenario import VerdictRule, parse_scenario
+from strategies import base_scenario, transitions
+
+CONTRACT_KEYS = {"schema_version", "auditor_version", "scenario", "run", "claim", "point_estimate", "savings",
+                 "p_meets_low", "p_meets_high", "stages", "verdict"}
+
+
+@pytest.fixture(scope="module")
+def ws_result():
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "west-sussex-2023.toml"
+    return auditor.audit(path, draws=4000, seed=5)
+
+
+def test_summary_has_contract_keys(ws_result):
+    s = ws_result.summary()
+    assert CONTRACT_KEYS <= set(s)
+    assert s["schema_version"] == 1
+    assert s["auditor_version"] == auditor.__version__
+    assert {"title", "path", "sha256"} <= set(s["scenario"])
+    assert s["run"]["draws"] == 4000 and s["run"]["seed"] == 5
+    assert s["claim"]["low"] == 17.8e6 and s["claim"]["high"] == 46.7e6 and s["claim"]["per"] == "year"
+    assert {"mean", "median", "p05", "p95"} <= set(s["savings"])
+    assert [st["name"] for st in s["stages"]][:4] == ["point", "sampling", "judgement", "full"]
+    for st in s["stages"]:
+        assert {"name", "median", "p05", "p95", "p_meets_low"} <= set(st)
+    assert s["verdict"] in ("holds", "widens", "collapses")
+    json.dumps(s, allow_nan=False)   # summary.json must be strict JSON
+
+
+def test_summary_numbers_match_the_draws(ws_result):
+    s = ws_result.summary()
+    x = ws_result.savings
+    low = s["claim"]["low"]
+    assert s["savings"]["median"] == pytest.approx(np.quantile(x, 0.5))
+    assert s["savings"]["p05"] == pytest.approx(np.quantile(x, 0.05))
+    assert s["savings"]["p95"] == pytest.approx(np.quantile(x, 0.95))
+    assert s["savings"]["mean"] == pytest.approx(x.mean())
+    assert s["p_meets_low"] == np.mean(x >= low)
+    assert s["p_meets_high"] == np.mean(x >= s["claim"]["high"])
+    point = s["stages"][0]
+    assert point["median"] == point["p05"] == point["p95"] == s["point_estimate"]
+    assert s["stages"][-1]["median"] == s["savings"]["median"]
+
+
+def test_to_frame(ws_result):
+    df = ws_result.to_frame()
+    assert len(df) == 4000
+    assert {"draw", "savings_sampling", "savings_judgement", "savings_full", "realisation"} <= set(df.columns)
+    np.testing.assert_array_equal(df["savings_full"].to_numpy(), ws_result.savings)
+
+
+def test_plot_draws_on_given_axes(ws_result):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert ws_result.plot(ax=ax) is ax
+    assert ws_result.plot() is not None
+
+
+def test_result_is_frozen(ws_result):
+    with pytest.raises(AttributeError):
+        ws_result.draws = 3  # type: ignore[misc]
+
+
+# ---- the verdict rule --------------------------------------------------------------------
+
+RULE = VerdictRule()   # collapse below 0.5; hold at ≥ 0.8 with 90% width ≤ 1.5 × claim range
+
+
+@pytest.mark.parametrize("p, p05, p95, verdict", [
+    (0.49, 2e7, 3e7, "collapses"),          # just below "more likely than not"
+    (0.50, 2e7, 3e7, "widens"),             # at 0.5 exactly: not a collapse
+    (0.79, 2e7, 3e7, "widens"),
+    (0.80, 2e7, 3e7, "holds"),
+    (0.80, 1e7, 1e7 + 1.5 * 28.9e6, "holds"),       # width exactly 1.5 × (46.7m − 17.8m)
+    (0.80, 1e7, 1e7 + 1.5 * 28.9e6 + 1, "widens"),
+    (0.99, 0.0, 9e7, "widens"),
+])
+def test_verdict_thresholds(p, p05, p95, verdict):
+    assert judge_verdict(p, p05, p95, 17.8e6, 46.7e6, RULE)[0] == verdict
+
+
+def test_verdict_reasons_are_words():
+    v, why = judge_verdict(0.3, 1e6, 3e7, 17.8e6, 46.7e6, RULE)
+    assert why == ("the published low end (£17.8m) is reached in only 30% of audited draws, "
+                   "below the 50% needed to call it more likely than not")
+    assert judge_verdict(0.9, 1e7, 9e7, 5e6, 5e6, RULE) == (
+        "widens", "the claim is a single figure, with no range to compare")
+
+
+@given(p=st.floats(0, 1), a=st.floats(0, 1e8), b=st.floats(0, 1e8))
+def test_verdict_is_monotone_in_p(p, a, b):
+    # Raising P(≥ low) never turns a better verdict into a worse one.
+    order = {"collapses": 0, "widens": 1, "holds": 2}
+    lo, hi = sorted((a, b))
+    v1 = judge_verdict(p, lo, hi, 17.8e6, 46.7e6, RULE)[0]
+    v2 = judge_verdict(min(1.0, p + 0.1), lo, hi, 17.8e6, 46.7e6, RULE)[0]
+    assert order[v2] >= order[v1]
+
+
+def test_configured_thresholds_are_used():
+    doc = base_scenario(verdict={"collapse_below": 0.2, "hold_at": 0.3, "max_width_ratio": 100.0})
+    doc["claim"] = {"low": 1_000_000, "high": 1_500_000}
+    s = parse_scenario(doc)
+    r = auditor.audit(s, draws=3000, seed=1)
+    summ = r.summary()
+    assert summ["verdict_rule"]["collapse_below"] == 0.2
+    p = summ["p_meets_low"]
+    # Savings are 100 · 20,000 · share with share ~ Beta(6.5, 4.5), so P(≥ £1m) = P(share ≥ 0.5)
+    # = stats.beta(6.5, 4.5).sf(0.5) = 0.735; 3,000 draws put the estimate within ±0.04 (5 s.e.).
+    assert abs(p - 0.7352) < 5 * math.sqrt(0.7352 * 0.2648 / 3000)
+    assert summ["verdict"] == "holds"
