@@ -1,0 +1,56 @@
+"""The JSON Schema of the scenario format: current, valid, and met by every shipped scenario."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from auditor.schema import scenario_schema, schema_json
+from auditor.templates import TEMPLATES, render_template
+from strategies import base_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+@pytest.fixture(scope="module")
+def validator():
+    schema = json.loads((ROOT / "scenarios" / "schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_shipped_schema_is_current():
+    # If this fails, regenerate: python -m auditor.schema > scenarios/schema.json
+    assert (ROOT / "scenarios" / "schema.json").read_text(encoding="utf-8") == schema_json()
+
+
+def test_round_trip():
+    assert json.loads(schema_json()) == scenario_schema()
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_scenario_conforms(validator, path):
+    validator.validate(tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("kind", TEMPLATES)
+def test_templates_conform(validator, kind):
+    validator.validate(tomllib.loads(render_template(kind)))
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d["claim"].update(basis="sometimes"),
+    lambda d: d.update(colour="red"),
+    lambda d: d["sample"].update(method="jackknife"),
+    lambda d: d["settings"]["a"].update(cohort=-1),
+])
+def test_schema_rejects_what_the_loader_rejects(validator, change):
+    doc = base_scenario()
+    change(doc)
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(doc)
