@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", metavar="DIR", help="output folder (default: reports/<scenario file stem>/)")
     r.add_argument("--json", action="store_true", help="print summary.json to stdout instead of the text summary")
     r.add_argument("--quiet", action="store_true", help="print nothing on success")
+    r.add_argument("--format", dest="formats", metavar="LIST",
+                   help="outputs to write, comma-separated from md, html, pdf, json, draws (default: all)")
 
     b = sub.add_parser("batch", help="audit many scenario files; write each report and an index.csv")
     b.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders of *.toml files")
@@ -125,9 +127,10 @@ def _cmd_validate(args) -> int:
 
 def _cmd_run(args) -> int:
     from .engine import audit
-    from .report import write_outputs
+    from .report import parse_formats, write_outputs
     from .scenario import load_scenario
 
+    formats = parse_formats(args.formats)  # checked before the (slow) audit
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
     out = Path(args.out) if args.out else Path("reports") / Path(args.scenario).stem
@@ -140,7 +143,7 @@ def _cmd_run(args) -> int:
             if exc.field in ("draws", "seed"):
                 exc.field = f"--{exc.field}"
             raise
-        write_outputs(result, out)
+        write_outputs(result, out, formats)
     except KeyboardInterrupt:
         print(f"auditor: {_interrupted_state(out, before)}", file=sys.stderr)
         return 130
@@ -193,7 +196,9 @@ def text_summary(result, out: Path | None = None) -> str:
     lines += ["", f"  published claim: {m(c['low'])} to {m(c['high'])} per {c['per']}",
               f"  draws {s['run']['draws']:,}, seed {s['run']['seed']} ({s['run']['seed_source']})"]
     if out is not None:
-        lines.append(f"  report: {out / 'report.md'}")
+        written = [out / f for f in ("report.html", "report.md", "brief.pdf", "summary.json", "draws.csv.gz")
+                   if (out / f).exists()]
+        lines.append(f"  report: {written[0] if written else out}")
     return "\n".join(lines)
 
 

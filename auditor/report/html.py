@@ -1,0 +1,435 @@
+"""``report.html``: one self-contained page a campaigner can forward.
+
+Figures are embedded as base64 PNG, the styles are inline and a
+Content-Security-Policy forbids every network request, so the file works
+offline and leaks nothing about who opens it. The page is rendered by Jinja2
+with autoescaping on: titles, notes and sources written in a scenario always
+appear as text, never as markup.
+
+Sections that depend on other parts of auditor (the reliability ladder, the
+implied assumptions, a sensitivity run) appear only when their data exist,
+and are rendered from plain JSON-like data so they follow those parts as they
+grow.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ..money import format_money
+
+__all__ = ["render_html", "build_context", "load_sensitivity", "sensitivity_highlights", "figure_alt_texts",
+           "format_value", "linkify", "CAVEATS"]
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+#: What the audit does not show; shared by the HTML report and the brief.
+CAVEATS = (
+    "The case review is treated as a small sample: the share of children judged movable in each setting is "
+    "uncertain, and that uncertainty is carried through to the savings.",
+    "Only moves the panel actually judged are scaled up; auditor does not invent others.",
+    "SEND Tribunal and Local Government and Social Care Ombudsman rates describe council decisions that "
+    "families challenged: a small, self-selected minority (roughly 2–3.5% of appealable decisions are "
+    "appealed). They are not the panel's error rate.",
+    "The Tribunal and the Ombudsman rule on what the law requires and on maladministration, not on which "
+    "placement is ideal for a child. Their rates show how council judgements of this kind fare when "
+    "tested, nothing more.",
+    "Many appeals end by concession or withdrawal before a hearing, so rates of decided appeals leave out "
+    "a large part of what happens when families challenge.",
+    "If cases were chosen for the review in workshops rather than at random, that selection is not "
+    "modelled unless the scenario says so.",
+)
+
+_URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
+
+# Plain words for keys that appear in summary, sensitivity and implied-assumption data.
+_KEY_WORDS = {
+    # implied assumptions (auditor.implied)
+    "basis": "basis", "counted_as": "counted as", "mean_saving_per_move": "average saving per child moved",
+    "children_moved_at_point": "children moved under the published method",
+    "children_to_move_for_low": "children who must move to reach the claim's low end",
+    "children_to_move_for_high": "children who must move to reach the claim's high end",
+    "share_of_cohort_for_low": "share of each setting's children who must move (low end)",
+    "share_of_cohort_for_high": "share of each setting's children who must move (high end)",
+    "realisation_needed_for_low": "share of judged moves that must happen to reach the low end",
+    "name": "", "label": "", "model": "model", "median": "median", "mean": "mean",
+    "p05": "5th percentile", "p95": "95th percentile", "p_meets_low": "chance of reaching the claim's low end",
+    "p_meets_high": "chance of reaching the claim's high end", "theta": "reliability θ",
+}
+_MONEY_HINTS = ("median", "mean", "p05", "p95", "saving", "low", "high", "value", "point", "cost", "estimate")
+_SHARE_HINTS = ("p_", "prob", "share", "chance", "rate", "theta", "realisation", "transport")
+_COUNT_HINTS = ("children", "cases", "n_", "count", "draws")
+
+
+def linkify(text: str | None) -> list[tuple[str, str | None]]:
+    """Split text into ``(text, url)`` pieces so the template can link web addresses.
+
+    Only ``http`` and ``https`` addresses become links (never ``javascript:``).
+
+    Examples
+    --------
+    >>> linkify("DfE (2023), https://example.org/a.csv. See notes")
+    [('DfE (2023), ', None), ('https://example.org/a.csv', 'https://example.org/a.csv'), ('. See notes', None)]
+    """
+    if not text:
+        return []
+    out: list[tuple[str, str | None]] = []
+    pos = 0
+    for m in _URL.finditer(text):
+        if m.start() > pos:
+            out.append((text[pos:m.start()], None))
+        out.append((m.group(0), m.group(0)))
+        pos = m.end()
+    if pos < len(text):
+        out.append((text[pos:], None))
+    return out
+
+
+def _paragraphs(text: str | None) -> list[str]:
+    """Notes as paragraphs: blank lines separate them, single line breaks do not."""
+    if not text:
+        return []
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+
+
+def _words(key: str) -> str:
+    if key in _KEY_WORDS and _KEY_WORDS[key]:
+        return _KEY_WORDS[key]
+    return key.replace("_", " ")
+
+
+def format_value(key: str, value: Any) -> str:
+    """A JSON value in plain words, guessing pounds and percentages from the key.
+
+    Examples
+    --------
+    >>> format_value("median", 18_200_000), format_value("p_meets_low", 0.531), format_value("rho", 2.5)
+    ('£18.2m', '53%', '2.5')
+    """
+    k = key.lower()
+    if isinstance(value, bool) or value is None:
+        return {True: "yes", False: "no", None: "—"}[value]
+    if isinstance(value, (int, float)):
+        v = float(value)
+        if not math.isfinite(v):
+            return "—"
+        if any(h in k for h in _COUNT_HINTS):
+            return f"{v:,.0f}"
+        if "share" in k or (any(k.startswith(h) or h in k for h in _SHARE_HINTS) and 0.0 <= v <= 1.0):
+            return _pct(v)
+        if any(h in k for h in _MONEY_HINTS) and abs(v) >= 1000:
+            return format_money(v)
+        if isinstance(value, int) or abs(v) >= 100:
+            return f"{v:,.0f}"
+        return f"{v:.3g}"
+    if isinstance(value, Mapping):
+        return "; ".join(f"{_words(str(a))} {format_value(f'{key}.{a}', b)}" for a, b in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(format_value(key, v) for v in value)
+    return str(value)
+
+
+def _blocks(data: Any, *, max_rows: int = 20) -> list[dict[str, Any]]:
+    """Turn JSON-like data into display blocks: tables (lists of dicts) and facts (scalars).
+
+    Unknown structures from other parts of auditor are shown as faithfully as
+    possible rather than dropped.
+    """
+    blocks: list[dict[str, Any]] = []
+    facts: list[tuple[str, str]] = []
+
+    def table(title: str, rows: list[Mapping]) -> None:
+        headers: list[str] = []
+        for row in rows:
+            for k in row:
+                if k not in headers:
+                    headers.append(k)
+        body = [[format_value(h, row.get(h)) if h in row else "" for h in headers] for row in rows[:max_rows]]
+        blocks.append({"kind": "table", "title": _words(title) if title else "",
+                       "headers": [_words(h) or h for h in headers], "rows": body,
+                       "more": max(0, len(rows) - max_rows)})
+
+    if isinstance(data, list):
+        if data and all(isinstance(r, Mapping) for r in data):
+            table("", data)
+        else:
+            facts.append(("values", format_value("", data)))
+    elif isinstance(data, Mapping):
+        for k, v in data.items():
+            if isinstance(v, list) and v and all(isinstance(r, Mapping) for r in v):
+                table(str(k), v)
+            elif isinstance(v, Mapping) and v and all(isinstance(r, Mapping) for r in v.values()):
+                table(str(k), [{"name": a, **b} for a, b in v.items()])
+            else:
+                facts.append((_words(str(k)), format_value(str(k), v)))
+    else:
+        facts.append(("value", format_value("", data)))
+    if facts:
+        blocks.insert(0, {"kind": "facts", "facts": facts})
+    return blocks
+
+
+_MODEL_WORDS = {
+    "face_value": "Face value: the panel is always right",
+    "fixed": "Reliability given directly",
+    "scrutinised": "As reliable as council decisions that get tested at tribunal",
+    "contest": "Moves undone when families contest and win",
+    "selection": "Tribunal rates adjusted for which decisions get appealed",
+}
+
+
+def _ladder_rows(rows: Any) -> list[dict[str, str]] | None:
+    """The reliability ladder as table rows, or ``None`` if its shape is not the expected one."""
+    if not (isinstance(rows, list) and rows and all(isinstance(r, Mapping) for r in rows)
+            and all({"name", "median", "p05", "p95", "p_meets_low"} <= set(r) for r in rows)):
+        return None
+    return [{"label": _MODEL_WORDS.get(r["name"], str(r["name"]).replace("_", " ")),
+             "main": bool(r.get("main")), "median": format_money(r["median"]),
+             "interval": f"{format_money(r['p05'])} to {format_money(r['p95'])}",
+             "p_low": _pct(r["p_meets_low"])} for r in rows]
+
+
+def _pct(p: float) -> str:
+    """A probability as a percentage, never rounding a non-zero chance to a bare 0% or 100%.
+
+    Examples
+    --------
+    >>> _pct(0.531), _pct(0.0004), _pct(0.0), _pct(0.9996)
+    ('53%', '<1%', '0%', '>99%')
+    """
+    if 0.0 < p < 0.005:
+        return "<1%"
+    if 0.995 < p < 1.0:
+        return ">99%"
+    return f"{p:.0%}"
+
+
+def sensitivity_highlights(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The few findings of a sensitivity run a reader needs, in plain words.
+
+    Parts that are missing or shaped differently are left out; everything is
+    in ``sensitivity.json`` beside the report.
+    """
+    out: dict[str, Any] = {"sentences": [], "variance": [], "switching": [], "tornado": [], "tornado_base": None,
+                           "generic": None}
+    frag = data.get("fragility")
+    if isinstance(frag, Mapping) and frag.get("sentence"):
+        out["sentences"].append(str(frag["sentence"]))
+    n25 = data.get("sample_size_for_25pct")
+    if isinstance(n25, (int, float)):
+        out["sentences"].append(f"Sampling alone would give a 90% range within ±25% of the published-method "
+                                f"estimate only with a review of about {int(n25):,} cases.")
+    vs = data.get("variance_share")
+    if isinstance(vs, Mapping):
+        for name, v in vs.items():
+            if isinstance(v, Mapping) and isinstance(v.get("total"), (int, float)):
+                first = v.get("first")
+                out["variance"].append({
+                    "source": str(name).replace("_", " "),
+                    "first": f"{max(0.0, float(first)):.0%}" if isinstance(first, (int, float)) else "—",
+                    "total": f"{max(0.0, float(v['total'])):.0%}"})
+    for sv in data.get("switching_values") or []:
+        if isinstance(sv, Mapping) and sv.get("value") is not None:
+            key = str(sv.get("input", ""))
+            when = {"lower": "falls below", "higher": "rises above"}.get(sv.get("claim_missed_when"), "passes")
+            inside = {True: "yes", False: "no", None: "—"}.get(sv.get("within_input_range"), "—")
+            out["switching"].append({"label": str(sv.get("label") or key),
+                                     "current": format_value(key, sv.get("current")),
+                                     "value": format_value(key, sv.get("value")), "when": when,
+                                     "inside": inside})
+    torn = data.get("tornado")
+    rows = torn.get("rows") if isinstance(torn, Mapping) else None
+    if isinstance(rows, list):
+        def swing(r):
+            return abs(float(r.get("at_high") or 0) - float(r.get("at_low") or 0))
+
+        good = [r for r in rows if isinstance(r, Mapping) and "at_low" in r and "at_high" in r]
+        for r in sorted(good, key=swing, reverse=True)[:5]:
+            if swing(r) > 0:
+                out["tornado"].append({"label": str(r.get("label") or r.get("input")),
+                                       "at_low": format_money(float(r["at_low"])),
+                                       "at_high": format_money(float(r["at_high"]))})
+        if isinstance(torn.get("base"), (int, float)):
+            out["tornado_base"] = format_money(float(torn["base"]))
+    if not any(out[k] for k in ("sentences", "variance", "switching", "tornado")):
+        out["generic"] = _blocks({k: v for k, v in data.items()
+                                  if k not in ("scenario", "schema_version", "auditor_version", "grid")})
+    return out
+
+
+def load_sensitivity(folder: str | Path, sha256: str | None = None) -> dict[str, Any] | None:
+    """Read ``sensitivity.json`` from a report folder, if there is one.
+
+    Returns ``None`` when the file is missing, unreadable, or records a
+    different scenario file (``scenario.sha256`` not matching ``sha256``).
+    """
+    path = Path(folder) / "sensitivity.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    recorded = data.get("scenario", {}).get("sha256") if isinstance(data.get("scenario"), dict) else None
+    if sha256 and recorded and recorded != sha256:
+        return None
+    return data
+
+
+def figure_alt_texts(summary: Mapping[str, Any]) -> dict[str, str]:
+    """Alt text for each figure, carrying the numbers a sighted reader gets from it."""
+    c = summary["claim"]
+    per = "a year" if c["per"] == "year" else "in total"
+    claim = f"{format_money(c['low'])} to {format_money(c['high'])} {per}"
+    steps = "; ".join(
+        (f"published method {format_money(st['median'])}" if st["name"] == "point" else
+         f"{_STAGE_SHORT[st['name']]}: median {format_money(st['median'])}, 90% between "
+         f"{format_money(st['p05'])} and {format_money(st['p95'])}")
+        for st in summary["stages"])
+    return {
+        "ladder": (f"Chart of the published claim, {claim}, as a shaded band, against the audit as each source "
+                   f"of uncertainty is added: {steps}."),
+        "exceedance": (f"Chart of the chance that savings reach at least each amount. The chance of reaching "
+                       f"the claim's low end, {format_money(c['low'])}, is {summary['p_meets_low']:.0%}; "
+                       f"of reaching its high end, {format_money(c['high'])}, {summary['p_meets_high']:.0%}."),
+        "distribution": (f"Histogram of audited savings with the published range, {claim}, shaded. Half the "
+                         f"audited outcomes fall below {format_money(summary['savings']['median'])}; 90% lie "
+                         f"between {format_money(summary['savings']['p05'])} and "
+                         f"{format_money(summary['savings']['p95'])}."),
+    }
+
+
+_STAGE_SHORT = {"point": "published method", "sampling": "with the small sample",
+                "judgement": "adding judgement reliability", "full": "full audit (adding costs and take-up)"}
+
+
+def _png_data_uri(ax) -> str:
+    """A figure as a ``data:`` URI; PNG metadata is stripped so the page is reproducible."""
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format="png", metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _figures(result, summary) -> list[dict[str, str]]:
+    from . import figures
+
+    alts = figure_alt_texts(summary)
+    captions = {
+        "ladder": "The published range (shaded) against the audit as each source of uncertainty is added. "
+                  "Bars cover 90% of audited outcomes; dots mark the medians.",
+        "exceedance": "How likely each level of savings is. Read across from a saving on the bottom axis to "
+                      "the chance of reaching at least that much.",
+        "distribution": "The spread of audited savings (full audit), with the published range shaded.",
+    }
+    return [{"name": n, "src": _png_data_uri(getattr(figures, n)(result)), "alt": alts[n], "caption": captions[n]}
+            for n in ("ladder", "exceedance", "distribution")]
+
+
+def _find(summary: Mapping[str, Any], keys: Iterable[str]) -> Any:
+    for k in keys:
+        if summary.get(k):
+            return summary[k]
+    return None
+
+
+def _evidence_rows(summary: Mapping[str, Any]) -> Any:
+    j = summary.get("judgement") or {}
+    for k in ("evidence_rows", "evidence"):
+        if isinstance(j, Mapping) and j.get(k):
+            return j[k]
+    return summary.get("evidence_rows") or summary.get("evidence")
+
+
+def build_context(result, *, summary: Mapping[str, Any] | None = None,
+                  sensitivity: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the template shows, computed in Python so the template only lays it out."""
+    from .markdown import STAGE_WORDS
+
+    s = dict(summary if summary is not None else result.summary())
+    sc = result.scenario
+    c = sc.claim
+    per = "a year" if c.per == "year" else "in total"
+    labels = {st.key: st.label for st in sc.settings}
+    stages = [{"label": STAGE_WORDS.get(st["name"], st["name"]), "name": st["name"],
+               "median": format_money(st["median"]),
+               "interval": "—" if st["name"] == "point" else f"{format_money(st['p05'])} to {format_money(st['p95'])}",
+               "p_low": _pct(st["p_meets_low"])} for st in s["stages"]]
+    rule = sc.verdict
+    reliability = _find(s, ("reliability_ladder", "reliability")) or (s.get("judgement") or {}).get("ladder")
+    implied = s.get("implied")
+    evidence = _evidence_rows(s)
+    return {
+        "title": sc.title,
+        "authority": sc.authority,
+        "verdict": s["verdict"],
+        "verdict_sentence": result.verdict_sentence(),
+        "claim": {"low": format_money(c.low), "high": format_money(c.high), "per": per,
+                  "horizon": c.horizon_years, "source": linkify(c.source)},
+        "point": format_money(s["point_estimate"]),
+        "median": format_money(s["savings"]["median"]),
+        "p05": format_money(s["savings"]["p05"]),
+        "p95": format_money(s["savings"]["p95"]),
+        "p_low": _pct(s["p_meets_low"]),
+        "p_high": _pct(s["p_meets_high"]),
+        "p_within": f"{s.get('p_within_claim', float('nan')):.0%}" if "p_within_claim" in s else None,
+        "stages": stages,
+        "rule": {"collapse_below": f"{rule.collapse_below:.0%}", "hold_at": f"{rule.hold_at:.0%}",
+                 "max_width_ratio": f"{rule.max_width_ratio:g}"},
+        "figures": _figures(result, s),
+        "reliability": _ladder_rows(reliability),
+        "reliability_generic": _blocks(reliability) if reliability and not _ladder_rows(reliability) else None,
+        "implied": _blocks(implied) if implied else None,
+        "sensitivity": sensitivity_highlights(sensitivity) if sensitivity else None,
+        "settings": [{"label": st.label, "cohort": f"{st.cohort:,}", "cost": st.cost.describe(),
+                      "sources": [linkify(x) for x in (st.source, st.cost.source) if x]} for st in sc.settings],
+        "sample": {"n": sc.sample.n_cases, "file": sc.sample.cases_file,
+                   "method": ("Dirichlet rows with a Jeffreys prior" if sc.sample.method == "bayes"
+                              else "stratified bootstrap"),
+                   "source": linkify(sc.sample.source),
+                   "rows": [{"current": labels.get(a, a), "ideal": "already ideal" if a == b else labels.get(b, b),
+                             "n": n} for a, b, n in sc.sample.counts]},
+        "judgement": sc.judgement.describe(),
+        "realisation": sc.realisation.describe(),
+        "realisation_source": linkify(sc.realisation.source),
+        "sources": [linkify(x) for x in sc.sources],
+        "notes": _paragraphs(sc.notes),
+        "caveats": CAVEATS,
+        "provenance": {"version": s["auditor_version"], "seed": s["run"]["seed"],
+                       "seed_source": s["run"].get("seed_source", ""), "draws": f"{s['run']['draws']:,}",
+                       "path": s["scenario"]["path"], "sha256": s["scenario"]["sha256"],
+                       "mcse": f"{s['mcse']['p_meets_low']:.4f}" if "mcse" in s else None,
+                       "evidence": _blocks(evidence) if evidence else None},
+        "normalised": [(x["written"], x["read_as"]) for x in s.get("normalised_names", [])],
+    }
+
+
+def render_html(result, *, summary: Mapping[str, Any] | None = None,
+                sensitivity: Mapping[str, Any] | None = None) -> str:
+    """The report as one self-contained HTML page.
+
+    Parameters
+    ----------
+    result : AuditResult
+    summary : mapping, optional
+        The summary to show (default ``result.summary()``); lets callers add
+        keys such as ``implied`` or ``reliability_ladder``.
+    sensitivity : mapping, optional
+        The content of a ``sensitivity.json`` for the same scenario.
+
+    Returns
+    -------
+    str
+    """
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    return env.get_template("report.html.j2").render(**build_context(result, summary=summary,
+                                                                     sensitivity=sensitivity))
