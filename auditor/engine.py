@@ -137,7 +137,9 @@ def simulate_block(model: Model, seed: int, block: int, size: int) -> dict[str, 
         for j, key in enumerate(model.design.composition_settings):
             out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
     theta = s.judgement.draw_theta(stream(seed, block, "judgement"), size)
-    costs = np.broadcast_to(model.cost_mean, (size, model.cost_mean.size)).copy()
+    # Filled in place: np.broadcast_to(...).copy() costs more in Python than in copying.
+    costs = np.empty((size, model.cost_mean.size))
+    costs[:] = model.cost_mean
     for i in model.costed:
         dist: Dist = s.settings[i].cost
         if not dist.is_fixed:

@@ -179,9 +179,12 @@ def rng_floor(model, draws: int, rng: np.random.Generator) -> int:
                 rng.standard_gamma(design.alpha, size=(size, design.n_cells))
                 per_draw += design.n_cells
             else:
-                for n, counts in zip(design.row_n, design.row_counts):
-                    rng.multinomial(int(n), counts / n, size=size)
+                # One multinomial call over all rows, padded with zero cells, as the engine does.
+                pvals = np.zeros((len(design.row_counts), max(c.size for c in design.row_counts)))
+                for i, (n, counts) in enumerate(zip(design.row_n, design.row_counts)):
+                    pvals[i, :counts.size] = counts / n
                     per_draw += counts.size - 1  # numpy draws one binomial per category but the last
+                rng.multinomial(design.row_n, pvals, size=(size, len(design.row_counts)))
         per_draw += _floor_judgement(s.judgement, rng, size)
         for i in model.costed:
             if not s.settings[i].cost.is_fixed:
