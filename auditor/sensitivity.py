@@ -322,7 +322,7 @@ def _down_units(model: engine.Model) -> list[tuple[str, float]]:
                 units.append((case.case_id, effect(a, b)))
     else:
         for (a, b), k in table.items():
-            if a != b and c[a] > c[b]:
+            if a != b and k > 0 and c[a] > c[b]:
                 units += [(f"{keys[a]}->{keys[b]}", effect(a, b))] * int(k)
     return units
 
@@ -764,6 +764,20 @@ def plateau(rows: list[dict[str, Any]], drop: float = 0.1) -> int | None:
 
 # ---- 7. two-way grid ------------------------------------------------------------------------------
 
+def _axis(default: tuple[float, ...], central: float) -> tuple[float, ...]:
+    """The default axis, stretched down to include the scenario's central value.
+
+    Examples
+    --------
+    >>> _axis(GRID_THETA, 0.8) == GRID_THETA, _axis(GRID_THETA, 0.27)[:2]
+    (True, (0.25, 0.325))
+    """
+    if central >= default[0]:
+        return default
+    lo = math.floor(central * 20) / 20
+    return tuple(round(float(x), 4) for x in np.linspace(lo, default[-1], len(default)))
+
+
 def two_way_grid(scenario: Scenario, *, draws: int, seed: int, thetas=GRID_THETA,
                  realisations=GRID_REALISATION) -> dict[str, Any]:
     """Median saving and P(≥ claim low) over θ (rows) × realisation (columns).
@@ -772,6 +786,8 @@ def two_way_grid(scenario: Scenario, *, draws: int, seed: int, thetas=GRID_THETA
     with common random numbers across cells.
     """
     low = scenario.claim.low
+    thetas = _axis(thetas, float(scenario.judgement.central()))
+    realisations = _axis(realisations, float(scenario.realisation.mean()))
     med = np.empty((len(thetas), len(realisations)))
     p = np.empty_like(med)
     for i, th in enumerate(thetas):

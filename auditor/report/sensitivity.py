@@ -48,7 +48,7 @@ def variance_share(result, ax=None):
     ax.set_yticks(ys, [SOURCE_LABELS.get(k, k) + ("" if v.varies else "\n(fixed here)") for k, v in items])
     ax.set_xlim(0, 1.05)
     ax.set_xlabel("Share of the variance of audited savings")
-    ax.set_title("Which source of uncertainty drives the width (grouped Sobol indices, 90% bootstrap bars)",
+    ax.set_title("Which source of uncertainty drives the width\n(grouped Sobol indices, 90% bootstrap bars)",
                  fontsize=10)
     ax.xaxis.set_major_formatter(_percent())
     ax.grid(axis="x", alpha=0.3)
@@ -123,7 +123,7 @@ def grid(result, ax=None):
         ax.plot(x, y, marker, ms=14, mfc="none", mec=colour, mew=2, label=label)
     ax.figure.colorbar(im, ax=ax, label="P(savings ≥ claim's low end)")
     ax.set_title("Chance of reaching the claim's low end (cells: median, £m)", fontsize=10)
-    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, frameon=False)
     return ax
 
 

@@ -1,0 +1,282 @@
+"""Tests for auditor.sensitivity and its report.
+
+Reference values are worked by hand in the comments (fragility, case influence,
+switching values) or are the closed-form Sobol indices of an additive toy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor import engine
+from auditor.cli import main
+from auditor.scenario import load_scenario, parse_scenario
+from auditor.sensitivity import (SourceSeeds, case_influence, fragility, grouped_sobol, plateau,
+                                 point_from_counts, sample_size, sensitivity, switching_values,
+                                 variance_shares)
+from strategies import base_scenario, transitions
+
+FACE = {"judgement": {"model": "face_value"}}
+
+
+def model_of(doc: dict) -> engine.Model:
+    return engine.build_model(parse_scenario(doc))
+
+
+def two_rows(low: str = "£500k", high: str = "£2m") -> dict:
+    """a (£30k, cohort 100): 2 stay, 3 → b; c (£50k, cohort 10): 1 stay, 1 → b; b costs £10k.
+
+    Point = 100·3/5·20,000 + 10·1/2·40,000 = 1,200,000 + 200,000 = £1.4m.
+    One reversal in row a lowers it by 100·20,000/5 = £400k; in row c by 10·40,000/2 = £200k.
+    """
+    return base_scenario(
+        claim={"low": low, "high": high, "per": "year"},
+        settings={"a": {"label": "A", "cost": 30000, "cohort": 100},
+                  "b": {"label": "B", "cost": 10000, "cohort": 0},
+                  "c": {"label": "C", "cost": 50000, "cohort": 10}},
+        sample={"transitions": transitions({("a", "a"): 2, ("a", "b"): 3, ("c", "c"): 1, ("c", "b"): 1})})
+
+
+# ---- grouped Sobol ------------------------------------------------------------------
+
+def test_grouped_sobol_additive_toy_matches_closed_form():
+    # f = x1 + 2·x2 + 0·x3, independent N(0, 1): Var f = 5, so S1 = ST1 = 1/5, S2 = ST2 = 4/5,
+    # and x3 does not vary the output at all. With N = 2^15 the estimators' sd is ~0.01.
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((2, 1 << 15, 3))
+
+    def f(x):
+        return x[:, 0] + 2 * x[:, 1] + 0 * x[:, 2]
+
+    ab = {}
+    for k, name in enumerate(("x1", "x2", "x3")):
+        mixed = a.copy()
+        mixed[:, k] = b[:, k]
+        ab[name] = f(mixed)
+    out = grouped_sobol(f(a), f(b), ab, np.random.default_rng(1), n_boot=200)
+    for name, truth in (("x1", 0.2), ("x2", 0.8)):
+        assert out[name].first == pytest.approx(truth, abs=0.04)
+        assert out[name].total == pytest.approx(truth, abs=0.04)
+        assert out[name].first_ci[0] <= out[name].first <= out[name].first_ci[1]
+        assert out[name].total_ci[0] - 0.02 <= truth <= out[name].total_ci[1] + 0.02
+    assert not out["x3"].varies and out["x3"].first == out["x3"].total == 0.0
+
+
+def test_grouped_sobol_nothing_varies_gives_zeros():
+    f = np.ones(100)
+    out = grouped_sobol(f, f, {"x": f + 0.0}, np.random.default_rng(0))
+    assert out["x"].total == 0.0 and not out["x"].varies
+
+
+def test_source_seeds_swap_only_the_named_source(west_sussex):
+    model = engine.build_model(load_scenario(west_sussex, overrides=FACE))
+    a = engine.simulate(model, draws=500, seed=3)
+    ab = engine.simulate(model, draws=500, seed=SourceSeeds(3, frozenset({"sampling"}), 99))
+    b = engine.simulate(model, draws=500, seed=99)
+    cost = "cost[independent_special]"
+    share = "share[independent_special->mainstream]"
+    np.testing.assert_array_equal(ab[cost], a[cost])
+    np.testing.assert_array_equal(ab[share], b[share])
+
+
+def test_variance_shares_west_sussex_face_value(west_sussex):
+    # Face value and realisation 1: only sampling and costs vary; for a model this close
+    # to additive the first-order shares add up to about 1.
+    model = engine.build_model(load_scenario(west_sussex, overrides=FACE))
+    vs = variance_shares(model, draws=8192, seed=11, n_boot=50)
+    assert set(vs) == {"sampling", "judgement", "costs", "implementation"}
+    assert not vs["judgement"].varies and not vs["implementation"].varies
+    assert vs["sampling"].total > vs["costs"].total > 0
+    assert vs["sampling"].first + vs["costs"].first == pytest.approx(1.0, abs=0.15)
+
+
+# ---- point, fragility, influence --------------------------------------------------------
+
+def test_point_from_counts_matches_engine(west_sussex):
+    from auditor.sensitivity import _count_table
+
+    model = engine.build_model(load_scenario(west_sussex))
+    assert point_from_counts(model, _count_table(model.scenario)) == pytest.approx(
+        engine.point_estimate(model), rel=1e-12)
+
+
+@pytest.mark.parametrize("low, expected, reversed_", [
+    ("£1.5m", 0, ()),                           # 1.4m is already below 1.5m
+    ("£1.3m", 1, ("a->b",)),                    # 1.4 − 0.4 = 1.0 < 1.3
+    ("£700k", 2, ("a->b", "a->b")),             # 1.4 − 0.8 = 0.6 < 0.7 (one is 1.0, not enough)
+    ("£250k", 3, ("a->b",) * 3),                # 1.4 − 1.2 = 0.2 < 0.25
+    ("£150k", 4, ("a->b",) * 3 + ("c->b",)),    # 1.4 − 1.2 − 0.2 = 0 < 0.15
+    ("£0", None, ()),                           # every reversal leaves 0, not below 0
+])
+def test_fragility_by_hand(low, expected, reversed_):
+    f = fragility(model_of(two_rows(low=low, high="£5m")))
+    assert f.judgements_to_reverse_for_low == expected
+    assert f.reversed_for_low == reversed_
+    assert f.down_shifts == 4 and f.n_cases == 7
+    assert f.judgements_to_reverse_for_high == 0     # 1.4m < 5m
+
+
+def test_fragility_for_high_and_sentence():
+    f = fragility(model_of(two_rows(low="£100k", high="£1.25m")))
+    assert f.judgements_to_reverse_for_high == 1     # 1.4 − 0.4 = 1.0 < 1.25
+    assert "Reverse 4 of the 7" in f.sentence(100_000)
+
+
+def test_fragility_counts_up_shifts_out():
+    # An up-shift (b → a, to a dearer setting) is not a down-shift judgement and cannot be reversed.
+    doc = two_rows(low="£1m")
+    doc["settings"]["b"]["cohort"] = 50
+    doc["sample"] = {"transitions": transitions({("a", "b"): 1, ("a", "a"): 1, ("b", "a"): 1, ("b", "b"): 1})}
+    # Point = 100·½·20,000 + 50·½·(−20,000) = 1.0m − 0.5m = 0.5m, already below 1m.
+    f = fragility(model_of(doc))
+    assert f.down_shifts == 1 and f.judgements_to_reverse_for_low == 0
+
+
+@settings(max_examples=40)
+@given(counts=st.lists(st.integers(0, 3), min_size=4, max_size=4),
+       low=st.integers(0, 3_000_000))
+def test_fragility_greedy_equals_brute_force(counts, low):
+    # Try every combination of reversals, recomputing the point with the engine.
+    aa, ab, cc, cb = counts
+    rows = {("a", "a"): aa, ("a", "b"): ab, ("c", "c"): cc, ("c", "b"): cb, ("b", "b"): 1}
+    doc = two_rows(low=low + 0.37, high="£9m")   # +0.37: no exact ties between point and claim
+    doc["sample"] = {"transitions": transitions(rows)}
+    scenario = parse_scenario(doc)
+    best = None
+    for ra, rc in itertools.product(range(ab + 1), range(cb + 1)):
+        new = dict(rows)
+        new[("a", "b")] -= ra
+        new[("a", "a")] += ra
+        new[("c", "b")] -= rc
+        new[("c", "c")] += rc
+        sample = dataclasses.replace(scenario.sample, counts=tuple((s, t, k) for (s, t), k in new.items()))
+        point = engine.point_estimate(engine.build_model(dataclasses.replace(scenario, sample=sample)))
+        if point < low + 0.37 and (best is None or ra + rc < best):
+            best = ra + rc
+    assert fragility(engine.build_model(scenario)).judgements_to_reverse_for_low == best
+
+
+def test_case_influence_by_hand_cells():
+    rows = case_influence(model_of(two_rows()))
+    by = {r["case"]: r["change"] for r in rows}
+    # Drop cell a→b (3 cases): row a all stay → point 0.2m, change −1.2m.
+    assert by["a->b"] == pytest.approx(-1_200_000)
+    # Drop a→a (2): 3/3 move → 100·20,000 = 2.0m + 0.2m = 2.2m, change +0.8m.
+    assert by["a->a"] == pytest.approx(800_000)
+    # Drop c→b (1): row c all stay → change −0.2m; drop c→c: 1/1 moves → 0.4m, change +0.2m.
+    assert by["c->b"] == pytest.approx(-200_000) and by["c->c"] == pytest.approx(200_000)
+    assert rows[0]["case"] == "a->b"
+
+
+def test_case_influence_per_case(write_scenario):
+    doc = two_rows()
+    doc["sample"] = {"cases": "cases.csv"}
+    csv = "case_id,current,ideal\nX1,a,a\nX2,a,b\nX3,a,b\nX4,c,b\n"
+    rows = case_influence(engine.build_model(load_scenario(write_scenario(doc, files={"cases.csv": csv}))))
+    by = {r["case"]: r["change"] for r in rows}
+    # Point: 100·2/3·20,000 + 10·1·40,000 = 1,333,333 + 400,000.
+    # Without X2: a has X1 stay, X3 move → 100·½·20,000 = 1.0m → change −333,333.
+    assert by["X2"] == pytest.approx(-1_000_000 / 3) and by["X3"] == by["X2"]
+    # Without X1: 2/2 move → 2.0m → change +666,667; without X4 row c is empty → −400,000.
+    assert by["X1"] == pytest.approx(2_000_000 / 3)
+    assert by["X4"] == pytest.approx(-400_000)
+    assert [r["case"] for r in rows][:2] == ["X1", "X4"]
+
+
+# ---- switching values, sample size, plateau ------------------------------------------------
+
+def test_switching_realisation_closed_form_and_bracket(west_sussex):
+    # Realisation fixed at x scales every draw: median(x·S) = x·median(S), so the switching
+    # value is claim low / median at x = 1 (same seed, so the same S).
+    s = load_scenario(west_sussex, overrides=FACE)
+    seed, draws = 4, 2048
+    med1 = float(np.median(engine.simulate(engine.build_model(s), draws=draws, seed=seed)["full"]))
+    rows = {v.input: v for v in switching_values(s, draws=draws, seed=seed)}
+    r = rows["realisation"]
+    assert r.value == pytest.approx(s.claim.low / med1, rel=1e-6)
+    assert r.below_when == "lower"
+    # Each cost switching value brackets the claim: just either side, the median crosses it.
+    from auditor.sensitivity import _median_full, _with_cost
+
+    for key in ("state_special", "independent_special"):
+        v = rows[f"cost.{key}"]
+        assert v.value is not None
+        lo = _median_full(_with_cost(s, key, v.value * 0.99), draws, seed)
+        hi = _median_full(_with_cost(s, key, v.value * 1.01), draws, seed)
+        assert lo < s.claim.low < hi
+
+
+def test_switching_value_none_when_out_of_reach():
+    # Point 1.4m; a claim of £10m is out of reach at any realisation in [0, 1].
+    s = parse_scenario(two_rows(low="£10m", high="£20m"))
+    r = {v.input: v for v in switching_values(s, draws=512, seed=1)}["realisation"]
+    assert r.value is None and r.within_input_range is None
+
+
+def test_sample_size_widths_shrink(west_sussex):
+    s = load_scenario(west_sussex, overrides=FACE)
+    rows, n_target = sample_size(s, draws=4096, seed=2)
+    assert [r["n"] for r in rows] == [28, 56, 112, 224, 448]
+    widths = [r["p95"] - r["p05"] for r in rows]
+    samp = [r["sampling_p95"] - r["sampling_p05"] for r in rows]
+    assert all(a > b for a, b in zip(widths, widths[1:]))
+    assert all(a > b for a, b in zip(samp, samp[1:]))
+    # Sampling width ~ 1/√n: quadrupling n roughly halves it (112 → 448).
+    assert samp[4] / samp[2] == pytest.approx(0.5, abs=0.08)
+    assert all(r["p05"] <= r["median"] <= r["p95"] for r in rows)
+    assert n_target is not None and n_target > 0
+
+
+def test_plateau():
+    rows = [{"n": n, "p05": 0.0, "p95": w} for n, w in ((28, 10), (56, 8), (112, 7.5), (224, 7.4))]
+    assert plateau(rows) == 56          # 8 → 7.5 is a 6% drop
+    assert plateau(rows[:2]) is None
+
+
+# ---- the whole analysis, report and CLI ---------------------------------------------------------
+
+def test_sensitivity_summary_keys_and_reproducible(west_sussex):
+    a = sensitivity(west_sussex, draws=1024, seed=9, n_boot=20)
+    b = sensitivity(west_sussex, draws=1024, seed=9, n_boot=20)
+    sa = a.summary()
+    assert json.dumps(sa, allow_nan=False) == json.dumps(b.summary(), allow_nan=False)
+    for src in ("sampling", "judgement", "costs", "implementation"):
+        assert {"first", "total"} <= set(sa["variance_share"][src])
+    assert set(sa["fragility"]) >= {"judgements_to_reverse_for_low", "judgements_to_reverse_for_high"}
+    assert len(sa["sample_size"]) == 5
+    assert set(sa["sample_size"][0]) >= {"n", "p05", "median", "p95", "p_meets_low"}
+    g = sa["grid"]
+    assert np.array(g["median"]).shape == (len(g["theta"]), len(g["realisation"]))
+    assert list(a.to_frame()["source"]) == list(sa["variance_share"])
+    assert len(a.to_frame("grid")) == len(g["theta"]) * len(g["realisation"])
+    assert a.plot(kind="tornado") is not None
+
+
+def test_cli_writes_report(west_sussex, tmp_path, capsys):
+    out = tmp_path / "sens"
+    assert main(["sensitivity", str(west_sussex), "--out", str(out), "--draws", "1024", "--seed", "3",
+                 "--set", 'judgement={model="face_value"}']) == 0
+    data = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
+    assert data["run"] == {"draws": 1024, "seed": 3, "bootstrap": data["run"]["bootstrap"]}
+    assert data["fragility"]["judgements_to_reverse_for_low"] == 1
+    md = (out / "sensitivity.md").read_text(encoding="utf-8")
+    assert "## Switching values" in md and "Reverse 1 of the 28" in md
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "grid.png", "sample_size.png", "tornado.png", "variance_share.png"]
+    assert "Reverse 1 of the 28" in capsys.readouterr().out
+
+
+def test_cli_bad_draws_is_one_line(west_sussex, tmp_path, capsys):
+    assert main(["sensitivity", str(west_sussex), "--out", str(tmp_path / "x"), "--draws", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("auditor: error: draws: must be a whole number") and err.count("\n") == 1
+    assert not (tmp_path / "x").exists()
