@@ -3,7 +3,9 @@
 The public API:
 
 * :func:`load_scenario` reads and validates a scenario file;
-* :func:`audit` runs the Monte Carlo audit and returns an :class:`AuditResult`.
+* :func:`audit` runs the Monte Carlo audit and returns an :class:`AuditResult`;
+* :func:`batch` audits many scenario files and :func:`sweep` one scenario over a
+  grid of values, each returning a pandas DataFrame (on any executor).
 
 Heavy libraries (scipy, pandas, matplotlib) are imported only when a function
 needs them, so ``auditor --version`` and ``auditor validate`` start fast.
@@ -19,12 +21,16 @@ from .errors import AuditorError, DataError, ScenarioError, UsageError
 
 # The numpy-backed names load on first use (PEP 562): importing numpy costs
 # about 0.25 s, which `auditor --version` and `--help` should not pay.
-_LAZY = {"audit": "engine", "AuditResult": "results", "Scenario": "scenario", "load_scenario": "scenario"}
+_LAZY = {"audit": "engine", "AuditResult": "results", "Scenario": "scenario", "load_scenario": "scenario",
+         "batch": "scripted", "sweep": "scripted", "sensitivity": "sensitivity",
+         "SensitivityResult": "sensitivity"}
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .scripted import batch, sweep
     from .engine import audit
     from .results import AuditResult
     from .scenario import Scenario, load_scenario
+    from .sensitivity import SensitivityResult, sensitivity
 
 
 def __getattr__(name: str):
@@ -45,6 +51,10 @@ __all__ = [
     "__version__",
     "audit",
     "load_scenario",
+    "batch",
+    "sweep",
+    "sensitivity",
+    "SensitivityResult",
     "AuditResult",
     "Scenario",
     "AuditorError",

@@ -10,7 +10,8 @@ import auditor
 # The contract names of design §5 plus the error classes. Adding a name is fine (extend
 # this list); removing or renaming one breaks users' scripts.
 EXPORTED = ["__version__", "audit", "load_scenario", "AuditResult", "Scenario",
-            "AuditorError", "ScenarioError", "DataError", "UsageError"]
+            "AuditorError", "ScenarioError", "DataError", "UsageError", "batch", "sweep",
+            "sensitivity", "SensitivityResult"]
 
 
 def test_all_is_pinned():

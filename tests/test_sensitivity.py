@@ -280,3 +280,11 @@ def test_cli_bad_draws_is_one_line(west_sussex, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("auditor: error: draws: must be a whole number") and err.count("\n") == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_public_api_name_works_as_function_after_module_import(west_sussex):
+    import auditor
+    import auditor.sensitivity  # noqa: F401 - binds the module on the package
+
+    r = auditor.sensitivity(west_sussex, draws=256, seed=1, n_boot=0)
+    assert isinstance(r, auditor.SensitivityResult)
