@@ -203,7 +203,7 @@ def text_summary(result, out: Path | None = None) -> str:
 
 
 def _cmd_batch(args) -> int:
-    from .batch import INTERNAL, batch
+    from .scripted import INTERNAL, batch
     from .money import format_money as m
 
     out = Path(args.out) if args.out else Path("reports")
@@ -231,7 +231,7 @@ def _cmd_batch(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from .batch import parse_vary, sweep
+    from .scripted import parse_vary, sweep
     from .money import format_money as m
 
     vary: dict = {}
@@ -327,6 +327,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
+    except BrokenPipeError:
+        # The reader went away (`auditor evidence | head`): that is not an error of
+        # ours. Point stdout at devnull so the interpreter's final flush is quiet.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a bug in auditor, not in the user's input
         if debug:
             traceback.print_exc()
