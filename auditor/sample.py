@@ -518,7 +518,7 @@ def _parse_reported(raw: dict, settings: dict[str, str], field: str) -> tuple[in
             written = str(item["share"])
         else:
             count = _whole(item["count"], f"{f}.count", 0, ">= 0")
-            written = f"{count} cases"
+            written = f"{count} case" if count == 1 else f"{count} cases"
         low = high = None
         if "cases" in item:
             c = item["cases"]

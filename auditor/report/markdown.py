@@ -169,11 +169,12 @@ def render_markdown(result) -> str:
     for cur, ideal, n in sc.sample.counts:
         where = "already ideal" if cur == ideal else _md(labels[ideal])
         lines.append(f"| {_md(labels[cur])} | {where} | {n} |")
+    sizes = {r.current: (r.cases_low, r.cases_high) for r in sc.sample.reports if r.cases_low is not None}
     for r in sc.sample.reports:
         # The `reported` form: published findings, with the unknown sub-group sizes drawn per draw.
         where = "already ideal" if r.current == r.ideal else _md(labels[r.ideal])
-        size = ("not published" if r.cases_low is None else str(r.cases_low) if r.cases_low == r.cases_high
-                else f"{r.cases_low}–{r.cases_high}")
+        lo, hi = sizes.get(r.current, (None, None))
+        size = ("an unpublished number of" if lo is None else str(lo) if lo == hi else f"{lo}–{hi}")
         lines.append(f"| {_md(labels[r.current])} | {where} | {_md(r.written)} (of {size} reviewed) |")
     if sc.sample.reports:
         lines += ["", "The review's split by setting was not published: each draw picks one split of the "
