@@ -17,6 +17,10 @@ the effect of the varied input, not Monte Carlo noise, and the curves come
 out smooth. Results are collected in task order, so the outputs are the same
 bytes for any number of workers.
 
+The module is called ``scripted`` rather than ``batch`` because importing a
+submodule binds its name on the package: ``auditor.batch`` would then be this
+module, not the function.
+
 Tasks are sent to workers as plain data (a path and a dict of overrides), not
 as loaded scenarios, so they pickle to any executor.
 """
