@@ -64,7 +64,7 @@ _KEY_WORDS = {
 }
 _MONEY_HINTS = ("median", "mean", "p05", "p95", "saving", "low", "high", "value", "point", "cost", "estimate")
 _SHARE_HINTS = ("p_", "prob", "share", "chance", "rate", "theta", "realisation", "transport")
-_COUNT_HINTS = ("children", "cases", "n_", "count", "draws")
+_COUNT_HINTS = ("children", "cases", "count", "draws")
 
 
 def linkify(text: str | None) -> list[tuple[str, str | None]]:
@@ -119,7 +119,7 @@ def format_value(key: str, value: Any) -> str:
         v = float(value)
         if not math.isfinite(v):
             return "—"
-        if any(h in k for h in _COUNT_HINTS):
+        if k.startswith("n_") or any(h in k for h in _COUNT_HINTS):
             return f"{v:,.0f}"
         if "share" in k or (any(k.startswith(h) or h in k for h in _SHARE_HINTS) and 0.0 <= v <= 1.0):
             return _pct(v)

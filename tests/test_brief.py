@@ -1,0 +1,71 @@
+"""brief.pdf: exactly one A4 page, reproducible bytes, readable text, no overflow."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import auditor
+from auditor.report.brief import _chance, plain_numbers, write_brief
+from strategies import base_scenario, to_toml
+
+A4_POINTS = (210 / 25.4 * 72, 297 / 25.4 * 72)  # 595.3 × 841.9 pt
+
+
+@pytest.fixture(scope="module")
+def result():
+    return auditor.audit("scenarios/west-sussex-2023.toml", draws=2000, seed=5)
+
+
+def pages(pdf: bytes) -> list[tuple[float, float]]:
+    """Page sizes from the page objects' MediaBox (matplotlib writes one per page)."""
+    n = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
+    assert len(boxes) == n
+    return [(float(w), float(h)) for w, h in boxes]
+
+
+def test_one_a4_page_reproducible(result, tmp_path):
+    a = write_brief(result, tmp_path / "a.pdf").read_bytes()
+    b = write_brief(result, tmp_path / "b.pdf").read_bytes()
+    assert a == b
+    assert b"/CreationDate" not in a
+    (w, h), = pages(a)
+    # matplotlib rounds A4 to 8.27 × 11.69 in; within 1 pt of 210 × 297 mm.
+    assert abs(w - A4_POINTS[0]) < 1 and abs(h - A4_POINTS[1]) < 1
+
+
+def test_long_title_and_many_sources_still_fit_one_page(write_scenario, tmp_path):
+    doc = base_scenario(scenario=None)
+    text = to_toml(doc) + "\n[scenario]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in {
+        "title": "A very long title " * 20, "authority": "Somewhere",
+        "sources": [f"Source {i}: " + "words " * 40 + f"https://example.org/{'x' * 120}" for i in range(30)]}.items())
+    r = auditor.audit(write_scenario(text), draws=300, seed=1)
+    pdf = write_brief(r, tmp_path / "long.pdf").read_bytes()
+    assert len(pages(pdf)) == 1
+
+
+def test_plain_numbers(result):
+    lines = plain_numbers(result)
+    assert 4 <= len(lines) <= 5
+    assert lines[0] == "Claimed savings: £17.8m to £46.7m a year (over 5 years)."
+
+
+@pytest.mark.parametrize("p, words", [(0.0, "0 in 100"), (0.004, "less than 1 in 100"), (0.25, "about 25 in 100"),
+                                      (0.996, "more than 99 in 100"), (1.0, "100 in 100")])
+def test_chance_words(p, words):
+    assert _chance(p) == words
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+def test_text_is_extractable(result, tmp_path):
+    path = write_brief(result, tmp_path / "brief.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+    flat = " ".join(text.split())
+    assert f"Verdict: the claim {result.verdict()[0].upper()}" in flat
+    assert "What to bear in mind" in flat and "Sources" in flat
