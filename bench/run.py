@@ -447,15 +447,19 @@ def bench_end_to_end(cfg: Config, rows: list[Row], tmp: Path) -> None:
     out = tmp / "e2e-run"
     reps = max(1, cfg.repeats // 2)
 
+    failed = []
+
     def run():
         shutil.rmtree(out, ignore_errors=True)
-        subprocess.run(_auditor_cmd() + ["run", str(SCENARIO), "--out", str(out), "--quiet"],
-                       capture_output=True, check=True, env=_env(), cwd=ROOT)
+        proc = subprocess.run(_auditor_cmd() + ["run", str(SCENARIO), "--out", str(out), "--quiet"],
+                              capture_output=True, text=True, env=_env(), cwd=ROOT)
+        if proc.returncode != 0:
+            failed.append(f"failed (exit {proc.returncode}): {proc.stderr.strip().splitlines()[-1:]}")
 
     ts = _repeat(run, reps)
-    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    rows.append(Row("6 end to end", "auditor run west-sussex (all outputs)", "s", ts,
-                    note=f"{len(files)} files written"))
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) if out.exists() else []
+    rows.append(Row("6 end to end", "auditor run west-sussex (all outputs)", "s",
+                    [math.nan] if failed else ts, note=failed[0] if failed else f"{len(files)} files written"))
     if "sensitivity" not in COMMANDS:
         rows.append(Row("6 end to end", "auditor sensitivity west-sussex", "s", [math.nan],
                         note="skipped: no `sensitivity` command in this version"))
