@@ -261,11 +261,27 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> tuple[dict, set[
 
     A key must name a field the scenario format knows; an unknown one is an
     error naming ``--set``.
+
+    Switching the judgement model (``--set judgement.model=face_value``)
+    starts the ``[judgement]`` table afresh: the file's other judgement keys
+    belong to its own model, so only ``note``, ``source`` and keys also given
+    with ``--set`` are kept.
+
+    Examples
+    --------
+    >>> raw = {"judgement": {"model": "selection", "evidence": "tribunal:2022/23"}}
+    >>> apply_overrides(raw, {"judgement.model": "face_value"})[0]["judgement"]
+    {'model': 'face_value'}
     """
     import copy
 
     out = copy.deepcopy(raw)
     touched = set()
+    keys = [k.replace("__", ".") if "." not in k else k for k in overrides]
+    old_judgement = out.get("judgement")
+    if "judgement.model" in keys and isinstance(old_judgement, dict):
+        if old_judgement.get("model") != overrides.get("judgement.model", overrides.get("judgement__model")):
+            out["judgement"] = {k: v for k, v in old_judgement.items() if k in ("note", "source")}
     for dotted, value in overrides.items():
         dotted = dotted.replace("__", ".") if "." not in dotted else dotted
         parts = dotted.split(".")
