@@ -299,3 +299,14 @@ def test_sweep_figure_one_line_per_second_key_value(west_sussex: Path) -> None:
                draws=500, seed=1)
     ax = sweep_figure(df, [WS, "claim.high"])
     assert len(ax.get_lines()) == 2
+
+
+def test_progress_bar_only_on_a_terminal_or_when_asked(capsys) -> None:
+    from auditor.scripted import _progress_bar
+
+    # Under pytest stderr is captured, not a terminal: the default is no bar.
+    assert _progress_bar(3, None, "x").disable is True
+    assert _progress_bar(3, False, "x").disable is True
+    bar = _progress_bar(3, True, "x")
+    assert bar.disable is False and bar.delay == 2
+    bar.close()
