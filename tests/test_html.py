@@ -224,3 +224,12 @@ def test_cli_writes_only_chosen_formats(west_sussex, tmp_path):
     assert main(["run", str(west_sussex), "--draws", "500", "--format", "pdf,json", "--out", str(out),
                  "--quiet"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["brief.pdf", "inputs.json", "summary.json"]
+
+
+def test_examples_regenerate_without_draws(write_scenario, tmp_path):
+    from auditor.report.examples import main
+
+    write_scenario(base_scenario(), name="small.toml")
+    assert main(["--scenarios", str(tmp_path), "--reports", str(tmp_path / "reports"), "--draws", "300"]) == 0
+    names = sorted(p.name for p in (tmp_path / "reports" / "small").iterdir())
+    assert names == ["brief.pdf", "figures", "inputs.json", "report.html", "report.md", "summary.json"]

@@ -55,14 +55,18 @@ def plain_numbers(result, summary=None) -> list[str]:
     c = sc.claim
     per = "a year" if c.per == "year" else "in total"
     over = f" (over {c.horizon_years} years)" if c.horizon_years > 1 else ""
+    from .html import claim_range
+
     out = [
-        f"Claimed savings: {format_money(c.low)} to {format_money(c.high)} {per}{over}.",
+        f"Claimed savings: {claim_range(c.low, c.high)} {per}{over}.",
         f"Applying the published method to the {sc.sample.n_cases} reviewed cases gives "
         f"{format_money(s['point_estimate'])} {per}.",
         f"Allowing for honest uncertainty, the middle estimate is {format_money(s['savings']['median'])} {per}; "
         f"9 times in 10 it lies between {format_money(s['savings']['p05'])} and {format_money(s['savings']['p95'])}.",
-        f"Chance of saving at least the claimed minimum ({format_money(c.low)}): {_chance(s['p_meets_low'])}. "
-        f"Chance of reaching the top figure ({format_money(c.high)}): {_chance(s['p_meets_high'])}.",
+        (f"Chance of saving at least the claimed minimum ({format_money(c.low)}): {_chance(s['p_meets_low'])}. "
+         f"Chance of reaching the top figure ({format_money(c.high)}): {_chance(s['p_meets_high'])}."
+         if c.high != c.low else
+         f"Chance of saving at least the claimed {format_money(c.low)}: {_chance(s['p_meets_low'])}."),
     ]
     theta = (s.get("judgement") or {}).get("theta")
     if sc.judgement.name == "face_value":

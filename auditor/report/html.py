@@ -91,6 +91,17 @@ def linkify(text: str | None) -> list[tuple[str, str | None]]:
     return out
 
 
+def claim_range(low: float, high: float) -> str:
+    """The published claim in words: one figure when the claim is a single number.
+
+    Examples
+    --------
+    >>> claim_range(17.8e6, 46.7e6), claim_range(29e6, 29e6)
+    ('£17.8m to £46.7m', '£29.0m')
+    """
+    return format_money(low) if low == high else f"{format_money(low)} to {format_money(high)}"
+
+
 def _paragraphs(text: str | None) -> list[str]:
     """Notes as paragraphs: blank lines separate them, single line breaks do not."""
     if not text:
@@ -286,7 +297,7 @@ def figure_alt_texts(summary: Mapping[str, Any]) -> dict[str, str]:
     """Alt text for each figure, carrying the numbers a sighted reader gets from it."""
     c = summary["claim"]
     per = "a year" if c["per"] == "year" else "in total"
-    claim = f"{format_money(c['low'])} to {format_money(c['high'])} {per}"
+    claim = f"{claim_range(c['low'], c['high'])} {per}"
     steps = "; ".join(
         (f"published method {format_money(st['median'])}" if st["name"] == "point" else
          f"{_STAGE_SHORT[st['name']]}: median {format_money(st['median'])}, 90% between "
@@ -370,6 +381,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "verdict": s["verdict"],
         "verdict_sentence": result.verdict_sentence(),
         "claim": {"low": format_money(c.low), "high": format_money(c.high), "per": per,
+                  "range": claim_range(c.low, c.high),
                   "horizon": c.horizon_years, "source": linkify(c.source)},
         "point": format_money(s["point_estimate"]),
         "median": format_money(s["savings"]["median"]),
