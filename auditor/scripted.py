@@ -332,7 +332,8 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
 
 # ---- sweep --------------------------------------------------------------------
 
-def _sweep_task(path: str, overrides: dict, draws: int | None, seed: int | None, allow_outside: bool) -> dict:
+def _sweep_task(path: str, overrides: dict, draws: int | None, seed: int | None, allow_outside: bool,
+                keys: list[str]) -> dict:
     """Audit one grid point (in a worker); return its ``sweep.csv`` numbers.
 
     Only the full stage's summary is computed: the extra analyses of
@@ -340,9 +341,8 @@ def _sweep_task(path: str, overrides: dict, draws: int | None, seed: int | None,
     would multiply the cost of every grid point for columns a sweep does not show.
     """
     from .engine import audit
-    from .scenario import load_scenario
 
-    scenario = load_scenario(path, overrides=overrides, allow_outside=allow_outside)
+    scenario = _load_point(path, overrides, keys, allow_outside)
     result = audit(scenario, draws=draws, seed=seed, keep_inputs=False)
     full = result.stage_summaries()[-1]
     return {"savings_median": full.median, "savings_p05": full.p05, "savings_p95": full.p95,
@@ -448,26 +448,32 @@ def sweep(scenario, vary: Mapping[str, Sequence[Any]], *, out: str | Path | None
         raise UsageError(f"{', '.join(both)} is both fixed (--set) and varied (--vary); give it once",
                          path="--vary")
     point_overrides = [{**base, **dict(zip(keys, values))} for values in points]
-    scenarios = [_load_point(path, ov, keys, allow_outside) for ov in point_overrides]
+    # Check every value here, before any work is sent out: each key's values with the
+    # other keys at their first value (a sum of loads, not the grid's product). A bad
+    # combination of good values still stops the sweep, from its worker.
+    first = _load_point(path, point_overrides[0], keys, allow_outside)
+    for key in keys:
+        for value in vary[key][1:]:
+            _load_point(path, {**point_overrides[0], key: value}, keys, allow_outside)
     if "run.seed" in keys and seed is None:
         shared_seed = None  # each point's own run.seed, as asked
     elif seed is not None:
         shared_seed = seed
     else:
-        shared_seed = scenarios[0].run.seed if scenarios[0].run.seed is not None else new_seed()
+        shared_seed = first.run.seed if first.run.seed is not None else new_seed()
     point_draws = None if "run.draws" in keys else draws
-    tasks = [(path, ov, point_draws, shared_seed, allow_outside) for ov in point_overrides]
+    tasks = [(path, ov, point_draws, shared_seed, allow_outside, keys) for ov in point_overrides]
     numbers = _run_tasks(_sweep_task, tasks, executor=executor, jobs=jobs, progress=progress, desc="sweep")
     rows = [{**{k: _cell(v) for k, v in zip(keys, values)}, **n} for values, n in zip(points, numbers)]
     frame = pd.DataFrame(rows, columns=keys + list(SWEEP_COLUMNS))
     if out is not None:
         about = {"schema_version": 1, "auditor_version": _version(),
-                 "scenario": {"title": scenarios[0].title, "path": path, "sha256": scenarios[0].sha256},
+                 "scenario": {"title": first.title, "path": path, "sha256": first.sha256},
                  "vary": {k: list(vary[k]) for k in keys}, "overrides": base,
                  "draws": point_draws, "seed": shared_seed,
                  "seed_note": "every grid point uses this seed (common random numbers)"
                               if shared_seed is not None else "each grid point uses its own run.seed"}
-        _write_sweep(Path(out), frame, keys, about, scenarios[0])
+        _write_sweep(Path(out), frame, keys, about, first)
     return frame
 
 
@@ -478,7 +484,7 @@ def _version() -> str:
 
 
 def _load_point(path: str, overrides: dict, keys: list[str], allow_outside: bool):
-    """Validate one grid point here, before any work is sent out, naming --vary for its values."""
+    """Load one grid point's scenario; an error says which point, and names --vary for a varied field."""
     from .scenario import load_scenario
 
     try:
@@ -487,6 +493,8 @@ def _load_point(path: str, overrides: dict, keys: list[str], allow_outside: bool
         if exc.path == "--set" and exc.field and any(exc.field == k or exc.field.startswith(k + ".")
                                                      for k in keys):
             exc.path = "--vary"
+        point = ", ".join(f"{k}={_toml(overrides[k])}" for k in keys)
+        exc.message = f"{exc.message} (at grid point {point})"
         raise
 
 

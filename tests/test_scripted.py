@@ -310,3 +310,34 @@ def test_progress_bar_only_on_a_terminal_or_when_asked(capsys) -> None:
     bar = _progress_bar(3, True, "x")
     assert bar.disable is False and bar.delay == 2
     bar.close()
+
+
+def test_every_command_that_reads_scenarios_takes_set() -> None:
+    import argparse
+
+    from auditor.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    checked = []
+    for name, parser in sub.choices.items():
+        dests = {a.dest for a in parser._actions}
+        if dests & {"scenario", "scenarios", "paths"}:
+            assert "overrides" in dests, f"auditor {name} reads scenarios but has no --set"
+            checked.append(name)
+    assert {"validate", "run", "batch", "sweep"} <= set(checked)
+
+
+def test_sweep_bad_combination_stops_the_sweep(write_scenario) -> None:
+    # Each value is valid on its own; together they put the claim's low end above its
+    # high end, which only the grid point's own load sees.
+    path = write_scenario(base_scenario())
+    with pytest.raises(ScenarioError) as exc:
+        sweep(path, {"claim.low": ["£1m", "£3m"], "claim.high": ["£4m", "£2m"]}, draws=200)
+    assert exc.value.field.startswith("claim")
+    assert exc.value.message.endswith('(at grid point claim.low="£3m", claim.high="£2m")')
+
+
+def test_batch_missing_file_is_a_failed_row(three: Path) -> None:
+    df = batch([three / "a_good.toml", three / "missing.toml"], draws=500)
+    assert df["error"].isna().tolist() == [True, False]
+    assert df.loc[1, "error"] == f"{three / 'missing.toml'}: file not found"
