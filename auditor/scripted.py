@@ -174,22 +174,20 @@ def _run_tasks(fn: Callable, tasks: Sequence[tuple], *, executor: Executor | Non
 
     own = None
     if executor is None and (jobs or 1) > 1 and len(tasks) > 1:
-        import multiprocessing
-
-        # spawn, not fork: a worker must not inherit the parent's threads and locks
-        # (a progress bar, a plotting backend, a distributed client), and spawn
-        # behaves the same on every platform.
-        own = executor = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
-                                             mp_context=multiprocessing.get_context("spawn"))
+        own = executor = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_start_method())
     results: list = [None] * len(tasks)
-    bar = _progress_bar(len(tasks), progress, desc)
+    bar = None
     try:
         if executor is None:
+            bar = _progress_bar(len(tasks), progress, desc)
             for i, t in enumerate(tasks):
                 results[i] = fn(*t)
                 bar.update()
         else:
             futures = {executor.submit(fn, *t): i for i, t in enumerate(tasks)}
+            # The bar (and its monitor thread) starts only once the workers exist,
+            # so a forked worker never inherits a running thread.
+            bar = _progress_bar(len(tasks), progress, desc)
             try:
                 for f in as_completed(futures):
                     results[futures[f]] = f.result()
@@ -199,10 +197,29 @@ def _run_tasks(fn: Callable, tasks: Sequence[tuple], *, executor: Executor | Non
                     f.cancel()
                 raise
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+def _start_method():
+    """fork on Linux when this process runs a single thread, else spawn.
+
+    A forked worker starts at once with numpy and scipy already imported; a
+    spawned one imports them afresh (about a second each), which is most of a
+    short sweep's time. Fork is only safe without other threads (a thread
+    holding a lock at the fork would leave it held in the child for ever), so
+    with any other thread running, or off Linux, workers are spawned. The
+    results are the same either way: every task carries its own seed.
+    """
+    import multiprocessing
+    import threading
+
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -341,3 +341,31 @@ def test_batch_missing_file_is_a_failed_row(three: Path) -> None:
     df = batch([three / "a_good.toml", three / "missing.toml"], draws=500)
     assert df["error"].isna().tolist() == [True, False]
     assert df.loc[1, "error"] == f"{three / 'missing.toml'}: file not found"
+
+
+def test_start_method_spawns_when_other_threads_run() -> None:
+    import threading
+
+    from auditor.scripted import _start_method
+
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        assert _start_method().get_start_method() == "spawn"
+    finally:
+        stop.set()
+        worker.join()
+
+
+@pytest.mark.slow
+def test_spawned_workers_give_the_serial_result(west_sussex: Path, monkeypatch) -> None:
+    # The path taken off Linux or beside other threads: fresh interpreters, same numbers.
+    import multiprocessing
+
+    import auditor.scripted as scripted
+
+    grid = {WS: [0.5, 1.0]}
+    serial = sweep(west_sussex, grid, draws=2000, seed=8)
+    monkeypatch.setattr(scripted, "_start_method", lambda: multiprocessing.get_context("spawn"))
+    pd.testing.assert_frame_equal(serial, sweep(west_sussex, grid, draws=2000, seed=8, jobs=2))
