@@ -1,0 +1,194 @@
+"""Safe writes: an interrupted or failed run never damages an earlier report.
+
+``auditor run`` builds its report in a temporary folder beside the
+destination and renames it into place (``auditor.report.atomic_dir``). These
+tests interrupt runs for real (SIGINT to a subprocess) and in-process (an
+exception or KeyboardInterrupt while the report is being written) and check
+that the earlier report is byte-for-byte intact, that no temporary folder is
+left behind and that stderr says what happened.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from auditor import cli
+from auditor.report import atomic_dir
+from strategies import base_scenario, to_toml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(out: Path) -> list[str]:
+    """Temporary siblings of ``out`` (``.<name>.tmp-*`` or ``.<name>.old-*``)."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def heavy_scenario(path: Path) -> Path:
+    """Eight settings, every move judged, lognormal costs: a few seconds per million draws."""
+    names = [f"s{i}" for i in range(8)]
+    settings = {n: {"cost": {"dist": "lognormal", "median": 10_000 + 1_000 * i, "sd_log": 0.3}, "cohort": 100}
+                for i, n in enumerate(names)}
+    moves = [{"from": a, "to": b, "count": 1} for a in names for b in names]
+    doc = base_scenario(settings=settings, sample={"transitions": moves}, run={"draws": 1000, "seed": 5})
+    path.write_text(to_toml(doc), encoding="utf-8")
+    return path
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a running process (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.fixture
+def earlier_report(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    """A scenario and a finished report of it, to be overwritten."""
+    scenario = heavy_scenario(tmp_path / "heavy.toml")
+    out = tmp_path / "report"
+    assert cli.main(["run", str(scenario), "--draws", "500", "--out", str(out), "--quiet"]) == 0
+    return scenario, out, snapshot(out)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or sys.platform == "win32", reason="needs POSIX signals")
+def test_real_sigint_mid_run_keeps_earlier_report(earlier_report) -> None:
+    scenario, out, before = earlier_report
+    # 3 million draws of this scenario take well over ten seconds, so the signal
+    # lands while the simulation is running, after the interpreter has started.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "auditor", "run", str(scenario), "--draws", "3000000", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            used = cpu_seconds(proc.pid)
+            if used is None:  # no /proc: give imports a generous head start instead
+                time.sleep(3)
+                break
+            if used >= 2.0:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run finished before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert lines == [f"auditor: interrupted before the report was complete; the earlier report in {out} "
+                     "was left intact; no temporary folder was left behind"]
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_interrupt_while_writing_removes_temp_folder(earlier_report, monkeypatch, capsys) -> None:
+    scenario, out, before = earlier_report
+    from auditor.report import figures
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    # The second half of the write: summary.json is already in the temporary folder.
+    monkeypatch.setattr(figures, "save", interrupted)
+    capsys.readouterr()
+    code = cli.main(["run", str(scenario), "--draws", "500", "--seed", "9", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert err.strip().splitlines() == [
+        f"auditor: interrupted before the report was complete; the earlier report in {out} was left intact; "
+        "no temporary folder was left behind"]
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_interrupt_with_no_earlier_report_says_nothing_was_written(tmp_path, monkeypatch, capsys) -> None:
+    from auditor.report import figures
+
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(to_toml(base_scenario()), encoding="utf-8")
+    out = tmp_path / "new"
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(figures, "save", interrupted)
+    assert cli.main(["run", str(scenario), "--out", str(out)]) == 130
+    err = capsys.readouterr().err.strip()
+    assert err == (f"auditor: interrupted before the report was complete; nothing was written to {out}; "
+                   "no temporary folder was left behind")
+    assert not out.exists()
+    assert leftovers(out) == []
+
+
+def test_failure_while_writing_keeps_earlier_report(earlier_report, monkeypatch, capsys) -> None:
+    scenario, out, before = earlier_report
+    from auditor.report import figures
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(figures, "save", broken)
+    assert cli.main(["run", str(scenario), "--draws", "500", "--out", str(out)]) == 1
+    assert "internal error" in capsys.readouterr().err
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_successful_run_replaces_report_and_cleans_up(earlier_report) -> None:
+    scenario, out, before = earlier_report
+    assert cli.main(["run", str(scenario), "--draws", "700", "--seed", "3", "--out", str(out), "--quiet"]) == 0
+    after = snapshot(out)
+    assert set(after) == set(before)
+    assert after["summary.json"] != before["summary.json"]
+    assert leftovers(out) == []
+
+
+def test_interrupted_swap_restores_earlier_folder(tmp_path, monkeypatch) -> None:
+    """If the second rename of the swap fails, the earlier folder is put back."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.txt").write_text("earlier")
+    real_rename = os.rename
+    calls = {"n": 0}
+
+    def flaky(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the temporary folder → destination
+            raise KeyboardInterrupt
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_dir(out) as tmp:
+            (tmp / "a.txt").write_text("new")
+    assert (out / "a.txt").read_text() == "earlier"
+    assert leftovers(out) == []
+
+
+def test_out_that_is_a_file_is_refused(tmp_path, capsys) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(to_toml(base_scenario()), encoding="utf-8")
+    target = tmp_path / "taken"
+    target.write_text("not a folder")
+    assert cli.main(["run", str(scenario), "--out", str(target)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"auditor: error: {target}: exists and is not a folder; choose another --out"
+    assert target.read_text() == "not a folder"
