@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -27,9 +28,27 @@ class _Parser(argparse.ArgumentParser):
                          if " " in self.prog else f"{message} (see `auditor --help`)")
 
 
+def whole_number(text: str) -> int:
+    """An argparse type: a whole number, allowing pasted thousands separators.
+
+    Examples
+    --------
+    >>> whole_number("100,000"), whole_number("1_000_000"), whole_number(" 42 ")
+    (100000, 1000000, 42)
+    """
+    cleaned = text.strip()
+    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+", cleaned):
+        cleaned = cleaned.replace(",", "")
+    try:
+        return int(cleaned)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number such as 100000 or 100,000, got {text!r}") from None
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--draws", type=int, metavar="N", help="Monte Carlo draws (default: the scenario's run.draws)")
-    p.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's run.seed; "
+    p.add_argument("--draws", type=whole_number, metavar="N",
+                   help="Monte Carlo draws (default: the scenario's run.draws)")
+    p.add_argument("--seed", type=whole_number, metavar="S", help="random seed (default: the scenario's run.seed; "
                    "if neither is set one is drawn and recorded)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario field, e.g. --set run.draws=5000 or "
@@ -202,14 +221,27 @@ def text_summary(result, out: Path | None = None) -> str:
     return "\n".join(lines)
 
 
+class _option_names:
+    """Name ``--jobs``/``--draws``/``--seed`` in errors where the Python API names its keywords."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if isinstance(exc, UsageError) and exc.path is None and exc.field in ("jobs", "draws", "seed"):
+            exc.field = f"--{exc.field}"
+        return False
+
+
 def _cmd_batch(args) -> int:
     from .scripted import INTERNAL, batch
     from .money import format_money as m
 
     out = Path(args.out) if args.out else Path("reports")
-    frame = batch(args.paths, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
-                  overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
-                  progress=False if args.quiet else None)
+    with _option_names():
+        frame = batch(args.paths, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
+                      overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
+                      progress=False if args.quiet else None)
     errors = frame["error"].dropna().tolist()
     for err in errors:
         if err.startswith(INTERNAL):
@@ -242,9 +274,10 @@ def _cmd_sweep(args) -> int:
                              path="--vary")
         vary[key] = values
     out = Path(args.out) if args.out else Path("reports") / f"{Path(args.scenario).stem}-sweep"
-    frame = sweep(args.scenario, vary, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
-                  overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
-                  progress=False if args.quiet else None)
+    with _option_names():
+        frame = sweep(args.scenario, vary, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
+                      overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
+                      progress=False if args.quiet else None)
     if not args.quiet:
         keys = list(vary)
         for _, row in frame.iterrows():

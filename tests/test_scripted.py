@@ -369,3 +369,8 @@ def test_spawned_workers_give_the_serial_result(west_sussex: Path, monkeypatch) 
     serial = sweep(west_sussex, grid, draws=2000, seed=8)
     monkeypatch.setattr(scripted, "_start_method", lambda: multiprocessing.get_context("spawn"))
     pd.testing.assert_frame_equal(serial, sweep(west_sussex, grid, draws=2000, seed=8, jobs=2))
+
+
+def test_cli_bad_jobs_names_the_option(three: Path, capsys) -> None:
+    assert main(["batch", str(three / "a_good.toml"), "--jobs", "0"]) == 2
+    assert capsys.readouterr().err == "auditor: error: --jobs: must be a whole number of at least 1, got 0\n"
