@@ -21,7 +21,7 @@ from statistics import NormalDist
 import numpy as np
 
 from .errors import ScenarioError
-from .money import MONEY_HELP, parse_money, parse_share
+from .money import parse_money, parse_share
 
 __all__ = ["Dist", "Domain", "MONEY", "SHARE", "POSITIVE", "parse_dist", "DIST_KINDS"]
 
@@ -458,7 +458,7 @@ def _check_order(lo: float, hi: float, f: str) -> None:
 
 def _check_in_domain(value: float, domain: Domain, f: str) -> None:
     if not domain.lower <= value <= domain.upper:
-        extra = f"; {MONEY_HELP}" if domain.money and value < 0 else ""
+        extra = " (amounts of money are written as positive pounds)" if domain.money and value < 0 else ""
         raise ScenarioError(f"must be {domain.describe()}, got {value:g}{extra}", field=f)
 
 

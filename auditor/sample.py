@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -129,6 +129,9 @@ class CaseSample:
     source: str | None = None
     n: int | None = None
     reports: tuple[Report, ...] = ()
+    # (as written, declared setting) for every name matched only after normalising,
+    # so reports can show how a pasted name was read.
+    normalised: tuple[tuple[str, str], ...] = ()
 
     @property
     def n_cases(self) -> int:
@@ -330,16 +333,25 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
         raise ScenarioError("must be a string", field=f"{field}.source")
 
     order = list(settings.values())
-    if forms[0] == "reported":
+    seen: list[tuple[str, str]] = []
+    out = _parse_form(raw, forms[0], method, float(prior), source, settings, order, base_dir, allow_outside,
+                      field, seen)
+    return replace(out, normalised=tuple(dict.fromkeys(seen)))
+
+
+def _parse_form(raw: dict, form: str, method: str, prior: float, source: str | None, settings: dict[str, str],
+                order: list[str], base_dir: Path, allow_outside: bool, field: str,
+                seen: list[tuple[str, str]]) -> CaseSample:
+    if form == "reported":
         if method != "bayes":
             raise ScenarioError("the `reported` form needs method 'bayes' (the bootstrap has no observed "
                                 "counts to resample)", field=f"{field}.method")
-        n, reports = _parse_reported(raw, settings, field)
+        n, reports = _parse_reported(raw, settings, field, seen)
         out = CaseSample("reported", method, float(prior), (), source=source, n=n, reports=reports)
         _check_compositions(order, out, field)
         return out
-    if forms[0] == "transitions":
-        counts = _parse_transitions(raw["transitions"], settings, f"{field}.transitions")
+    if form == "transitions":
+        counts = _parse_transitions(raw["transitions"], settings, f"{field}.transitions", seen)
         return CaseSample("transitions", method, float(prior), _aggregate(counts, order), source=source)
 
     rel = raw["cases"]
@@ -349,7 +361,7 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
     if not allow_outside and not path.is_relative_to(base_dir.resolve()):
         raise ScenarioError(f"{rel!r} is outside the scenario's folder; move it there or pass --allow-outside",
                             field=f"{field}.cases")
-    cases = read_cases(path, settings, shown=rel)
+    cases = read_cases(path, settings, shown=rel, normalised=seen)
     counts = [(c.current, c.ideal, 1) for c in cases]
     return CaseSample("cases", method, float(prior), _aggregate(counts, order), cases, rel, source)
 
@@ -364,14 +376,18 @@ def _aggregate(counts: list[tuple[str, str, int]], order: list[str]) -> tuple[tu
 
 
 def _resolve(name: object, settings: dict[str, str], where: str, *, path: str | None = None,
-             line: int | None = None, error=ScenarioError) -> str:
+             line: int | None = None, error=ScenarioError, seen: list | None = None) -> str:
     if not isinstance(name, str) or canonical_key(name) not in settings:
         raise error(f"unknown setting {name!r}; declared settings: {', '.join(settings.values())}",
                     field=where, path=path, line=line)
-    return settings[canonical_key(name)]
+    out = settings[canonical_key(name)]
+    if seen is not None and name != out:
+        seen.append((name, out))
+    return out
 
 
-def _parse_transitions(raw: object, settings: dict[str, str], field: str) -> list[tuple[str, str, int]]:
+def _parse_transitions(raw: object, settings: dict[str, str], field: str,
+                       seen: list | None = None) -> list[tuple[str, str, int]]:
     if not isinstance(raw, list) or not raw:
         raise ScenarioError("must be a non-empty list of { from, to, count } tables", field=field)
     out = []
@@ -385,8 +401,8 @@ def _parse_transitions(raw: object, settings: dict[str, str], field: str) -> lis
         for key in ("from", "to", "count"):
             if key not in item:
                 raise ScenarioError("missing; each transition needs from, to and count", field=f"{f}.{key}")
-        cur = _resolve(item["from"], settings, f"{f}.from")
-        ideal = _resolve(item["to"], settings, f"{f}.to")
+        cur = _resolve(item["from"], settings, f"{f}.from", seen=seen)
+        ideal = _resolve(item["to"], settings, f"{f}.to", seen=seen)
         count = item["count"]
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ScenarioError(f"must be a whole number >= 0, got {count!r}", field=f"{f}.count")
@@ -396,7 +412,8 @@ def _parse_transitions(raw: object, settings: dict[str, str], field: str) -> lis
     return out
 
 
-def read_cases(path: Path, settings: dict[str, str], *, shown: str | None = None) -> tuple[Case, ...]:
+def read_cases(path: Path, settings: dict[str, str], *, shown: str | None = None,
+               normalised: list | None = None) -> tuple[Case, ...]:
     """Read a cases CSV (``case_id,current,ideal[,reason]``).
 
     Accepts UTF-8 with or without a byte-order mark, CRLF line ends and blank
@@ -451,8 +468,10 @@ def read_cases(path: Path, settings: dict[str, str], *, shown: str | None = None
             raise DataError(f"duplicate case id {cid!r} (first on line {seen[cid]})", path=name, line=line,
                             field="case_id")
         seen[cid] = line
-        cur = _resolve(row[pos["current"]], settings, "current", path=name, line=line, error=DataError)
-        ideal = _resolve(row[pos["ideal"]], settings, "ideal", path=name, line=line, error=DataError)
+        cur = _resolve(row[pos["current"]], settings, "current", path=name, line=line, error=DataError,
+                       seen=normalised)
+        ideal = _resolve(row[pos["ideal"]], settings, "ideal", path=name, line=line, error=DataError,
+                         seen=normalised)
         reason = row[pos["reason"]] if "reason" in pos and row[pos["reason"]] else None
         cases.append(Case(cid, cur, ideal, reason, line))
     if not cases:
@@ -475,7 +494,8 @@ def _whole(value: object, where: str, lo: int, what: str) -> int:
     return value
 
 
-def _parse_reported(raw: dict, settings: dict[str, str], field: str) -> tuple[int, tuple[Report, ...]]:
+def _parse_reported(raw: dict, settings: dict[str, str], field: str,
+                    seen: list | None = None) -> tuple[int, tuple[Report, ...]]:
     from .money import parse_share
 
     if "n" not in raw:
@@ -500,8 +520,8 @@ def _parse_reported(raw: dict, settings: dict[str, str], field: str) -> tuple[in
         for key in ("current", "ideal"):
             if key not in item:
                 raise ScenarioError("missing; each reported finding needs current and ideal", field=f"{f}.{key}")
-        cur = _resolve(item["current"], settings, f"{f}.current")
-        ideal = _resolve(item["ideal"], settings, f"{f}.ideal")
+        cur = _resolve(item["current"], settings, f"{f}.current", seen=seen)
+        ideal = _resolve(item["ideal"], settings, f"{f}.ideal", seen=seen)
         if (cur, ideal) in seen:
             raise ScenarioError(f"repeats the finding {cur} → {ideal} of reported[{seen[(cur, ideal)]}]; "
                                 "give each pair once", field=f)

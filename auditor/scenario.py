@@ -169,7 +169,9 @@ def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = Non
         line = int(m.group(1)) if m else None
         what = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
         where = f" at column {m.group(2)}" if m else ""
-        raise ScenarioError(f"TOML syntax error{where}: {what}", path=shown, line=line) from None
+        what = what.replace("(at end of document)", "at the end of the file")
+        hint = next((h for start, h in _TOML_HINTS if what.startswith(start)), "")
+        raise ScenarioError(f"TOML syntax error{where}: {what}{hint}", path=shown, line=line) from None
     touched: set[str] = set()
     if overrides:
         raw, touched = apply_overrides(raw, overrides)
@@ -187,6 +189,17 @@ def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = Non
                 exc.line = locate(text, exc.field)
         raise
     return _with_identity(scenario, shown, hashlib.sha256(data).hexdigest())
+
+
+# tomllib's wording, and what usually causes it in a hand-typed scenario.
+_TOML_HINTS = (
+    ("Illegal character '\\n'", " (is a string missing its closing quote?)"),
+    ("Invalid value", " (text, names and money such as £17.8m go in double quotes: low = \"£17.8m\")"),
+    ("Expected newline or end of document after a statement",
+     " (write 17.8m or 1,000 in double quotes, \"17.8m\", or as a plain number, 1000)"),
+    ("Cannot overwrite a value", " (a key or a table is given twice)"),
+    ("Unescaped '\\'", " (write a backslash as \\\\ or use 'single quotes')"),
+)
 
 
 def _with_identity(s: Scenario, path: str, sha: str) -> Scenario:
@@ -387,7 +400,8 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
         title=title.strip(), claim=claim, settings=settings, sample=sample, judgement=judgement,
         realisation=realisation, run=RunSettings(draws, seed), verdict=verdict,
         authority=_string(meta, "authority", "scenario"), sources=tuple(sources),
-        notes=_string(meta, "notes", "scenario"), raw=MappingProxyType(raw), normalised=normalised,
+        notes=_string(meta, "notes", "scenario"), raw=MappingProxyType(raw),
+        normalised=normalised + tuple(x for x in sample.normalised if x not in normalised),
         ramp=ramp, length_of_stay=stay,
     )
 

@@ -75,7 +75,7 @@ def test_run_writes_outputs(capsys, west_sussex, tmp_path):
     (["frobnicate"], r"^auditor: error: argument COMMAND: invalid choice: 'frobnicate'"),
     (["run", "nope.toml"], r"^auditor: error: nope\.toml: file not found$"),
     (["validate", "nope.toml"], r"^auditor: error: nope\.toml: file not found$"),
-    (["run", "x.toml", "--draws", "many"], r"argument --draws: invalid int value: 'many'"),
+    (["run", "x.toml", "--draws", "many"], r"argument --draws: must be a whole number such as 100000 or 100,000, got 'many'"),
 ])
 def test_usage_errors(capsys, argv, expected):
     assert main(argv) == 2
