@@ -21,7 +21,7 @@ from statistics import NormalDist
 import numpy as np
 
 from .errors import ScenarioError
-from .money import parse_money, parse_share
+from .money import MONEY_HELP, parse_money, parse_share
 
 __all__ = ["Dist", "Domain", "MONEY", "SHARE", "POSITIVE", "parse_dist", "DIST_KINDS"]
 
@@ -52,6 +52,9 @@ class Domain:
             raise ScenarioError(str(exc), field=field_name) from None
         if not math.isfinite(out):
             raise ScenarioError(f"must be a finite number, got {value!r}", field=field_name)
+        if self.money and abs(out) > MAX_MONEY:
+            # Far beyond any council budget; it also keeps cohort × cost sums finite.
+            raise ScenarioError(f"must be at most £{MAX_MONEY / 1e9:,.0f}bn, got {value!r}", field=field_name)
         return out
 
     def describe(self) -> str:
@@ -61,6 +64,11 @@ class Domain:
 
 
 MONEY = Domain("money", 0.0, math.inf, money=True)
+# Documented limits (docs/errors.md): a single amount of money, and the spread of a
+# lognormal. sd_log = 10 already means a factor of e^10 ≈ 22,000 per standard
+# deviation; larger values only overflow (exp(sd_log²/2) in the mean).
+MAX_MONEY = 1e13
+MAX_SD_LOG = 10.0
 SHARE = Domain("share", 0.0, 1.0)
 POSITIVE = Domain("positive", 0.0, math.inf)
 
@@ -384,6 +392,9 @@ def parse_dist(raw: object, domain: Domain, field_name: str) -> Dist:
             raise ScenarioError(f"must be > 0, got {med:g}", field=f"{f}.median")
         if sdl <= 0:
             raise ScenarioError(f"must be > 0, got {sdl:g}", field=f"{f}.sd_log")
+        if sdl > MAX_SD_LOG:
+            raise ScenarioError(f"must be at most {MAX_SD_LOG:g} (a factor of e^{MAX_SD_LOG:g} per standard "
+                                f"deviation), got {sdl:g}", field=f"{f}.sd_log")
         return Dist(kind, (("median", med), ("sd_log", sdl)), domain, source, raw)
 
     if kind == "beta":
@@ -403,6 +414,10 @@ def parse_dist(raw: object, domain: Domain, field_name: str) -> Dist:
     z = _STD.inv_cdf(0.5 + level / 2.0)
     if lo > 0 and domain is not SHARE:
         params = (("median", math.sqrt(lo * hi)), ("sd_log", (math.log(hi) - math.log(lo)) / (2 * z)))
+        if params[1][1] > MAX_SD_LOG:
+            raise ScenarioError(f"a {level:.0%} range from {lo:g} to {hi:g} implies sd_log {params[1][1]:.3g} on the "
+                                f"log scale, above the maximum {MAX_SD_LOG:g}; raise `level` or narrow the range",
+                                field=f)
         return Dist("lognormal", params, domain, source, raw)
     params = (("mean", 0.5 * (lo + hi)), ("sd", (hi - lo) / (2 * z)))
     return Dist("normal", params, domain, source, raw)
@@ -458,7 +473,7 @@ def _check_order(lo: float, hi: float, f: str) -> None:
 
 def _check_in_domain(value: float, domain: Domain, f: str) -> None:
     if not domain.lower <= value <= domain.upper:
-        extra = " (amounts of money are written as positive pounds)" if domain.money and value < 0 else ""
+        extra = f"; {MONEY_HELP}" if domain.money and value < 0 else ""
         raise ScenarioError(f"must be {domain.describe()}, got {value:g}{extra}", field=f)
 
 

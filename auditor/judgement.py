@@ -489,7 +489,7 @@ def parse_judgement(raw: object, field: str = "judgement") -> JudgementModel:
     if not isinstance(raw, dict):
         raise ScenarioError("must be a table with a `model` key", field=field)
     model = raw.get("model", "face_value")
-    if model not in MODELS:
+    if not isinstance(model, str) or model not in MODELS:  # a list or table is not hashable
         raise ScenarioError(f"unknown model {model!r}; allowed: {', '.join(MODELS)}", field=f"{field}.model")
     return MODELS[model](raw, field)
 

@@ -81,6 +81,20 @@ def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, 
     return "widens", why
 
 
+def _ratio(top: float, bottom: float) -> float | None:
+    """``top / bottom``, or None when it has no finite value (e.g. a claim of £0 or of a fraction of a penny).
+
+    Examples
+    --------
+    >>> _ratio(3.0, 2.0), _ratio(1.0, 0.0), _ratio(-1e10, 5e-324)
+    (1.5, None, None)
+    """
+    if not bottom > 0:
+        return None
+    out = top / bottom
+    return out if math.isfinite(out) else None
+
+
 @dataclass(frozen=True)
 class AuditResult:
     """The outcome of :func:`auditor.audit`.
@@ -219,9 +233,9 @@ class AuditResult:
             "stages": [st.to_dict() for st in stages],
             "judgement": judgement,
             "ratios": {
-                "median_to_claim_low": full.median / c.low if c.low > 0 else None,
-                "point_to_claim_low": self.point_estimate / c.low if c.low > 0 else None,
-                "interval_width_to_claim_width": (full.p95 - full.p05) / width if width > 0 else None,
+                "median_to_claim_low": _ratio(full.median, c.low),
+                "point_to_claim_low": _ratio(self.point_estimate, c.low),
+                "interval_width_to_claim_width": _ratio(full.p95 - full.p05, width),
             },
             "verdict": verdict,
             "verdict_reason": reason,

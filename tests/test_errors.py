@@ -85,6 +85,9 @@ CATALOGUE: dict[str, Case] = {
     # ---- numbers
     "negative-number": Case({"scenario.toml": toml(settings=settings(a_cost=-30000))}),
     "not-finite": Case({"scenario.toml": toml().replace("cost = 30000", "cost = nan")}),
+    "money-too-large": Case({"scenario.toml": toml(settings=settings(a_cost="£20,000bn"))}),
+    "spread-too-wide": Case({"scenario.toml": toml(settings=settings(
+        a_cost={"dist": "interval", "low": 1000, "high": 70000, "level": 0.1}))}),
     "malformed-money": Case({"scenario.toml": toml(claim={"low": "£17.8bn?", "high": "£2m"})}),
     "claim-low-above-high": Case({"scenario.toml": toml(claim={"low": "£46.7m", "high": "£17.8m"})}),
     "share-out-of-range": Case({"scenario.toml": toml(implementation={"realisation": 1.5})}),
