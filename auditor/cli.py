@@ -202,7 +202,7 @@ def _interrupted_state(out: Path, before: tuple[int, int] | None) -> str:
 
 def text_summary(result, out: Path | None = None) -> str:
     """The one-screen summary printed by ``auditor run``."""
-    from .money import format_money as m
+    from .money import format_chance, format_money as m
 
     s = result.summary()
     c = s["claim"]
@@ -211,7 +211,7 @@ def text_summary(result, out: Path | None = None) -> str:
              f"  {'stage':<11}{'median':>10}{'90% interval':>24}{'P(>= low)':>11}"]
     for st in s["stages"]:
         interval = f"{m(st['p05'])} to {m(st['p95'])}" if st["name"] != "point" else "(no uncertainty)"
-        lines.append(f"  {st['name']:<11}{m(st['median']):>10}{interval:>24}{st['p_meets_low']:>11.0%}")
+        lines.append(f"  {st['name']:<11}{m(st['median']):>10}{interval:>24}{format_chance(st['p_meets_low']):>11}")
     lines += ["", f"  published claim: {m(c['low'])} to {m(c['high'])} per {c['per']}",
               f"  draws {s['run']['draws']:,}, seed {s['run']['seed']} ({s['run']['seed_source']})"]
     if out is not None:
@@ -235,7 +235,7 @@ class _option_names:
 
 def _cmd_batch(args) -> int:
     from .scripted import INTERNAL, batch
-    from .money import format_money as m
+    from .money import format_chance, format_money as m
 
     out = Path(args.out) if args.out else Path("reports")
     with _option_names():
@@ -264,7 +264,7 @@ def _cmd_batch(args) -> int:
 
 def _cmd_sweep(args) -> int:
     from .scripted import parse_vary, sweep
-    from .money import format_money as m
+    from .money import format_chance, format_money as m
 
     vary: dict = {}
     for item in args.vary:

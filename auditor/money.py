@@ -12,7 +12,7 @@ import math
 import re
 from fractions import Fraction
 
-__all__ = ["parse_money", "parse_share", "format_money"]
+__all__ = ["parse_money", "parse_share", "format_money", "format_chance"]
 
 _SCALE = {
     "": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6,
@@ -132,3 +132,18 @@ def format_money(value: float, *, digits: int = 1) -> str:
     else:
         body = f"{v:,.0f}"
     return f"{sign}£{body}"
+
+
+def format_chance(p: float) -> str:
+    """A probability as a short percentage that never shows a rare event as "0%".
+
+    Examples
+    --------
+    >>> format_chance(0.0), format_chance(0.0004), format_chance(0.53), format_chance(0.9997), format_chance(1.0)
+    ('0%', '<1%', '53%', '>99%', '100%')
+    """
+    if 0 < p < 0.005:
+        return "<1%"
+    if 0.995 <= p < 1:
+        return ">99%"
+    return f"{p:.0%}"

@@ -63,22 +63,51 @@ def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, 
     >>> judge_verdict(0.9, 2e7, 9e7, 1.78e7, 4.67e7, VerdictRule())[0]
     'widens'
     """
-    pct = f"{p_meets_low:.0%}"
+    pct = share_of_draws(p_meets_low)
     low = format_money(claim_low)
     if p_meets_low < rule.collapse_below:
-        return "collapses", (f"the published low end ({low}) is reached in only {pct} of audited draws, "
+        only = "" if p_meets_low == 0 else "only "
+        return "collapses", (f"the published low end ({low}) is reached in {only}{pct}, "
                              f"below the {rule.collapse_below:.0%} needed to call it more likely than not")
     width = claim_high - claim_low
     ratio = (p95 - p05) / width if width > 0 else math.inf
     if p_meets_low >= rule.hold_at and ratio <= rule.max_width_ratio:
-        return "holds", (f"the published low end ({low}) is reached in {pct} of audited draws and the "
+        return "holds", (f"the published low end ({low}) is reached in {pct} and the "
                          f"audited 90% interval is {ratio:.1f} times the width of the published range")
     if p_meets_low < rule.hold_at:
-        why = f"the published low end ({low}) is reached in only {pct} of audited draws"
+        why = f"the published low end ({low}) is reached in only {pct}"
     else:
         why = (f"the audited 90% interval is {ratio:.1f} times as wide as the published range"
                if math.isfinite(ratio) else "the claim is a single figure, with no range to compare")
     return "widens", why
+
+
+def share_of_draws(p: float) -> str:
+    """A chance in words that never rounds a rare event to "0%".
+
+    Examples
+    --------
+    >>> share_of_draws(0.0), share_of_draws(0.00065), share_of_draws(0.532), share_of_draws(0.9996)
+    ('none of the audited draws', 'fewer than 1% of audited draws', '53% of audited draws', 'more than 99% of audited draws')
+    """
+    if p == 0:
+        return "none of the audited draws"
+    if p < 0.005:
+        return "fewer than 1% of audited draws"
+    if p >= 0.995 and p < 1:
+        return "more than 99% of audited draws"
+    return f"{p:.0%} of audited draws"
+
+
+def claim_words(low: float, high: float) -> str:
+    """The claim as written in reports: a range, or one figure when low equals high.
+
+    Examples
+    --------
+    >>> claim_words(17.8e6, 46.7e6), claim_words(29e6, 29e6)
+    ('£17.8m–£46.7m', '£29.0m')
+    """
+    return format_money(low) if low == high else f"{format_money(low)}–{format_money(high)}"
 
 
 def _ratio(top: float, bottom: float) -> float | None:
@@ -190,7 +219,7 @@ class AuditResult:
         c = self.scenario.claim
         word = {"holds": "holds", "widens": "widens", "collapses": "collapses"}[verdict]
         per = "a year" if c.per == "year" else "in total"
-        return (f"The claim of {format_money(c.low)}–{format_money(c.high)} {per} {word}: {why}.")
+        return f"The claim of {claim_words(c.low, c.high)} {per} {word}: {why}."
 
     def summary(self) -> dict[str, Any]:
         """Exactly the content of ``summary.json`` (schema_version 1).

@@ -178,6 +178,7 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
 
         sensitivity = load_sensitivity(out, result.scenario.sha256)
     summary = result.summary()
+    pngs: dict[str, bytes] = {}
     with atomic_dir(out) as tmp:
         if sensitivity is not None:
             (tmp / "sensitivity.json").write_text(
@@ -193,13 +194,14 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
             fig_dir = tmp / "figures"
             fig_dir.mkdir()
             for name in FIGURES:
-                ax = getattr(figures, name)(result)
-                figures.save(ax, fig_dir / f"{name}.png")
+                pngs[name] = figures.png_bytes(getattr(figures, name)(result))
+                (fig_dir / f"{name}.png").write_bytes(pngs[name])
             (tmp / "report.md").write_text(render_markdown(result), encoding="utf-8")
         if "html" in chosen:
             from .html import render_html
 
-            (tmp / "report.html").write_text(render_html(result, summary=summary, sensitivity=sensitivity),
+            (tmp / "report.html").write_text(render_html(result, summary=summary, sensitivity=sensitivity,
+                                                         pngs=pngs),
                                              encoding="utf-8")
         if "pdf" in chosen:
             from .brief import write_brief

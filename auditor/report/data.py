@@ -15,6 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 __all__ = ["inputs_dict", "inputs_json", "write_draws_csv_gz", "draws_csv_bytes"]
 
 #: Enough significant digits to round-trip a float64 exactly (17) would make the
@@ -98,8 +100,12 @@ def inputs_json(result) -> str:
 
 def draws_csv_bytes(result) -> bytes:
     """The draws table as uncompressed CSV bytes (header, then one row per draw)."""
+    frame = result.to_frame()
     buf = io.StringIO()
-    result.to_frame().to_csv(buf, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    buf.write(",".join(frame.columns) + "\n")
+    # numpy's C formatter is about 3x faster than pandas' per-value Python
+    # formatting and gives the same text for these all-numeric columns.
+    np.savetxt(buf, frame.to_numpy(dtype=float), fmt=FLOAT_FORMAT, delimiter=",", newline="\n")
     return buf.getvalue().encode("utf-8")
 
 
@@ -119,6 +125,6 @@ def write_draws_csv_gz(result, path: str | Path) -> Path:
     raw = draws_csv_bytes(result)
     with open(path, "wb") as fh:
         # filename="" keeps the temporary folder's name out of the gzip header.
-        with gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0, compresslevel=6) as gz:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0, compresslevel=1) as gz:
             gz.write(raw)
     return path

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..money import format_chance
+
 __all__ = ["ladder", "exceedance", "distribution", "reliability", "new_axes", "PALETTE", "STAGE_LABELS",
            "RELIABILITY_LABELS"]
 
@@ -88,7 +90,7 @@ def exceedance(result, ax=None):
     for value, name, ls in ((claim.low, "low", "-"), (claim.high, "high", "--")):
         prob = float(np.mean(result.savings >= value))
         ax.axvline(value / 1e6, color=PALETTE["claim"], lw=1.5, ls=ls)
-        ax.annotate(f"claim {name} £{value / 1e6:.1f}m:\n{prob:.0%} chance of reaching it",
+        ax.annotate(f"claim {name} £{value / 1e6:.1f}m:\n{format_chance(prob)} chance of reaching it",
                     (value / 1e6, 0.5 if name == "low" else 0.8), xytext=(5, 0), textcoords="offset points",
                     fontsize=8, color="#444444")
     ax.set_ylim(0, 1.02)
@@ -167,6 +169,17 @@ def _percent():
     return PercentFormatter(1.0, decimals=0)
 
 
+def png_bytes(ax) -> bytes:
+    """The figure of ``ax`` as PNG bytes with no version or time metadata (reproducible)."""
+    import io
+
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
 def save(ax, path) -> None:
     """Write the figure of ``ax`` as a PNG with no time-varying metadata."""
-    ax.figure.savefig(path, format="png", metadata={"Software": None})
+    from pathlib import Path
+
+    Path(path).write_bytes(png_bytes(ax))

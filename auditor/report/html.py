@@ -320,14 +320,12 @@ _STAGE_SHORT = {"point": "published method", "sampling": "with the small sample"
                 "judgement": "adding judgement reliability", "full": "full audit (adding costs and take-up)"}
 
 
-def _png_data_uri(ax) -> str:
-    """A figure as a ``data:`` URI; PNG metadata is stripped so the page is reproducible."""
-    buf = io.BytesIO()
-    ax.figure.savefig(buf, format="png", metadata={"Software": None})
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+def _png_data_uri(png: bytes) -> str:
+    """PNG bytes as a ``data:`` URI, so the page needs no other file."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _figures(result, summary) -> list[dict[str, str]]:
+def _figures(result, summary, pngs: Mapping[str, bytes] | None = None) -> list[dict[str, str]]:
     from . import figures
 
     alts = figure_alt_texts(summary)
@@ -338,8 +336,11 @@ def _figures(result, summary) -> list[dict[str, str]]:
                       "the chance of reaching at least that much.",
         "distribution": "The spread of audited savings (full audit), with the published range shaded.",
     }
-    return [{"name": n, "src": _png_data_uri(getattr(figures, n)(result)), "alt": alts[n], "caption": captions[n]}
-            for n in ("ladder", "exceedance", "distribution")]
+    names = ("ladder", "exceedance", "distribution")
+    # Reuse PNGs already rendered for report.md when the caller has them.
+    pngs = pngs or {}
+    return [{"name": n, "src": _png_data_uri(pngs[n] if n in pngs else figures.png_bytes(getattr(figures, n)(result))),
+             "alt": alts[n], "caption": captions[n]} for n in names]
 
 
 def _find(summary: Mapping[str, Any], keys: Iterable[str]) -> Any:
@@ -358,7 +359,8 @@ def _evidence_rows(summary: Mapping[str, Any]) -> Any:
 
 
 def build_context(result, *, summary: Mapping[str, Any] | None = None,
-                  sensitivity: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  sensitivity: Mapping[str, Any] | None = None,
+                  pngs: Mapping[str, bytes] | None = None) -> dict[str, Any]:
     """Everything the template shows, computed in Python so the template only lays it out."""
     from .markdown import STAGE_WORDS
 
@@ -393,7 +395,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "stages": stages,
         "rule": {"collapse_below": f"{rule.collapse_below:.0%}", "hold_at": f"{rule.hold_at:.0%}",
                  "max_width_ratio": f"{rule.max_width_ratio:g}"},
-        "figures": _figures(result, s),
+        "figures": _figures(result, s, pngs),
         "reliability": _ladder_rows(reliability),
         "reliability_generic": _blocks(reliability) if reliability and not _ladder_rows(reliability) else None,
         "implied": _blocks(implied) if implied else None,
@@ -422,7 +424,8 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
 
 
 def render_html(result, *, summary: Mapping[str, Any] | None = None,
-                sensitivity: Mapping[str, Any] | None = None) -> str:
+                sensitivity: Mapping[str, Any] | None = None,
+                pngs: Mapping[str, bytes] | None = None) -> str:
     """The report as one self-contained HTML page.
 
     Parameters
@@ -433,6 +436,8 @@ def render_html(result, *, summary: Mapping[str, Any] | None = None,
         keys such as ``implied`` or ``reliability_ladder``.
     sensitivity : mapping, optional
         The content of a ``sensitivity.json`` for the same scenario.
+    pngs : mapping of str to bytes, optional
+        Figures already rendered (by name); others are drawn here.
 
     Returns
     -------
@@ -444,4 +449,4 @@ def render_html(result, *, summary: Mapping[str, Any] | None = None,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     return env.get_template("report.html.j2").render(**build_context(result, summary=summary,
-                                                                     sensitivity=sensitivity))
+                                                                     sensitivity=sensitivity, pngs=pngs))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..money import format_money as money
+from ..money import format_chance, format_money as money
 
 __all__ = ["render_markdown", "STAGE_WORDS", "reliability_section"]
 
@@ -92,7 +92,7 @@ def reliability_section(s: dict) -> list[str]:
     for r in rows:
         name = RELIABILITY_WORDS.get(r["name"], r["name"]) + (" **(this audit)**" if r.get("main") else "")
         lines.append(f"| {name} | {money(r['median'])} | {money(r['p05'])} to {money(r['p95'])} | "
-                     f"{r['p_meets_low']:.0%} |")
+                     f"{format_chance(r['p_meets_low'])} |")
     lines += ["", "![Audited savings under each reading of the tribunal evidence](figures/reliability.png)", ""]
     if "theta" in j:
         t = j["theta"]
@@ -124,8 +124,8 @@ def render_markdown(result) -> str:
         f"- The published method applied to the review gives **{money(s['point_estimate'])}**.",
         f"- With honest uncertainty, half the audited outcomes fall below **{money(full['median'])}**, "
         f"and 90% lie between **{money(full['p05'])}** and **{money(full['p95'])}**.",
-        f"- Chance the savings reach the published low end: **{s['p_meets_low']:.0%}**; "
-        f"the high end: **{s['p_meets_high']:.0%}**.",
+        f"- Chance the savings reach the published low end: **{format_chance(s['p_meets_low'])}**; "
+        f"the high end: **{format_chance(s['p_meets_high'])}**.",
         "",
     ]
     lines += implied_lines(s, sc)
@@ -141,7 +141,7 @@ def render_markdown(result) -> str:
     for st in s["stages"]:
         interval = "—" if st["name"] == "point" else f"{money(st['p05'])} to {money(st['p95'])}"
         lines.append(f"| {STAGE_WORDS[st['name']]} | {money(st['median'])} | {interval} | "
-                     f"{st['p_meets_low']:.0%} |")
+                     f"{format_chance(st['p_meets_low'])} |")
     lines += ["", "![The published range against each stage's 90% interval](figures/ladder.png)", "",
               "![Chance that savings reach each level, with the claim's ends marked](figures/exceedance.png)",
               "", "![Spread of audited savings with the published range shaded](figures/distribution.png)", ""]
