@@ -107,7 +107,7 @@ def test_interrupt_while_writing_removes_temp_folder(earlier_report, monkeypatch
         raise KeyboardInterrupt
 
     # The second half of the write: summary.json is already in the temporary folder.
-    monkeypatch.setattr(figures, "save", interrupted)
+    monkeypatch.setattr(figures, "png_bytes", interrupted)
     capsys.readouterr()
     code = cli.main(["run", str(scenario), "--draws", "500", "--seed", "9", "--out", str(out)])
     err = capsys.readouterr().err
@@ -129,7 +129,7 @@ def test_interrupt_with_no_earlier_report_says_nothing_was_written(tmp_path, mon
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(figures, "save", interrupted)
+    monkeypatch.setattr(figures, "png_bytes", interrupted)
     assert cli.main(["run", str(scenario), "--out", str(out)]) == 130
     err = capsys.readouterr().err.strip()
     assert err == (f"auditor: interrupted before the report was complete; nothing was written to {out}; "
@@ -145,7 +145,7 @@ def test_failure_while_writing_keeps_earlier_report(earlier_report, monkeypatch,
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(figures, "save", broken)
+    monkeypatch.setattr(figures, "png_bytes", broken)
     assert cli.main(["run", str(scenario), "--draws", "500", "--out", str(out)]) == 1
     assert "internal error" in capsys.readouterr().err
     assert snapshot(out) == before
