@@ -22,15 +22,15 @@ from .errors import AuditorError, DataError, ScenarioError, UsageError
 # The numpy-backed names load on first use (PEP 562): importing numpy costs
 # about 0.25 s, which `auditor --version` and `--help` should not pay.
 _LAZY = {"audit": "engine", "AuditResult": "results", "Scenario": "scenario", "load_scenario": "scenario",
-         "batch": "scripted", "sweep": "scripted", "sensitivity": "sensitivity",
-         "SensitivityResult": "sensitivity"}
+         "batch": "scripted", "sweep": "scripted", "sensitivity": "sensitivity_analysis",
+         "SensitivityResult": "sensitivity_analysis"}
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .scripted import batch, sweep
     from .engine import audit
     from .results import AuditResult
     from .scenario import Scenario, load_scenario
-    from .sensitivity import SensitivityResult, sensitivity
+    from .sensitivity_analysis import SensitivityResult, sensitivity
 
 
 def __getattr__(name: str):

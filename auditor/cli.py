@@ -315,7 +315,7 @@ def _cmd_sensitivity(args) -> int:
     """``auditor sensitivity``: ``--draws`` is the draws per evaluation (default 16,384), not run.draws."""
     from .report.sensitivity import write_sensitivity
     from .scenario import load_scenario
-    from .sensitivity import sensitivity
+    from .sensitivity_analysis import sensitivity
 
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)

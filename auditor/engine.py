@@ -55,7 +55,7 @@ def stream(seed: int, block: int, source: str, item: int = 0) -> np.random.Gener
     (True, False)
 
     ``seed`` may also be an object with a ``for_source(source) -> int`` method
-    (see :class:`auditor.sensitivity.SourceSeeds`): pick-freeze sensitivity
+    (see :class:`auditor.sensitivity_analysis.SourceSeeds`): pick-freeze sensitivity
     analysis swaps one source's stream for an independent one while every
     other source keeps its draws.
     """

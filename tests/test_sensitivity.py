@@ -1,4 +1,4 @@
-"""Tests for auditor.sensitivity and its report.
+"""Tests for auditor.sensitivity_analysis and its report.
 
 Reference values are worked by hand in the comments (fragility, case influence,
 switching values) or are the closed-form Sobol indices of an additive toy.
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from auditor import engine
 from auditor.cli import main
 from auditor.scenario import load_scenario, parse_scenario
-from auditor.sensitivity import (SourceSeeds, case_influence, fragility, grouped_sobol, plateau,
+from auditor.sensitivity_analysis import (SourceSeeds, case_influence, fragility, grouped_sobol, plateau,
                                  point_from_counts, sample_size, sensitivity, switching_values,
                                  variance_shares)
 from strategies import base_scenario, transitions
@@ -102,7 +102,7 @@ def test_variance_shares_west_sussex_face_value(west_sussex):
 # ---- point, fragility, influence --------------------------------------------------------
 
 def test_point_from_counts_matches_engine(west_sussex):
-    from auditor.sensitivity import _count_table
+    from auditor.sensitivity_analysis import _count_table
 
     model = engine.build_model(load_scenario(west_sussex))
     assert point_from_counts(model, _count_table(model.scenario)) == pytest.approx(
@@ -205,7 +205,7 @@ def test_switching_realisation_closed_form_and_bracket(west_sussex):
     assert r.value == pytest.approx(s.claim.low / med1, rel=1e-6)
     assert r.below_when == "lower"
     # Each cost switching value brackets the claim: just either side, the median crosses it.
-    from auditor.sensitivity import _median_full, _with_cost
+    from auditor.sensitivity_analysis import _median_full, _with_cost
 
     for key in ("state_special", "independent_special"):
         v = rows[f"cost.{key}"]
@@ -284,7 +284,7 @@ def test_cli_bad_draws_is_one_line(west_sussex, tmp_path, capsys):
 
 def test_public_api_name_works_as_function_after_module_import(west_sussex):
     import auditor
-    import auditor.sensitivity  # noqa: F401 - binds the module on the package
+    import auditor.sensitivity_analysis  # noqa: F401 - importing the module must not hide the function
 
     r = auditor.sensitivity(west_sussex, draws=256, seed=1, n_boot=0)
     assert isinstance(r, auditor.SensitivityResult)
@@ -293,7 +293,7 @@ def test_public_api_name_works_as_function_after_module_import(west_sussex):
 def test_grid_cells_equal_direct_runs(west_sussex):
     # The grid reuses one run per θ row (realisation scales every draw); each cell must
     # equal running the engine with θ and realisation fixed at the cell's values.
-    from auditor.sensitivity import _full, _with_realisation, _with_theta, two_way_grid
+    from auditor.sensitivity_analysis import _full, _with_realisation, _with_theta, two_way_grid
 
     s = load_scenario(west_sussex)
     g = two_way_grid(s, draws=512, seed=5)

@@ -31,7 +31,7 @@ def _per(claim) -> str:
 
 def variance_share(result, ax=None):
     """First-order and total Sobol index of each source, with bootstrap intervals."""
-    from ..sensitivity import SOURCE_LABELS
+    from ..sensitivity_analysis import SOURCE_LABELS
 
     ax = ax if ax is not None else new_axes(8.0, 3.8)
     items = list(result.variance_share.items())
@@ -148,7 +148,7 @@ def _num(x: float | None, money: bool) -> str:
 
 def render_sensitivity(result) -> str:
     """``sensitivity.md``: every section in plain words, then the tables."""
-    from ..sensitivity import SOURCE_LABELS, TARGET_HALF_WIDTH, plateau
+    from ..sensitivity_analysis import SOURCE_LABELS, TARGET_HALF_WIDTH, plateau
 
     s = result.scenario
     c = s.claim

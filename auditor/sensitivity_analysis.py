@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
-import types
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -984,19 +982,3 @@ def sensitivity(scenario, *, draws: int | None = None, seed: int | None = None,
         switching_values=tuple(switching_values(scenario, draws=n, seed=used)),
         tornado_base=base, tornado=tuple(bars), sample_size=tuple(rows), sample_size_for_target=n_target,
         grid=MappingProxyType(two_way_grid(scenario, draws=n, seed=used)), version=__version__)
-
-
-class _CallableModule(types.ModuleType):
-    """Lets ``auditor.sensitivity(...)`` work even after this module was imported.
-
-    The package exports the function :func:`sensitivity` under the module's own
-    name; once ``auditor.sensitivity`` (the module) has been imported, the
-    import system binds that name on the package to the module. Making the
-    module callable keeps ``auditor.sensitivity(path)`` working either way.
-    """
-
-    def __call__(self, *args, **kwargs) -> SensitivityResult:
-        return sensitivity(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
