@@ -28,7 +28,6 @@ import math
 import secrets
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import numpy as np
 
@@ -40,6 +39,7 @@ __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate"
            "point_estimate", "audit"]
 
 BLOCK_SIZE = 8192
+KEEP_INPUTS_BYTES = 256 * 2**20
 SOURCES = {"sampling": 0, "judgement": 1, "costs": 2, "implementation": 3, "composition": 4}
 STAGES = ("point", "sampling", "judgement", "full")
 
@@ -232,7 +232,9 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     chunk_size, executor
         See :func:`simulate`; they never change the results.
     keep_inputs : bool, optional
-        Keep each source's draws for ``to_frame`` (default: when draws ≤ 2,000,000).
+        Keep each source's draws for ``to_frame`` (default: when they fit in
+        :data:`KEEP_INPUTS_BYTES`, 256 MiB; a scenario with many moves keeps
+        them for fewer draws).
     **overrides
         Dotted scenario keys, as ``--set`` takes them; write dots as double
         underscores in keyword form (``run__draws=5000``) or pass a dict with
@@ -274,9 +276,11 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
         used, source = scenario.run.seed, "scenario"
     else:
         used, source = new_seed(), "drawn"
-    keep = n <= 2_000_000 if keep_inputs is None else keep_inputs
     model = build_model(scenario)
+    # One float64 column per move share, θ, each drawn cost and realisation.
+    columns = len(model.design.moves) + len(model.costed) + 2
+    keep = n * columns * 8 <= KEEP_INPUTS_BYTES if keep_inputs is None else keep_inputs
     out = simulate(model, draws=n, seed=used, chunk_size=chunk_size, executor=executor, keep_inputs=keep)
     stages = {k: out.pop(k) for k in STAGES[1:]}
-    return AuditResult(scenario, n, used, source, point_estimate(model), MappingProxyType(stages),
-                       MappingProxyType(out), __version__)
+    return AuditResult(scenario, n, used, source, point_estimate(model), stages,
+                       out, __version__)

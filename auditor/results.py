@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from types import MappingProxyType
 from typing import Any, Mapping
 
 import numpy as np
@@ -152,7 +151,7 @@ class AuditResult:
     seed_source: str
     point_estimate: float
     stages: Mapping[str, np.ndarray] = field(repr=False)
-    inputs: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    inputs: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
     version: str = ""
 
     @property

@@ -14,7 +14,6 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Mapping
 
 from .distributions import MONEY, SHARE, Dist, parse_dist
@@ -400,7 +399,7 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
         title=title.strip(), claim=claim, settings=settings, sample=sample, judgement=judgement,
         realisation=realisation, run=RunSettings(draws, seed), verdict=verdict,
         authority=_string(meta, "authority", "scenario"), sources=tuple(sources),
-        notes=_string(meta, "notes", "scenario"), raw=MappingProxyType(raw),
+        notes=_string(meta, "notes", "scenario"), raw=raw,
         normalised=normalised + tuple(x for x in sample.normalised if x not in normalised),
         ramp=ramp, length_of_stay=stay,
     )

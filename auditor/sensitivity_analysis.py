@@ -34,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -977,8 +976,8 @@ def sensitivity(scenario, *, draws: int | None = None, seed: int | None = None,
     rows, n_target = sample_size(scenario, draws=n, seed=used)
     return SensitivityResult(
         scenario=scenario, draws=n, seed=used, point_estimate=engine.point_estimate(model),
-        variance_share=MappingProxyType(variance_shares(model, draws=n, seed=used, n_boot=n_boot)),
+        variance_share=variance_shares(model, draws=n, seed=used, n_boot=n_boot),
         fragility=fragility(model), case_influence=tuple(case_influence(model)),
         switching_values=tuple(switching_values(scenario, draws=n, seed=used)),
         tornado_base=base, tornado=tuple(bars), sample_size=tuple(rows), sample_size_for_target=n_target,
-        grid=MappingProxyType(two_way_grid(scenario, draws=n, seed=used)), version=__version__)
+        grid=two_way_grid(scenario, draws=n, seed=used), version=__version__)

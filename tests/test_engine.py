@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import auditor
+from auditor import engine
 from auditor.engine import BLOCK_SIZE, build_model, point_estimate, simulate
 from auditor.scenario import load_scenario, parse_scenario
 from strategies import base_scenario, costs, reviews, seeds, to_toml, transitions
@@ -175,6 +176,32 @@ def test_chunk_size_and_workers_do_not_change_results(chunk, workers, seed):
     for key in ref:
         np.testing.assert_array_equal(ref[key], plain[key])
         np.testing.assert_array_equal(ref[key], threaded[key])
+
+
+def test_process_pool_gives_the_same_draws(west_sussex):
+    # Scenarios and models must pickle, so a process pool (or a distributed
+    # client's executor) can run chunks; the draws must not depend on it.
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    ref = auditor.audit(west_sussex, draws=3 * BLOCK_SIZE, seed=11)
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pooled = auditor.audit(west_sussex, draws=3 * BLOCK_SIZE, seed=11, chunk_size=BLOCK_SIZE, executor=pool)
+    for key in ref.stages:
+        np.testing.assert_array_equal(ref.stages[key], pooled.stages[key])
+
+
+def test_inputs_are_kept_only_while_they_fit_in_memory(west_sussex, monkeypatch):
+    # The default keeps per-source draws only while draws · columns · 8 bytes
+    # fits the budget; beyond it the stage savings alone are kept.
+    small = auditor.audit(west_sussex, draws=1000, seed=1)
+    assert "realisation" in small.inputs
+    model = build_model(small.scenario)
+    columns = len(model.design.moves) + len(model.costed) + 2
+    monkeypatch.setattr(engine, "KEEP_INPUTS_BYTES", 1000 * columns * 8 - 1)
+    big = auditor.audit(west_sussex, draws=1000, seed=1)
+    assert dict(big.inputs) == {}
+    np.testing.assert_array_equal(big.savings, small.savings)
 
 
 @settings(max_examples=10)
