@@ -356,7 +356,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"auditor: error: {exc.one_line()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("auditor: interrupted; earlier outputs were left as they were", file=sys.stderr)
+        print("auditor: interrupted; folders finished before the interrupt were kept, and nothing half-written "
+              "was left in place of an earlier one", file=sys.stderr)
         return 130
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)

@@ -199,12 +199,18 @@ class AuditResult:
         return out
 
     def stage_summaries(self) -> list[StageSummary]:
+        """Median, 90% interval, mean and chances for each stage, point first."""
+        return list(self._stage_summaries)
+
+    @cached_property
+    def _stage_summaries(self) -> tuple[StageSummary, ...]:
+        # Quantiles sort every stage's draws; worth doing once per result.
         c = self.scenario.claim
         pe = self.point_estimate
         hit_low, hit_high = float(pe >= c.low), float(pe >= c.high)
         out = [StageSummary("point", pe, pe, pe, pe, hit_low, hit_high)]
         out += [_summarise(k, self.stages[k], c.low, c.high) for k in ("sampling", "judgement", "full")]
-        return out
+        return tuple(out)
 
     def verdict(self) -> tuple[str, str]:
         """The verdict on the published claim and the reason, in words."""
@@ -231,6 +237,13 @@ class AuditResult:
         >>> s["run"]["draws"], s["verdict"] in ("holds", "widens", "collapses")
         (2000, True)
         """
+        import copy
+
+        # Built once; callers get their own copy so editing it cannot change the result.
+        return copy.deepcopy(self._summary)
+
+    @cached_property
+    def _summary(self) -> dict[str, Any]:
         from .implied import implied_assumptions
 
         s = self.scenario

@@ -243,6 +243,50 @@ def _counts_available(scenario: Scenario) -> bool:
     return scenario.sample.form in ("cases", "transitions") and bool(scenario.sample.counts)
 
 
+MAX_SPLITS = 20_000
+
+
+def composition_tables(model: engine.Model) -> list[dict[tuple[int, int], float]]:
+    """Count tables ``{(from, to): cases}`` for every split a ``reported`` sample allows.
+
+    Each consistent split of the reviewed cases (see
+    :func:`auditor.sample.enumerate_compositions`) is one possible review. When
+    there are more than :data:`MAX_SPLITS`, an evenly spaced subset is used.
+    """
+    d = model.design
+    comp = d.compositions
+    if comp is None:
+        return [_count_table(model.scenario)]
+    rows = range(comp.shape[0]) if comp.shape[0] <= MAX_SPLITS else np.linspace(
+        0, comp.shape[0] - 1, MAX_SPLITS).round().astype(int)
+    row_from = [d.moves[list(d.row_of_move).index(r)][0] for r in range(len(d.row_starts))]
+    tables = []
+    for i in rows:
+        table = {(f, f): float(comp[i, start]) for f, start in zip(row_from, d.row_starts)}
+        for (f, t), col in zip(d.moves, d.move_cols):
+            table[(f, t)] = table.get((f, t), 0.0) + float(comp[i, col])
+        tables.append(table)
+    return tables
+
+
+def _typical_split(model: engine.Model) -> tuple[dict[tuple[int, int], float], list[tuple]]:
+    """For a reported sample: each split's fragility, and the split with the median count.
+
+    Returns the median split's table and, per split, ``(k_low, k_high, down, point)``.
+    """
+    low, high = model.scenario.claim.low, model.scenario.claim.high
+    tables = composition_tables(model)
+    per_split = []
+    for table in tables:
+        point = point_from_counts(model, table)
+        units = _down_units(model, table)
+        per_split.append((_fewest(point, low, units)[0], _fewest(point, high, units)[0], len(units), point))
+    # None (no reversal is enough) sorts after every number.
+    order = sorted(range(len(tables)), key=lambda i: (math.inf if per_split[i][0] is None else per_split[i][0],
+                                                      per_split[i][3]))
+    return tables[order[(len(order) - 1) // 2]], per_split
+
+
 # ---- 2. fragility -------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -271,13 +315,21 @@ class Fragility:
     reversed_for_low: tuple[str, ...] = ()
     reversed_for_high: tuple[str, ...] = ()
     point: float = 0.0
+    splits: int = 1
+    range_for_low: tuple[int | None, int | None] | None = None
+    range_for_high: tuple[int | None, int | None] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"judgements_to_reverse_for_low": self.judgements_to_reverse_for_low,
-                "judgements_to_reverse_for_high": self.judgements_to_reverse_for_high,
-                "down_shift_judgements": self.down_shifts, "n_cases": self.n_cases,
-                "reversed_for_low": list(self.reversed_for_low),
-                "reversed_for_high": list(self.reversed_for_high)}
+        out = {"judgements_to_reverse_for_low": self.judgements_to_reverse_for_low,
+               "judgements_to_reverse_for_high": self.judgements_to_reverse_for_high,
+               "down_shift_judgements": self.down_shifts, "n_cases": self.n_cases,
+               "reversed_for_low": list(self.reversed_for_low),
+               "reversed_for_high": list(self.reversed_for_high)}
+        if self.splits > 1:
+            out.update({"splits_considered": self.splits,
+                        "judgements_to_reverse_for_low_range": list(self.range_for_low),
+                        "judgements_to_reverse_for_high_range": list(self.range_for_high)})
+        return out
 
     def sentence(self, low: float) -> str:
         """One plain sentence about the claim's low end."""
@@ -290,11 +342,23 @@ class Fragility:
                     f"setting were reversed, the published-style estimate would stay at or above {lo}.")
         if k == 0:
             return f"The published-style estimate is already below the claim's low end of {lo}."
+        if self.splits > 1 and self.range_for_low is not None:
+            a, b = self.range_for_low
+            head = (f"The split of the {n} reviewed cases between settings was not published. Across the "
+                    f"{self.splits:,} splits that fit what was reported, ")
+            most = "every judgement" if b is None else f"{b} of the panel's judgements"
+            if a == 0:
+                return (head + f"the published-style estimate is already below the claim's low end of {lo} for "
+                        f"some, and reversing at most {most} (to \"already ideal\") takes it below for the rest; "
+                        f"{k} for the middle split.")
+            return (head + f"reversing {a} to {most} (to \"already ideal\") brings the published-style "
+                    f"estimate below the claim's low end of {lo}; {k} for the middle split.")
         return (f"Reverse {k} of the {n} panel judgements (to \"already ideal\") and the "
                 f"published-style estimate falls below the claim's low end of {lo}.")
 
 
-def _down_units(model: engine.Model) -> list[tuple[str, float]]:
+def _down_units(model: engine.Model, table: Mapping[tuple[int, int], float] | None = None
+                ) -> list[tuple[str, float]]:
     """Each down-shift judgement in the sample with the point it carries.
 
     Reversing one case in row s from t to "stay" lowers the point by
@@ -304,7 +368,8 @@ def _down_units(model: engine.Model) -> list[tuple[str, float]]:
     s = model.scenario
     keys = s.setting_keys
     index = {k: i for i, k in enumerate(keys)}
-    table = _count_table(s)
+    by_case = table is None and s.sample.form == "cases"
+    table = _count_table(s) if table is None else table
     rows: dict[int, float] = {}
     for (a, _), k in table.items():
         rows[a] = rows.get(a, 0) + k
@@ -314,7 +379,7 @@ def _down_units(model: engine.Model) -> list[tuple[str, float]]:
         return model.cohorts[a] * (c[a] - c[b]) / rows[a] * model.realisation_mean
 
     units: list[tuple[str, float]] = []
-    if s.sample.form == "cases":
+    if by_case:
         for case in s.sample.cases:
             a, b = index[case.current], index[case.ideal]
             if a != b and c[a] > c[b]:
@@ -346,12 +411,14 @@ def fragility(model: engine.Model) -> Fragility | None:
     Examples
     --------
     >>> import auditor
-    >>> m = engine.build_model(auditor.load_scenario("scenarios/west-sussex-2023.toml"))
+    >>> m = engine.build_model(auditor.load_scenario("scenarios/west-sussex-2023-cases.toml"))
     >>> f = fragility(m)
     >>> f.judgements_to_reverse_for_low, f.down_shifts, f.n_cases
     (1, 10, 28)
     """
     s = model.scenario
+    if s.sample.form == "reported":
+        return _reported_fragility(model)
     if not _counts_available(s):
         return None
     point = point_from_counts(model, _count_table(s))
@@ -359,6 +426,28 @@ def fragility(model: engine.Model) -> Fragility | None:
     k_low, names_low = _fewest(point, s.claim.low, units)
     k_high, names_high = _fewest(point, s.claim.high, units)
     return Fragility(k_low, k_high, len(units), s.sample.n_cases, names_low, names_high, point)
+
+
+def _reported_fragility(model: engine.Model) -> Fragility:
+    """Fragility of a ``reported`` sample: one answer per possible split, summarised.
+
+    The headline numbers are those of the middle split (median number of
+    reversals for the low end); the ranges cover every split.
+    """
+    s = model.scenario
+    table, per_split = _typical_split(model)
+    point = point_from_counts(model, table)
+    units = _down_units(model, table)
+    k_low, names_low = _fewest(point, s.claim.low, units)
+    k_high, names_high = _fewest(point, s.claim.high, units)
+
+    def span(values: list[int | None]) -> tuple[int | None, int | None]:
+        numbers = [v for v in values if v is not None]
+        return (min(numbers) if numbers else None, None if None in values else max(numbers))
+
+    return Fragility(k_low, k_high, len(units), int(s.sample.n), names_low, names_high, point,
+                     splits=len(per_split), range_for_low=span([p[0] for p in per_split]),
+                     range_for_high=span([p[1] for p in per_split]))
 
 
 # ---- 3. case influence ---------------------------------------------------------------
@@ -369,11 +458,15 @@ def case_influence(model: engine.Model) -> list[dict[str, Any]]:
     Sorted by the size of the change, largest first (ties keep the sample's order).
     """
     s = model.scenario
-    if not _counts_available(s):
+    if s.sample.form == "reported":
+        # No case list exists; the cells of the middle split (see fragility) stand in.
+        table = _typical_split(model)[0]
+    elif not _counts_available(s):
         return []
+    else:
+        table = _count_table(s)
     keys = s.setting_keys
     index = {k: i for i, k in enumerate(keys)}
-    table = _count_table(s)
     point = point_from_counts(model, table)
 
     def without(cell: tuple[int, int], k: float) -> float:

@@ -37,6 +37,12 @@ def west_sussex() -> Path:
 
 
 @pytest.fixture
+def west_sussex_cases() -> Path:
+    """The West Sussex scenario with one assumed 28-case split written out case by case."""
+    return ROOT / "scenarios" / "west-sussex-2023-cases.toml"
+
+
+@pytest.fixture
 def write_scenario(tmp_path: Path) -> Callable[..., Path]:
     """Write a scenario into ``tmp_path`` from a dict (TOML-encoded) or from text.
 

@@ -67,7 +67,7 @@ def test_point_estimate_equals_hand_formula():
     assert point_estimate(model) == pytest.approx(1_075_000 * 4.7 / 6, rel=1e-12)
 
 
-def test_point_estimate_of_west_sussex(west_sussex):
+def test_point_estimate_of_west_sussex(west_sussex_cases):
     # Means: mainstream (13,890 + 14,662)/2 = 14,276; state special (16,965 + 24,000)/2 = 20,482.5;
     # independent special (48,500 + 61,500 + 70,353)/3 = 60,117.67; realisation 1.
     #   state special → mainstream:      1986 · 6/9 · (20,482.5 − 14,276)   = 8,217,406
@@ -75,7 +75,7 @@ def test_point_estimate_of_west_sussex(west_sussex):
     #   mainstream → state special:      2374 · 1/10 · (14,276 − 20,482.5) = −1,473,423.1
     c_ms, c_ss, c_is = 14276.0, 20482.5, (48500 + 61500 + 70353) / 3
     hand = 1986 * 6 / 9 * (c_ss - c_ms) + 416 * 4 / 6 * (c_is - c_ms) + 2374 * 1 / 10 * (c_ms - c_ss)
-    model = build_model(load_scenario(west_sussex))
+    model = build_model(load_scenario(west_sussex_cases))
     assert point_estimate(model) == pytest.approx(hand, rel=1e-12)
     assert hand == pytest.approx(19_457_405.1, rel=1e-8)   # Σ of the three lines
 

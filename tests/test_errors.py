@@ -28,7 +28,7 @@ from strategies import base_scenario, to_toml, transitions
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "errors.md"
-WS_TOML = (ROOT / "scenarios" / "west-sussex-2023.toml").read_text(encoding="utf-8")
+WS_TOML = (ROOT / "scenarios" / "west-sussex-2023-cases.toml").read_text(encoding="utf-8")
 WS_CSV = (ROOT / "scenarios" / "west-sussex-2023.cases.csv").read_text(encoding="utf-8")
 
 
@@ -192,7 +192,7 @@ def test_cases_csv_with_bom_crlf_and_blank_lines_is_accepted(tmp_path: Path) -> 
     (tmp_path / "scenario.toml").write_text(with_cases(), encoding="utf-8")
     (tmp_path / "cases.csv").write_bytes(b"\xef\xbb\xbf" + (WS_CSV.replace("\n", "\r\n") + "\r\n\r\n").encode())
     pasted = load_scenario(tmp_path / "scenario.toml")
-    shipped = load_scenario(ROOT / "scenarios" / "west-sussex-2023.toml")
+    shipped = load_scenario(ROOT / "scenarios" / "west-sussex-2023-cases.toml")
     assert pasted.sample.counts == shipped.sample.counts
     assert pasted.sample.n_cases == 28
 
@@ -240,6 +240,6 @@ def test_cases_csv_names_are_normalised_and_reported(tmp_path: Path) -> None:
     pasted = WS_CSV.replace("WS01,state_special,state_special", "WS01,State Special,STATE-SPECIAL")
     (tmp_path / "cases.csv").write_text(pasted, encoding="utf-8")
     s = load_scenario(tmp_path / "scenario.toml")
-    shipped = load_scenario(ROOT / "scenarios" / "west-sussex-2023.toml")
+    shipped = load_scenario(ROOT / "scenarios" / "west-sussex-2023-cases.toml")
     assert s.sample.counts == shipped.sample.counts
     assert {("State Special", "state_special"), ("STATE-SPECIAL", "state_special")} <= set(s.normalised)

@@ -114,7 +114,7 @@ def test_unknown_size_widens_the_sampling_interval(write_scenario):
 
 
 def test_shipped_reported_west_sussex_runs():
-    r = auditor.audit("scenarios/west-sussex-2023-reported.toml", draws=2000, seed=1)
+    r = auditor.audit("scenarios/west-sussex-2023.toml", draws=2000, seed=1)
     assert r.scenario.sample.n_cases == 28
     assert {"cases[state_special]", "cases[independent_special]", "cases[mainstream]"} <= set(r.inputs)
 

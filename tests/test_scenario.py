@@ -14,8 +14,8 @@ from auditor.scenario import (MAX_SEED, Scenario, VerdictRule, apply_overrides, 
 from strategies import base_scenario, to_toml, transitions
 
 
-def test_west_sussex_loads(west_sussex):
-    s = load_scenario(west_sussex)
+def test_west_sussex_loads(west_sussex_cases):
+    s = load_scenario(west_sussex_cases)
     assert isinstance(s, Scenario)
     assert (s.claim.low, s.claim.high, s.claim.per, s.claim.horizon_years) == (17.8e6, 46.7e6, "year", 5)
     assert s.setting_keys == ("mainstream", "resourced_provision", "state_special", "independent_special")
@@ -24,7 +24,7 @@ def test_west_sussex_loads(west_sussex):
     assert s.sample.n_cases == 28 and s.sample.form == "cases" and s.sample.method == "bayes"
     assert s.realisation.is_fixed and s.realisation.mean() == 1.0
     assert (s.run.draws, s.run.seed) == (100_000, 2023)
-    assert len(s.sha256) == 64 and s.path == str(west_sussex)
+    assert len(s.sha256) == 64 and s.path == str(west_sussex_cases)
 
 
 def test_scenario_is_frozen(west_sussex):

@@ -77,8 +77,8 @@ def test_grouped_sobol_nothing_varies_gives_zeros():
     assert out["x"].total == 0.0 and not out["x"].varies
 
 
-def test_source_seeds_swap_only_the_named_source(west_sussex):
-    model = engine.build_model(load_scenario(west_sussex, overrides=FACE))
+def test_source_seeds_swap_only_the_named_source(west_sussex_cases):
+    model = engine.build_model(load_scenario(west_sussex_cases, overrides=FACE))
     a = engine.simulate(model, draws=500, seed=3)
     ab = engine.simulate(model, draws=500, seed=SourceSeeds(3, frozenset({"sampling"}), 99))
     b = engine.simulate(model, draws=500, seed=99)
@@ -88,10 +88,10 @@ def test_source_seeds_swap_only_the_named_source(west_sussex):
     np.testing.assert_array_equal(ab[share], b[share])
 
 
-def test_variance_shares_west_sussex_face_value(west_sussex):
+def test_variance_shares_west_sussex_face_value(west_sussex_cases):
     # Face value and realisation 1: only sampling and costs vary; for a model this close
     # to additive the first-order shares add up to about 1.
-    model = engine.build_model(load_scenario(west_sussex, overrides=FACE))
+    model = engine.build_model(load_scenario(west_sussex_cases, overrides=FACE))
     vs = variance_shares(model, draws=8192, seed=11, n_boot=50)
     assert set(vs) == {"sampling", "judgement", "costs", "implementation"}
     assert not vs["judgement"].varies and not vs["implementation"].varies
@@ -101,10 +101,10 @@ def test_variance_shares_west_sussex_face_value(west_sussex):
 
 # ---- point, fragility, influence --------------------------------------------------------
 
-def test_point_from_counts_matches_engine(west_sussex):
+def test_point_from_counts_matches_engine(west_sussex_cases):
     from auditor.sensitivity_analysis import _count_table
 
-    model = engine.build_model(load_scenario(west_sussex))
+    model = engine.build_model(load_scenario(west_sussex_cases))
     assert point_from_counts(model, _count_table(model.scenario)) == pytest.approx(
         engine.point_estimate(model), rel=1e-12)
 
@@ -194,10 +194,10 @@ def test_case_influence_per_case(write_scenario):
 
 # ---- switching values, sample size, plateau ------------------------------------------------
 
-def test_switching_realisation_closed_form_and_bracket(west_sussex):
+def test_switching_realisation_closed_form_and_bracket(west_sussex_cases):
     # Realisation fixed at x scales every draw: median(x·S) = x·median(S), so the switching
     # value is claim low / median at x = 1 (same seed, so the same S).
-    s = load_scenario(west_sussex, overrides=FACE)
+    s = load_scenario(west_sussex_cases, overrides=FACE)
     seed, draws = 4, 2048
     med1 = float(np.median(engine.simulate(engine.build_model(s), draws=draws, seed=seed)["full"]))
     rows = {v.input: v for v in switching_values(s, draws=draws, seed=seed)}
@@ -222,8 +222,8 @@ def test_switching_value_none_when_out_of_reach():
     assert r.value is None and r.within_input_range is None
 
 
-def test_sample_size_widths_shrink(west_sussex):
-    s = load_scenario(west_sussex, overrides=FACE)
+def test_sample_size_widths_shrink(west_sussex_cases):
+    s = load_scenario(west_sussex_cases, overrides=FACE)
     rows, n_target = sample_size(s, draws=4096, seed=2)
     assert [r["n"] for r in rows] == [28, 56, 112, 224, 448]
     widths = [r["p95"] - r["p05"] for r in rows]
@@ -244,9 +244,9 @@ def test_plateau():
 
 # ---- the whole analysis, report and CLI ---------------------------------------------------------
 
-def test_sensitivity_summary_keys_and_reproducible(west_sussex):
-    a = sensitivity(west_sussex, draws=1024, seed=9, n_boot=20)
-    b = sensitivity(west_sussex, draws=1024, seed=9, n_boot=20)
+def test_sensitivity_summary_keys_and_reproducible(west_sussex_cases):
+    a = sensitivity(west_sussex_cases, draws=1024, seed=9, n_boot=20)
+    b = sensitivity(west_sussex_cases, draws=1024, seed=9, n_boot=20)
     sa = a.summary()
     assert json.dumps(sa, allow_nan=False) == json.dumps(b.summary(), allow_nan=False)
     for src in ("sampling", "judgement", "costs", "implementation"):
@@ -261,9 +261,9 @@ def test_sensitivity_summary_keys_and_reproducible(west_sussex):
     assert a.plot(kind="tornado") is not None
 
 
-def test_cli_writes_report(west_sussex, tmp_path, capsys):
+def test_cli_writes_report(west_sussex_cases, tmp_path, capsys):
     out = tmp_path / "sens"
-    assert main(["sensitivity", str(west_sussex), "--out", str(out), "--draws", "1024", "--seed", "3",
+    assert main(["sensitivity", str(west_sussex_cases), "--out", str(out), "--draws", "1024", "--seed", "3",
                  "--set", 'judgement={model="face_value"}']) == 0
     data = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
     assert data["run"] == {"draws": 1024, "seed": 3, "bootstrap": data["run"]["bootstrap"]}
@@ -275,27 +275,27 @@ def test_cli_writes_report(west_sussex, tmp_path, capsys):
     assert "Reverse 1 of the 28" in capsys.readouterr().out
 
 
-def test_cli_bad_draws_is_one_line(west_sussex, tmp_path, capsys):
-    assert main(["sensitivity", str(west_sussex), "--out", str(tmp_path / "x"), "--draws", "3"]) == 2
+def test_cli_bad_draws_is_one_line(west_sussex_cases, tmp_path, capsys):
+    assert main(["sensitivity", str(west_sussex_cases), "--out", str(tmp_path / "x"), "--draws", "3"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("auditor: error: draws: must be a whole number") and err.count("\n") == 1
     assert not (tmp_path / "x").exists()
 
 
-def test_public_api_name_works_as_function_after_module_import(west_sussex):
+def test_public_api_name_works_as_function_after_module_import(west_sussex_cases):
     import auditor
     import auditor.sensitivity_analysis  # noqa: F401 - importing the module must not hide the function
 
-    r = auditor.sensitivity(west_sussex, draws=256, seed=1, n_boot=0)
+    r = auditor.sensitivity(west_sussex_cases, draws=256, seed=1, n_boot=0)
     assert isinstance(r, auditor.SensitivityResult)
 
 
-def test_grid_cells_equal_direct_runs(west_sussex):
+def test_grid_cells_equal_direct_runs(west_sussex_cases):
     # The grid reuses one run per θ row (realisation scales every draw); each cell must
     # equal running the engine with θ and realisation fixed at the cell's values.
     from auditor.sensitivity_analysis import _full, _with_realisation, _with_theta, two_way_grid
 
-    s = load_scenario(west_sussex)
+    s = load_scenario(west_sussex_cases)
     g = two_way_grid(s, draws=512, seed=5)
     assert g["theta"][0] <= s.judgement.central() <= g["theta"][-1]
     for i, j in ((0, 0), (3, 7), (len(g["theta"]) - 1, 4)):
@@ -303,3 +303,29 @@ def test_grid_cells_equal_direct_runs(west_sussex):
                   512, 5)
         assert g["median"][i][j] == pytest.approx(float(np.median(x)), rel=1e-12)
         assert g["p_meets_low"][i][j] == float(np.mean(x >= s.claim.low))
+
+
+def test_fragility_of_reported_shares_by_hand(write_scenario):
+    # a → b, share 2/3 of 3..6 cases: the splits are m = 3 (k = 2) and m = 6 (k = 4).
+    # Both give the point 100 · 2/3 · (30,000 − 10,000) = £1,333,333. One reversal removes
+    # 100 · 20,000 / m: £666,667 for m = 3 (one reversal is enough for the £1m low end)
+    # and £333,333 for m = 6 (the first leaves exactly £1m, not below; two are needed).
+    from strategies import base_scenario
+
+    from auditor.sensitivity_analysis import case_influence, fragility
+
+    doc = base_scenario()
+    doc["sample"] = {"n": 10, "reported": [{"current": "a", "ideal": "b", "share": "2/3",
+                                            "cases": {"low": 3, "high": 6}}]}
+    model = engine.build_model(load_scenario(write_scenario(doc)))
+    f = fragility(model)
+    assert f.splits == 2
+    assert f.range_for_low == (1, 2) and f.judgements_to_reverse_for_low == 1
+    assert f.range_for_high == (0, 0) and f.judgements_to_reverse_for_high == 0
+    assert f.point == pytest.approx(100 * 2 / 3 * 20_000)
+    d = f.to_dict()
+    assert d["splits_considered"] == 2 and d["judgements_to_reverse_for_low_range"] == [1, 2]
+    assert "2 splits" in f.sentence(1e6)
+    # Case influence uses the middle split (m = 3): dropping the two movers leaves 0.
+    rows = {r["case"]: r for r in case_influence(model)}
+    assert rows["a->b"]["cases"] == 2 and rows["a->b"]["point_without"] == 0.0
