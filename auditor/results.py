@@ -65,7 +65,7 @@ def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, 
     pct = share_of_draws(p_meets_low)
     low = format_money(claim_low)
     if p_meets_low < rule.collapse_below:
-        only = "" if p_meets_low == 0 else "only "
+        only = "" if p_meets_low < 0.005 else "only "
         return "collapses", (f"the published low end ({low}) is reached in {only}{pct}, "
                              f"below the {rule.collapse_below:.0%} needed to call it more likely than not")
     width = claim_high - claim_low
