@@ -215,6 +215,35 @@ def simulate(model: Model, *, draws: int, seed: int, chunk_size: int | None = No
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+def resolve_scenario(scenario, overrides: dict | None = None, allow_outside: bool = False) -> Scenario:
+    """A loaded scenario from a path or a Scenario, with dotted-key overrides applied."""
+    from .errors import UsageError
+    from .scenario import load_scenario
+
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        if scenario.path is None:
+            raise UsageError("overrides need a scenario loaded from a file; pass its path instead")
+        return load_scenario(scenario.path, overrides=overrides, allow_outside=allow_outside)
+    return load_scenario(scenario, overrides=overrides or None, allow_outside=allow_outside)
+
+
+def check_run_size(draws, seed, min_draws: int, max_draws: int) -> None:
+    """Refuse a ``draws`` or ``seed`` argument outside its documented range (UsageError)."""
+    from .errors import UsageError
+    from .scenario import MAX_SEED
+
+    def whole(x) -> bool:
+        return not isinstance(x, bool) and isinstance(x, (int, np.integer))
+
+    if draws is not None and not (whole(draws) and min_draws <= draws <= max_draws):
+        raise UsageError(f"must be a whole number from {min_draws:,} to {max_draws:,}, got {draws!r}",
+                         field="draws")
+    if seed is not None and not (whole(seed) and 0 <= seed <= MAX_SEED):
+        raise UsageError(f"must be a whole number from 0 to {MAX_SEED}, got {seed!r}", field="seed")
+
+
 def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_size: int | None = None,
           executor: Executor | None = None, keep_inputs: bool | None = None, allow_outside: bool = False,
           **overrides):
@@ -254,21 +283,10 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     from . import __version__
     from .errors import UsageError
     from .results import AuditResult
-    from .scenario import MAX_DRAWS, MAX_SEED, load_scenario
+    from .scenario import MAX_DRAWS
 
-    if isinstance(scenario, Scenario):
-        if overrides:
-            if scenario.path is None:
-                raise UsageError("overrides need a scenario loaded from a file; pass its path instead")
-            scenario = load_scenario(scenario.path, overrides=overrides, allow_outside=allow_outside)
-    else:
-        scenario = load_scenario(scenario, overrides=overrides or None, allow_outside=allow_outside)
-    if draws is not None and (isinstance(draws, bool) or not isinstance(draws, (int, np.integer))
-                              or not 1 <= draws <= MAX_DRAWS):
-        raise UsageError(f"must be a whole number from 1 to {MAX_DRAWS:,}, got {draws!r}", field="draws")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                             or not 0 <= seed <= MAX_SEED):
-        raise UsageError(f"must be a whole number from 0 to {MAX_SEED}, got {seed!r}", field="seed")
+    scenario = resolve_scenario(scenario, overrides, allow_outside)
+    check_run_size(draws, seed, 1, MAX_DRAWS)
     n = int(draws if draws is not None else scenario.run.draws)
     if seed is not None:
         used, source = int(seed), "argument"

@@ -12,7 +12,7 @@ import math
 import re
 from fractions import Fraction
 
-__all__ = ["parse_money", "parse_share", "format_money", "format_chance"]
+__all__ = ["parse_money", "parse_share", "format_money", "format_chance", "format_claim"]
 
 _SCALE = {
     "": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6,
@@ -147,3 +147,14 @@ def format_chance(p: float) -> str:
     if 0.995 <= p < 1:
         return ">99%"
     return f"{p:.0%}"
+
+
+def format_claim(low: float, high: float, sep: str = " to ") -> str:
+    """A published claim in words: a range, or one figure when low equals high.
+
+    Examples
+    --------
+    >>> format_claim(17.8e6, 46.7e6), format_claim(29e6, 29e6), format_claim(1e6, 2e6, sep="–")
+    ('£17.8m to £46.7m', '£29.0m', '£1.0m–£2.0m')
+    """
+    return format_money(low) if low == high else f"{format_money(low)}{sep}{format_money(high)}"

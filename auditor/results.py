@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .money import format_money
+from .money import format_claim, format_money
 from .scenario import Scenario
 
 __all__ = ["AuditResult", "StageSummary", "judge_verdict", "VERDICTS"]
@@ -99,14 +99,8 @@ def share_of_draws(p: float) -> str:
 
 
 def claim_words(low: float, high: float) -> str:
-    """The claim as written in reports: a range, or one figure when low equals high.
-
-    Examples
-    --------
-    >>> claim_words(17.8e6, 46.7e6), claim_words(29e6, 29e6)
-    ('£17.8m–£46.7m', '£29.0m')
-    """
-    return format_money(low) if low == high else f"{format_money(low)}–{format_money(high)}"
+    """The claim as the verdict sentence writes it, e.g. ``£17.8m–£46.7m``."""
+    return format_claim(low, high, sep="–")
 
 
 def _ratio(top: float, bottom: float) -> float | None:

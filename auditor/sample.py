@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError, ScenarioError
+from .files import read_utf8
 
 __all__ = ["Case", "CaseSample", "Design", "Report", "parse_sample", "build_design", "draw_shares",
            "draw_compositions", "enumerate_compositions", "read_cases", "canonical_key", "SAMPLE_METHODS",
@@ -425,20 +426,9 @@ def read_cases(path: Path, settings: dict[str, str], *, shown: str | None = None
         Naming the file, line and column for every problem.
     """
     name = shown or str(path)
-    if path.is_dir():
-        raise DataError("is a folder; `sample.cases` must name a CSV file", path=name)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError("file not found (the path is relative to the scenario file)", path=name) from None
-    except OSError as exc:
-        raise DataError(f"cannot be read: {exc.strerror}", path=name) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise DataError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV", path=name,
-                        line=line) from None
+    _, text = read_utf8(path, name, DataError, folder="is a folder; `sample.cases` must name a CSV file",
+                        missing="file not found (the path is relative to the scenario file)",
+                        save_as="UTF-8 CSV")
     reader = csv.reader(io.StringIO(text, newline=""))
     rows = [(reader.line_num, row) for row in reader]
     rows = [(n, [c.strip() for c in r]) for n, r in rows if any(c.strip() for c in r)]

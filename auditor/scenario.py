@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 from .distributions import MONEY, SHARE, Dist, parse_dist
 from .errors import AuditorError, DataError, ScenarioError
+from .files import read_utf8
 from .judgement import JudgementModel, parse_judgement
 from .money import parse_money
 from .sample import CaseSample, canonical_key, parse_sample
@@ -145,20 +146,8 @@ def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = Non
     """
     p = Path(path)
     shown = str(path)
-    if p.is_dir():
-        raise ScenarioError("is a folder; give the path of a .toml scenario file", path=shown)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError("file not found", path=shown) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot be read: {exc.strerror}", path=shown) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ScenarioError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", path=shown,
-                            line=line) from None
+    data, text = read_utf8(p, shown, ScenarioError, folder="is a folder; give the path of a .toml scenario file",
+                           missing="file not found", save_as="UTF-8")
     text = text.replace("\r\n", "\n")
     try:
         raw = tomllib.loads(text)

@@ -1045,22 +1045,9 @@ def sensitivity(scenario, *, draws: int | None = None, seed: int | None = None,
     SensitivityResult
     """
     from . import __version__
-    from .errors import UsageError
-    from .scenario import MAX_SEED, load_scenario
 
-    if isinstance(scenario, Scenario):
-        if overrides:
-            if scenario.path is None:
-                raise UsageError("overrides need a scenario loaded from a file; pass its path instead")
-            scenario = load_scenario(scenario.path, overrides=overrides, allow_outside=allow_outside)
-    else:
-        scenario = load_scenario(scenario, overrides=overrides or None, allow_outside=allow_outside)
-    if draws is not None and (isinstance(draws, bool) or not isinstance(draws, (int, np.integer))
-                              or not 64 <= draws <= 10_000_000):
-        raise UsageError(f"must be a whole number from 64 to 10,000,000, got {draws!r}", field="draws")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                             or not 0 <= seed <= MAX_SEED):
-        raise UsageError(f"must be a whole number from 0 to {MAX_SEED}, got {seed!r}", field="seed")
+    scenario = engine.resolve_scenario(scenario, overrides, allow_outside)
+    engine.check_run_size(draws, seed, 64, 10_000_000)
     n = int(draws or DEFAULT_DRAWS)
     used = int(seed) if seed is not None else (scenario.run.seed if scenario.run.seed is not None
                                                else engine.new_seed())

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..money import format_money
+from ..money import format_claim, format_money
 
 __all__ = ["render_html", "build_context", "load_sensitivity", "sensitivity_highlights", "figure_alt_texts",
            "format_value", "linkify", "CAVEATS"]
@@ -92,14 +92,8 @@ def linkify(text: str | None) -> list[tuple[str, str | None]]:
 
 
 def claim_range(low: float, high: float) -> str:
-    """The published claim in words: one figure when the claim is a single number.
-
-    Examples
-    --------
-    >>> claim_range(17.8e6, 46.7e6), claim_range(29e6, 29e6)
-    ('£17.8m to £46.7m', '£29.0m')
-    """
-    return format_money(low) if low == high else f"{format_money(low)} to {format_money(high)}"
+    """The published claim in words (see :func:`auditor.money.format_claim`)."""
+    return format_claim(low, high)
 
 
 def _paragraphs(text: str | None) -> list[str]:
