@@ -212,7 +212,10 @@ def text_summary(result, out: Path | None = None) -> str:
     for st in s["stages"]:
         interval = f"{m(st['p05'])} to {m(st['p95'])}" if st["name"] != "point" else "(no uncertainty)"
         lines.append(f"  {st['name']:<11}{m(st['median']):>10}{interval:>24}{format_chance(st['p_meets_low']):>11}")
-    lines += ["", f"  published claim: {m(c['low'])} to {m(c['high'])} per {c['per']}",
+    from .money import format_claim
+
+    per = "a year" if c["per"] == "year" else "in total"
+    lines += ["", f"  published claim: {format_claim(c['low'], c['high'])} {per}",
               f"  draws {s['run']['draws']:,}, seed {s['run']['seed']} ({s['run']['seed_source']})"]
     if out is not None:
         written = [out / f for f in ("report.html", "report.md", "brief.pdf", "summary.json", "draws.csv.gz")

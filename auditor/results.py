@@ -49,8 +49,14 @@ def _summarise(name: str, x: np.ndarray, low: float, high: float) -> StageSummar
 
 
 def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, claim_high: float,
-                  rule) -> tuple[str, str]:
+                  rule, *, mcse: float | None = None) -> tuple[str, str]:
     """Apply the verdict rule; return the verdict and the reason in words.
+
+    A chance that rounds to a threshold (49.8% against 50%) is written with one
+    decimal, so the sentence never reads "50%, below the 50% needed". When
+    ``mcse`` (the Monte Carlo standard error of ``p_meets_low``) is given and the
+    chance lies within two of them of a threshold, the reason says the verdict
+    is a close call that another seed could change.
 
     Examples
     --------
@@ -61,12 +67,28 @@ def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, 
     'holds'
     >>> judge_verdict(0.9, 2e7, 9e7, 1.78e7, 4.67e7, VerdictRule())[0]
     'widens'
+    >>> judge_verdict(0.498, 1e6, 3e7, 1.78e7, 1.78e7, VerdictRule(), mcse=0.0016)[1]
+    'the published figure (£17.8m) is reached in only 49.8% of audited draws, below the 50% needed to call it more likely than not (a close call: within Monte Carlo error of the threshold)'
     """
     pct = share_of_draws(p_meets_low)
+    thresholds = (rule.collapse_below, rule.hold_at)
+    if 0.005 <= p_meets_low < 0.995 and any(
+            f"{p_meets_low:.0%}" == f"{t:.0%}" for t in thresholds):
+        pct = f"{p_meets_low:.1%} of audited draws"
+    close = mcse is not None and any(abs(p_meets_low - t) < 2 * mcse for t in thresholds)
+    note = " (a close call: within Monte Carlo error of the threshold)" if close else ""
+    verdict, why = _verdict_and_reason(p_meets_low, pct, p05, p95, claim_low, claim_high, rule)
+    return verdict, why + note
+
+
+def _verdict_and_reason(p_meets_low: float, pct: str, p05: float, p95: float, claim_low: float,
+                        claim_high: float, rule) -> tuple[str, str]:
+    # A single-figure claim has no "low end": name it as what it is.
+    end = "published figure" if claim_low == claim_high else "published low end"
     low = format_money(claim_low)
     if p_meets_low < rule.collapse_below:
         only = "" if p_meets_low < 0.005 else "only "
-        return "collapses", (f"the published low end ({low}) is reached in {only}{pct}, "
+        return "collapses", (f"the {end} ({low}) is reached in {only}{pct}, "
                              f"below the {rule.collapse_below:.0%} needed to call it more likely than not")
     width = claim_high - claim_low
     ratio = (p95 - p05) / width if width > 0 else math.inf
@@ -74,7 +96,7 @@ def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, 
         return "holds", (f"the published low end ({low}) is reached in {pct} and the "
                          f"audited 90% interval is {ratio:.1f} times the width of the published range")
     if p_meets_low < rule.hold_at:
-        why = f"the published low end ({low}) is reached in only {pct}"
+        why = f"the {end} ({low}) is reached in only {pct}"
     else:
         why = (f"the audited 90% interval is {ratio:.1f} times as wide as the published range"
                if math.isfinite(ratio) else "the claim is a single figure, with no range to compare")
@@ -210,7 +232,9 @@ class AuditResult:
         """The verdict on the published claim and the reason, in words."""
         full = self.stage_summaries()[-1]
         c = self.scenario.claim
-        return judge_verdict(full.p_meets_low, full.p05, full.p95, c.low, c.high, self.scenario.verdict)
+        p, n = full.p_meets_low, self.stages["full"].size
+        mcse = math.sqrt(p * (1 - p) / n) if n else None
+        return judge_verdict(p, full.p05, full.p95, c.low, c.high, self.scenario.verdict, mcse=mcse)
 
     def verdict_sentence(self) -> str:
         """One plain sentence for the top of every report."""

@@ -49,7 +49,7 @@ def test_run_writes_outputs(capsys, west_sussex, tmp_path):
     out_dir = tmp_path / "ws"
     assert main(["run", str(west_sussex), "--draws", "2000", "--seed", "4", "--out", str(out_dir)]) == 0
     stdout = capsys.readouterr().out
-    assert "Verdict:" in stdout and "published claim: £17.8m to £46.7m per year" in stdout
+    assert "Verdict:" in stdout and "published claim: £17.8m to £46.7m a year" in stdout
     summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
     assert summary["run"]["draws"] == 2000 and summary["run"]["seed"] == 4
     assert (out_dir / "report.md").is_file()

@@ -104,6 +104,20 @@ def test_verdict_reasons_are_words():
         "widens", "the claim is a single figure, with no range to compare")
 
 
+def test_verdict_near_threshold_is_written_precisely_and_flagged():
+    # 0.4978 rounds to "50%", which read "50%, below the 50% needed"; it must show one decimal.
+    # MC standard error at 100,000 draws: sqrt(0.4978 * 0.5022 / 1e5) = 0.00158, and
+    # |0.4978 - 0.5| = 0.0022 < 2 * 0.00158, so the verdict is a close call.
+    mcse = math.sqrt(0.4978 * 0.5022 / 100_000)
+    v, why = judge_verdict(0.4978, 1e6, 3e7, 109e6, 109e6, RULE, mcse=mcse)
+    assert v == "collapses"
+    assert "49.8% of audited draws, below the 50% needed" in why
+    assert why.endswith("(a close call: within Monte Carlo error of the threshold)")
+    # 0.30 is 125 standard errors from 0.5 and 0.8: no flag, whole percent.
+    v, why = judge_verdict(0.3, 1e6, 3e7, 17.8e6, 46.7e6, RULE, mcse=math.sqrt(0.21 / 100_000))
+    assert "only 30% of" in why and "close call" not in why
+
+
 @given(p=st.floats(0, 1), a=st.floats(0, 1e8), b=st.floats(0, 1e8))
 def test_verdict_is_monotone_in_p(p, a, b):
     # Raising P(≥ low) never turns a better verdict into a worse one.
