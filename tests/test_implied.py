@@ -74,3 +74,15 @@ def test_summary_and_report_state_it(write_scenario):
     text = render_markdown(r)
     assert "To save £1.0m a year, about 50 children would have to move: 50% of everyone in a." in text
     assert "at least 83% of the judged moves" in text
+
+
+def test_single_figure_claim_is_stated_once(write_scenario):
+    # Claim £3m (low = high). By hand, as above: £3m / £20,000 = 150 children = 150% of a's 100,
+    # so the claim needs more children than there are; it is stated once, with no "high end".
+    doc = base_scenario()
+    doc["claim"] = {"low": 3_000_000, "high": 3_000_000}
+    text = render_markdown(auditor.audit(write_scenario(doc), draws=500, seed=1))
+    assert text.count("To save £3.0m a year, about 150 children would have to move: 150% of everyone in a.") == 1
+    assert "- The claim needs more children to move than there are in a." in text
+    assert "Published claim: **£3.0m a year**" in text
+    assert "high end" not in text.split("## The claim against the audit")[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..money import format_chance, format_money as money
+from ..money import format_chance, format_claim, format_money as money
 
 __all__ = ["render_markdown", "STAGE_WORDS", "reliability_section"]
 
@@ -33,7 +33,9 @@ def implied_lines(s: dict, sc) -> list[str]:
     when = ("a year" if c.per == "year" else f"in total over {c.horizon_years} years")
     who = "of the children newly placed each year in" if flow else "of everyone in"
     out = ["## What the claim assumes", ""]
-    for end, amount in (("low", c.low), ("high", c.high)):
+    # A single-figure claim has one amount: say it once.
+    ends = (("low", c.low),) if c.low == c.high else (("low", c.low), ("high", c.high))
+    for end, amount in ends:
         n = imp[f"children_to_move_for_{end}"]
         parts = [f"{v:.0%} {who} {_md(labels[k]).lower()}"
                  for k, v in sorted(imp[f"share_of_cohort_for_{end}"].items(), key=lambda kv: -(kv[1] or 0))
@@ -43,8 +45,10 @@ def implied_lines(s: dict, sc) -> list[str]:
                    + (f": {', '.join(parts)}" if parts else "") + ".")
     impossible = [labels[k] for k, v in imp["share_of_cohort_for_high"].items() if v is not None and v > 1]
     if impossible:
-        out.append(f"- The high end needs more children to move than there are in "
-                   f"{', '.join(_md(x).lower() for x in impossible)}.")
+        names = [_md(x).lower() for x in impossible]
+        names = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        which = "The claim" if c.low == c.high else "The high end"
+        out.append(f"- {which} needs more children to move than there are in {names}.")
     r = imp["realisation_needed_for_low"]
     if r is not None:
         out.append(f"- On the published method, the low end is reached only if at least {r:.0%} of the judged "
@@ -119,13 +123,15 @@ def render_markdown(result) -> str:
     lines += [f"**Verdict: {s['verdict'].upper()}.** {_md(result.verdict_sentence())}", ""]
     full = s["stages"][-1]
     lines += [
-        f"- Published claim: **{money(c.low)} to {money(c.high)} {per}**"
+        f"- Published claim: **{format_claim(c.low, c.high)} {per}**"
         + (f" (over {c.horizon_years} years)" if c.horizon_years > 1 else "") + ".",
         f"- The published method applied to the review gives **{money(s['point_estimate'])}**.",
         f"- With honest uncertainty, half the audited outcomes fall below **{money(full['median'])}**, "
         f"and 90% lie between **{money(full['p05'])}** and **{money(full['p95'])}**.",
-        f"- Chance the savings reach the published low end: **{format_chance(s['p_meets_low'])}**; "
-        f"the high end: **{format_chance(s['p_meets_high'])}**.",
+        (f"- Chance the savings reach the published figure: **{format_chance(s['p_meets_low'])}**."
+         if c.low == c.high else
+         f"- Chance the savings reach the published low end: **{format_chance(s['p_meets_low'])}**; "
+         f"the high end: **{format_chance(s['p_meets_high'])}**."),
         "",
     ]
     lines += implied_lines(s, sc)
