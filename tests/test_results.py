@@ -38,7 +38,14 @@ def test_summary_has_contract_keys(ws_result):
     assert [st["name"] for st in s["stages"]][:4] == ["point", "sampling", "judgement", "full"]
     for st in s["stages"]:
         assert {"name", "median", "p05", "p95", "p_meets_low"} <= set(st)
-    assert s["verdict"] in ("holds", "widens", "collapses")
+    # The verdict by the rule in docs/methods.md §7, written out here rather than calling judge_verdict.
+    p, x = s["p_meets_low"], ws_result.savings
+    ratio = (s["savings"]["p95"] - s["savings"]["p05"]) / (46.7e6 - 17.8e6)
+    expected = "collapses" if p < 0.5 else ("holds" if p >= 0.8 and ratio <= 1.5 else "widens")
+    assert s["verdict"] == expected
+    # Binomial standard error of a proportion over 4,000 iid draws; standard error of the mean.
+    assert s["mcse"]["p_meets_low"] == pytest.approx(math.sqrt(p * (1 - p) / 4000))
+    assert s["mcse"]["mean"] == pytest.approx(np.std(x, ddof=1) / math.sqrt(4000))
     json.dumps(s, allow_nan=False)   # summary.json must be strict JSON
 
 
