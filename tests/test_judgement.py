@@ -13,7 +13,7 @@ from scipy import stats
 
 import auditor
 from auditor.errors import ScenarioError
-from auditor.judgement import (LADDER, Contest, FaceValue, Scrutinised, Selection, ladder_models, ladder_savings,
+from auditor.judgement import (LADDER, FaceValue, Scrutinised, Selection, ladder_models, ladder_savings,
                                parse_judgement, selection_error_rate, switching_selectivity, theta_draws)
 from strategies import base_scenario, transitions
 
