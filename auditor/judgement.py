@@ -327,13 +327,16 @@ def selection_error_rate(overturn, selectivity, win_if_wrong=1.0, win_if_right=0
     0.5349
     >>> selection_error_rate(np.array([0.4, 1.0]), 10).tolist()
     [0.0, 1.0]
+    >>> selection_error_rate(np.array([0.4, 0.7]), 0.0).tolist()  # ρ = 0: O ≤ f still means no error
+    [0.0, 1.0]
     """
     o = np.asarray(overturn, dtype=float)
     num = np.maximum(o - win_if_right, 0.0)
     rest = np.asarray(selectivity, dtype=float) * np.maximum(win_if_wrong - o, 0.0)
     den = num + rest
+    # den = 0 only when num = 0 (O ≤ f, with ρ = 0 or O ≥ s): the clipping rule gives w = 0 there.
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 1.0)
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,10 @@ def test_selection_inverts_the_overturn_rate():
 def test_selection_clips_outside_the_range():
     assert selection_error_rate(0.5, 10).item() == 0.0   # O ≤ f: no sign of error
     assert selection_error_rate(1.0, 10).item() == 1.0   # O ≥ s: every decision wrong
+    # ρ = 0 (wrong decisions never appealed): the formula is 0/0 at O ≤ f; the clipping rule says w = 0.
+    assert selection_error_rate(0.4, 0.0).item() == 0.0
+    # ... and for f < O < s it is (O − f)/(O − f) = 1.
+    assert selection_error_rate(0.7, 0.0).item() == 1.0
 
 
 @given(o=st.floats(0.51, 0.999), r1=st.floats(0.5, 500), r2=st.floats(0.5, 500))
