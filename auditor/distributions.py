@@ -214,11 +214,19 @@ class Dist:
         from scipy.special import ndtri
 
         lo, hi = self._normal_cdf_bounds()
-        z = ndtri(lo + (hi - lo) * rng.random(size))
+        u = rng.random(size)
+        if not (lo == 0.0 and hi == 1.0):  # 0 + 1·u is u: skip two passes when untruncated
+            u = lo + (hi - lo) * u
+        z = ndtri(u)
         if k == "normal":
             out = p["mean"] + p["sd"] * z
         else:
-            out = np.exp(math.log(p["median"]) + p["sd_log"] * z)
+            # exp(log m + s·z), computed in place (same operations, same order).
+            np.multiply(z, p["sd_log"], out=z)
+            np.add(z, math.log(p["median"]), out=z)
+            out = np.exp(z, out=z)
+            if self.domain.lower <= 0.0 and self.domain.upper == math.inf:
+                return out  # exp is never negative: the clip below would change nothing
         # Rounding at the edge of the domain must not leave it.
         return np.clip(out, self.domain.lower, self.domain.upper)
 

@@ -124,6 +124,23 @@ def point_estimate(model: Model) -> float:
 
 def simulate_block(model: Model, seed: int, block: int, size: int) -> dict[str, np.ndarray]:
     """All draws of one block: each source's variates and each stage's savings."""
+    return _draw_block(model, seed, block, size, None, True)
+
+
+#: Moves up to which a stage is summed column by column. numpy's row sum of
+#: fewer than 8 columns adds them left to right, in any memory order; from 8 on
+#: it switches to pairwise sums whose order depends on the layout, and the
+#: engine then keeps numpy's own sum of the whole array.
+_COLUMN_SUM_MAX = 7
+
+
+def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, np.ndarray] | None,
+                keep_inputs: bool) -> dict[str, np.ndarray]:
+    """One block's draws; stage savings are written into ``dest`` slices when given.
+
+    The variates come from the block's own streams (the contract); only the
+    arithmetic after them is arranged for speed, and it gives the same bits.
+    """
     s = model.scenario
     out: dict[str, np.ndarray] = {}
     if model.design.compositions is None:
@@ -134,44 +151,116 @@ def simulate_block(model: Model, seed: int, block: int, size: int) -> dict[str, 
         comp = draw_compositions(model.design, stream(seed, block, "composition"), size)
         shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
                              composition=comp)
-        for j, key in enumerate(model.design.composition_settings):
-            out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
+        if keep_inputs:
+            for j, key in enumerate(model.design.composition_settings):
+                out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
     theta = s.judgement.draw_theta(stream(seed, block, "judgement"), size)
-    # Filled in place: np.broadcast_to(...).copy() costs more in Python than in copying.
-    costs = np.empty((size, model.cost_mean.size))
-    costs[:] = model.cost_mean
+    # One column per setting: a drawn array, or the mean cost (a scalar) where fixed.
+    cost_cols: dict[int, np.ndarray | float] = {}
     for i in model.costed:
         dist: Dist = s.settings[i].cost
-        if not dist.is_fixed:
-            costs[:, i] = dist.draw(stream(seed, block, "costs", i), size)
+        if dist.is_fixed:
+            cost_cols[i] = model.cost_mean[i]
+        else:
+            cost_cols[i] = dist.draw(stream(seed, block, "costs", i), size)
     if s.realisation.is_fixed:
-        real = np.full(size, model.realisation_mean)
+        real = None
     else:
         real = s.realisation.draw(stream(seed, block, "implementation"), size)
 
+    stages = dest if dest is not None else {k: np.empty(size) for k in STAGES[1:]}
+    if 0 < shares.shape[1] <= _COLUMN_SUM_MAX:
+        _stage_sums_by_column(model, shares, theta, cost_cols, real, stages)
+    else:
+        costs = np.empty((size, model.cost_mean.size))
+        costs[:] = model.cost_mean
+        for i, c in cost_cols.items():
+            costs[:, i] = c
+        _stage_sums(model, shares, theta, costs, np.full(size, model.realisation_mean) if real is None else real,
+                    stages)
+    if dest is None:
+        out.update(stages)
+    if keep_inputs:
+        for j, name in enumerate(model.move_names):
+            out[f"share[{name}]"] = shares[:, j]
+        out["theta"] = np.ones(size) if theta is None else theta
+        for i in model.costed:
+            c = cost_cols[i]
+            out[f"cost[{s.settings[i].key}]"] = c if isinstance(c, np.ndarray) else np.full(size, c)
+        out["realisation"] = np.full(size, model.realisation_mean) if real is None else real
+    return out
+
+
+def _stage_sums(model: Model, shares, theta, costs, real, stages: dict[str, np.ndarray]) -> None:
+    """The stage savings as whole-array arithmetic (any number of moves)."""
     weights = model.weights
     delta_mean = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
     judged = shares if theta is None else shares * np.where(model.down, theta[:, None], 1.0)
     delta = costs[:, model.from_idx] - costs[:, model.to_idx]
     # A row-wise sum rather than ``@``: BLAS may round differently for different
     # numbers of rows, and a draw must not depend on the size of its block.
-    out["sampling"] = np.sum(shares * delta_mean * weights, axis=1) * model.realisation_mean
-    out["judgement"] = np.sum(judged * delta_mean * weights, axis=1) * model.realisation_mean
-    out["full"] = np.sum(judged * delta * weights, axis=1) * real
-    for j, name in enumerate(model.move_names):
-        out[f"share[{name}]"] = shares[:, j]
-    out["theta"] = np.ones(size) if theta is None else theta
-    for i in model.costed:
-        out[f"cost[{s.settings[i].key}]"] = costs[:, i]
-    out["realisation"] = real
-    return out
+    stages["sampling"][:] = np.sum(shares * delta_mean * weights, axis=1) * model.realisation_mean
+    stages["judgement"][:] = np.sum(judged * delta_mean * weights, axis=1) * model.realisation_mean
+    stages["full"][:] = np.sum(judged * delta * weights, axis=1) * real
+
+
+def _stage_sums_by_column(model: Model, shares, theta, cost_cols, real, stages: dict[str, np.ndarray]) -> None:
+    """:func:`_stage_sums` one move at a time, bit for bit, without 2-D temporaries.
+
+    Each term is ``(share · Δ) · N`` as in the broadcast version, and the terms
+    are added left to right, which is what numpy's row sum does for fewer than
+    8 columns (checked against it in tests/test_engine.py). θ multiplies only
+    down-shifts; ``x · 1.0`` is ``x``, so up-shifts use the share itself.
+    """
+    weights = model.weights
+    delta_mean = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
+    acc_s = stages["sampling"]
+    acc_j = stages["judgement"]
+    acc_f = stages["full"]
+    tmp = np.empty(shares.shape[0])
+    for j in range(shares.shape[1]):
+        p = shares[:, j]
+        q = p if theta is None or not model.down[j] else p * theta
+        a, b = model.from_idx[j], model.to_idx[j]
+        delta = cost_cols[a] - cost_cols[b]
+        first = j == 0
+        # sampling: (p · Δmean) · N
+        np.multiply(p, delta_mean[j], out=acc_s if first else tmp)
+        np.multiply(acc_s if first else tmp, weights[j], out=acc_s if first else tmp)
+        if not first:
+            np.add(acc_s, tmp, out=acc_s)
+        # judgement: (q · Δmean) · N
+        np.multiply(q, delta_mean[j], out=acc_j if first else tmp)
+        np.multiply(acc_j if first else tmp, weights[j], out=acc_j if first else tmp)
+        if not first:
+            np.add(acc_j, tmp, out=acc_j)
+        # full: (q · Δ) · N, Δ from this draw's costs
+        np.multiply(q, delta, out=acc_f if first else tmp)
+        np.multiply(acc_f if first else tmp, weights[j], out=acc_f if first else tmp)
+        if not first:
+            np.add(acc_f, tmp, out=acc_f)
+    np.multiply(acc_s, model.realisation_mean, out=acc_s)
+    np.multiply(acc_j, model.realisation_mean, out=acc_j)
+    np.multiply(acc_f, model.realisation_mean if real is None else real, out=acc_f)
 
 
 def _simulate_blocks(model: Model, seed: int, blocks: list[tuple[int, int]],
-                     keep_inputs: bool = True) -> dict[str, np.ndarray]:
-    parts = [simulate_block(model, seed, b, n) for b, n in blocks]
-    keys = parts[0] if keep_inputs else STAGES[1:]
-    return {k: np.concatenate([p[k] for p in parts]) for k in keys}
+                     keep_inputs: bool = True, dest: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Draw consecutive ``blocks``; stage savings go straight into ``dest`` (or new arrays)."""
+    total = sum(n for _, n in blocks)
+    if dest is None:
+        dest = {k: np.empty(total) for k in STAGES[1:]}
+    parts = []
+    start = 0
+    for b, n in blocks:
+        view = {k: v[start:start + n] for k, v in dest.items()}
+        parts.append(_draw_block(model, seed, b, n, view, keep_inputs))
+        start += n
+    out = dict(dest)
+    if keep_inputs:
+        for k in parts[0]:
+            out[k] = parts[0][k] if len(parts) == 1 else np.concatenate([p[k] for p in parts])
+    return out
 
 
 def new_seed() -> int:
@@ -208,10 +297,19 @@ def simulate(model: Model, *, draws: int, seed: int, chunk_size: int | None = No
     per_chunk = max(1, math.ceil((chunk_size or 16 * BLOCK_SIZE) / BLOCK_SIZE))
     chunks = [blocks[i:i + per_chunk] for i in range(0, n_blocks, per_chunk)]
     if executor is None or len(chunks) == 1:
-        parts = [_simulate_blocks(model, seed, c, keep_inputs) for c in chunks]
-    else:
-        futures = [executor.submit(_simulate_blocks, model, seed, c, keep_inputs) for c in chunks]
-        parts = [f.result() for f in futures]
+        # In process: every chunk writes its stage savings into one array per stage.
+        dest = {k: np.empty(draws) for k in STAGES[1:]}
+        parts = []
+        for c in chunks:
+            lo = c[0][0] * BLOCK_SIZE
+            hi = lo + sum(n for _, n in c)
+            parts.append(_simulate_blocks(model, seed, c, keep_inputs, {k: v[lo:hi] for k, v in dest.items()}))
+        inputs = [k for k in parts[0] if k not in dest]
+        out = dict(dest)
+        out.update({k: parts[0][k] if len(parts) == 1 else np.concatenate([p[k] for p in parts]) for k in inputs})
+        return out
+    futures = [executor.submit(_simulate_blocks, model, seed, c, keep_inputs) for c in chunks]
+    parts = [f.result() for f in futures]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 

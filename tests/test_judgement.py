@@ -287,3 +287,13 @@ def test_west_sussex_uses_selection_with_sourced_evidence(west_sussex):
     # tribunal:2022/23 in auditor/data/evidence.csv: 7,832 of 7,968 decided appeals found for the family.
     assert s.judgement.evidence.components[0].rate == pytest.approx(7832 / 7968)
     assert math.isfinite(s.judgement.central())
+
+
+def test_selection_error_rate_in_place_matches_general():
+    from auditor.judgement import _selection_error_rate_into, selection_error_rate
+
+    rng = np.random.default_rng(11)
+    o = np.concatenate([rng.random(5000), [0.5, 1.0, 0.0, 0.75]])
+    rho = np.concatenate([rng.lognormal(2, 1, 5000), [0.0, 0.0, 3.0, 0.0]])
+    expected = selection_error_rate(o, rho, 1.0, 0.5)
+    assert np.array_equal(_selection_error_rate_into(o.copy(), rho.copy(), 1.0, 0.5), expected)
