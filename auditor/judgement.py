@@ -354,7 +354,7 @@ def _selection_error_rate_into(o: np.ndarray, rho: np.ndarray, win_if_wrong: flo
     den = np.add(num, rest, out=rest)
     positive = den > 0
     np.divide(num, den, out=num, where=positive)
-    num[~positive] = 1.0
+    num[~positive] = 0.0  # as selection_error_rate: den = 0 only where num = 0
     return num
 
 
