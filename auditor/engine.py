@@ -92,6 +92,8 @@ class Model:
         """How many random variates one draw consumes (the benchmark's RNG floor)."""
         s = self.scenario
         n = self.design.n_cells if s.sample.method == "bayes" else len(self.design.row_counts)
+        if self.design.compositions is not None:
+            n += 1  # `reported` form: the integer that picks each draw's split of the cases
         n += getattr(s.judgement, "n_variates", 1)
         n += sum(s.settings[i].cost.n_variates for i in self.costed)
         return n + s.realisation.n_variates

@@ -56,13 +56,14 @@ def test_table_and_markdown(rows):
 
 def test_variate_count_matches_engine():
     # The engine's own count must agree with the bench's family-by-family count.
-    # Hand count for face value: 6 Dirichlet cells (3 rows of stay + one move),
-    # 2 uniform costs and 1 triangular cost = 9; a Beta θ adds 2 (two gammas)
-    # and a PERT realisation 2 more.
+    # Hand count for face value: one integer picking the split of the 28 cases
+    # (the scenario gives only reported shares), 6 Dirichlet cells (3 rows of
+    # stay + one move), 2 uniform costs and 1 triangular cost = 10; a Beta θ
+    # adds 2 (two gammas) and a PERT realisation 2 more.
     import auditor
     from auditor import engine
 
-    expected = {"face": 9, "beta+pert": 13}
+    expected = {"face": 10, "beta+pert": 14}
     variants = {"face": {"judgement": {"model": "face_value"}},
                 "beta+pert": {"judgement": {"model": "fixed", "theta": {"dist": "beta", "a": 8, "b": 2}},
                               "implementation.realisation": {"dist": "pert", "low": 0.5, "mode": 0.8,
