@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .money import format_claim, format_money
+from .money import format_chance, format_claim, format_money
 from .scenario import Scenario
 
 __all__ = ["AuditResult", "StageSummary", "judge_verdict", "VERDICTS"]
@@ -243,6 +243,24 @@ class AuditResult:
         word = {"holds": "holds", "widens": "widens", "collapses": "collapses"}[verdict]
         per = "a year" if c.per == "year" else "in total"
         return f"The claim of {claim_words(c.low, c.high)} {per} {word}: {why}."
+
+    def face_value_sentence(self) -> str | None:
+        """What the audit gives if the panel's judgements are taken at face value.
+
+        Shown beside the verdict whenever the scenario's judgement model
+        discounts the panel, so a reader sees how much of the verdict rests on
+        that model (None under face value itself).
+        """
+        if self.scenario.judgement.name == "face_value":
+            return None
+        for row in self.reliability_ladder:
+            if row["name"] == "face_value":
+                c = self.scenario.claim
+                what = "low end" if c.low < c.high else "figure"
+                return (f"Taking every panel judgement at face value instead, the chance of reaching the "
+                        f"published {what} would be {format_chance(row['p_meets_low'])} "
+                        f"(median {format_money(row['median'])}).")
+        return None
 
     def summary(self) -> dict[str, Any]:
         """Exactly the content of ``summary.json`` (schema_version 1).

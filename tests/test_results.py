@@ -147,3 +147,18 @@ def test_configured_thresholds_are_used():
     # = stats.beta(6.5, 4.5).sf(0.5) = 0.735; 3,000 draws put the estimate within ±0.04 (5 s.e.).
     assert abs(p - 0.7352) < 5 * math.sqrt(0.7352 * 0.2648 / 3000)
     assert summ["verdict"] == "holds"
+
+
+def test_face_value_sentence_matches_a_face_value_run(west_sussex):
+    # The ladder reuses the run's streams, so the face-value reading must equal a
+    # separate run with the judgement model switched to face_value (same seed, same draws).
+    from auditor.money import format_chance, format_money
+
+    r = auditor.audit(west_sussex, draws=4000, seed=8)
+    fv = auditor.audit(west_sussex, draws=4000, seed=8, **{"judgement.model": "face_value"}).summary()
+    sentence = r.face_value_sentence()
+    assert format_chance(fv["p_meets_low"]) in sentence
+    assert format_money(fv["savings"]["median"]) in sentence
+    assert fv["judgement"]["model"] == "face_value"
+    assert auditor.audit(west_sussex, draws=200, seed=8,
+                         **{"judgement.model": "face_value"}).face_value_sentence() is None

@@ -124,7 +124,9 @@ def brief_figure(result, summary=None):
     top = cur.y
     cur.text(f"Verdict: the claim {verdict.upper()}", size=17, width=50, max_lines=1, weight="bold",
              x=_LEFT + 0.02)
-    cur.text(result.verdict_sentence(), size=11, width=84, max_lines=4, x=_LEFT + 0.02)
+    fair = result.face_value_sentence()
+    cur.text(result.verdict_sentence() + (f" {fair}" if fair else ""), size=11, width=84, max_lines=5,
+             x=_LEFT + 0.02)
     cur.gap(6)
     fig.add_artist(Rectangle((_LEFT, cur.y), 0.008, top - cur.y, transform=fig.transFigure,
                              color=_VERDICT_COLOUR.get(verdict, "#0072B2"), lw=0))

@@ -120,7 +120,9 @@ def render_markdown(result) -> str:
     per = "a year" if c.per == "year" else "in total"
     rule = sc.verdict
     lines = [f"# Audit: {_md(sc.title)}", ""]
-    lines += [f"**Verdict: {s['verdict'].upper()}.** {_md(result.verdict_sentence())}", ""]
+    fair = result.face_value_sentence()
+    lines += [f"**Verdict: {s['verdict'].upper()}.** {_md(result.verdict_sentence())}"
+              + (f" {_md(fair)}" if fair else ""), ""]
     full = s["stages"][-1]
     lines += [
         f"- Published claim: **{format_claim(c.low, c.high)} {per}**"
