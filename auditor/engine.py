@@ -247,21 +247,30 @@ def _stage_sums_by_column(model: Model, shares, theta, cost_cols, real, stages: 
 
 
 def _simulate_blocks(model: Model, seed: int, blocks: list[tuple[int, int]],
-                     keep_inputs: bool = True, dest: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-    """Draw consecutive ``blocks``; stage savings go straight into ``dest`` (or new arrays)."""
+                     keep_inputs: bool = True, dest: dict[str, np.ndarray] | None = None,
+                     inputs: dict[str, np.ndarray] | None = None, offset: int = 0,
+                     length: int | None = None) -> dict[str, np.ndarray]:
+    """Draw consecutive ``blocks``; every column goes straight into ``dest`` and ``inputs``.
+
+    ``dest`` holds this chunk's slice of each stage; ``inputs`` holds arrays of
+    ``length`` draws (created as the first block names its columns), written
+    from ``offset``. Without them this chunk's own arrays are made.
+    """
     total = sum(n for _, n in blocks)
     if dest is None:
         dest = {k: np.empty(total) for k in STAGES[1:]}
-    parts = []
-    start = 0
+    if inputs is None:
+        inputs, offset, length = {}, 0, total
+    start = offset
     for b, n in blocks:
-        view = {k: v[start:start + n] for k, v in dest.items()}
-        parts.append(_draw_block(model, seed, b, n, view, keep_inputs))
+        view = {k: v[start - offset:start - offset + n] for k, v in dest.items()}
+        for k, v in _draw_block(model, seed, b, n, view, keep_inputs).items():
+            if k not in inputs:
+                inputs[k] = np.empty(length, dtype=v.dtype)
+            inputs[k][start:start + n] = v
         start += n
     out = dict(dest)
-    if keep_inputs:
-        for k in parts[0]:
-            out[k] = parts[0][k] if len(parts) == 1 else np.concatenate([p[k] for p in parts])
+    out.update(inputs)
     return out
 
 
@@ -299,17 +308,15 @@ def simulate(model: Model, *, draws: int, seed: int, chunk_size: int | None = No
     per_chunk = max(1, math.ceil((chunk_size or 16 * BLOCK_SIZE) / BLOCK_SIZE))
     chunks = [blocks[i:i + per_chunk] for i in range(0, n_blocks, per_chunk)]
     if executor is None or len(chunks) == 1:
-        # In process: every chunk writes its stage savings into one array per stage.
+        # In process: every chunk writes into one array per stage and per input.
         dest = {k: np.empty(draws) for k in STAGES[1:]}
-        parts = []
+        inputs: dict[str, np.ndarray] = {}
         for c in chunks:
             lo = c[0][0] * BLOCK_SIZE
             hi = lo + sum(n for _, n in c)
-            parts.append(_simulate_blocks(model, seed, c, keep_inputs, {k: v[lo:hi] for k, v in dest.items()}))
-        inputs = [k for k in parts[0] if k not in dest]
-        out = dict(dest)
-        out.update({k: parts[0][k] if len(parts) == 1 else np.concatenate([p[k] for p in parts]) for k in inputs})
-        return out
+            _simulate_blocks(model, seed, c, keep_inputs, {k: v[lo:hi] for k, v in dest.items()},
+                             inputs, lo, draws)
+        return {**dest, **inputs}
     futures = [executor.submit(_simulate_blocks, model, seed, c, keep_inputs) for c in chunks]
     parts = [f.result() for f in futures]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
