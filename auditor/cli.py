@@ -217,7 +217,8 @@ def text_summary(result, out: Path | None = None) -> str:
     from .money import format_claim
 
     per = "a year" if c["per"] == "year" else "in total"
-    lines += ["", f"  published claim: {format_claim(c['low'], c['high'])} {per}",
+    lines += ["", f"  {'claim (derived, not published)' if c.get('derived') else 'published claim'}: "
+                  f"{format_claim(c['low'], c['high'])} {per}",
               f"  draws {s['run']['draws']:,}, seed {s['run']['seed']} ({s['run']['seed_source']})"]
     if out is not None:
         written = [out / f for f in ("report.html", "report.md", "brief.pdf", "summary.json", "draws.csv.gz")

@@ -298,7 +298,7 @@ class AuditResult:
             "run": {"draws": self.draws, "seed": self.seed, "seed_source": self.seed_source,
                     "sample_method": s.sample.method},
             "claim": {"low": c.low, "high": c.high, "per": c.per, "horizon_years": c.horizon_years,
-                      "basis": c.basis},
+                      "basis": c.basis, "derived": c.derived},
             "point_estimate": self.point_estimate,
             "savings": {"mean": full.mean, "median": full.median, "p05": full.p05, "p95": full.p95,
                         "sd": float(np.std(x, ddof=1)) if x.size > 1 else 0.0},

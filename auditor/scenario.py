@@ -55,6 +55,7 @@ class Claim:
     horizon_years: int = 1
     source: str | None = None
     basis: str = "stock"
+    derived: bool = False   # True: worked out by the scenario's author, not published by the council
 
 
 @dataclass(frozen=True)
@@ -395,7 +396,7 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
 
 
 def _parse_claim(t: dict) -> Claim:
-    _keys(t, ("low", "high", "per", "horizon_years", "basis", "source", "note"), "claim")
+    _keys(t, ("low", "high", "per", "horizon_years", "basis", "derived", "source", "note"), "claim")
     vals = {}
     for key in ("low", "high"):
         if key not in t:
@@ -417,7 +418,11 @@ def _parse_claim(t: dict) -> Claim:
     if basis not in ("stock", "flow"):
         raise ScenarioError(f"must be 'stock' (the current cohort is re-placed) or 'flow' (only new "
                             f"placements each year), got {basis!r}", field="claim.basis")
-    return Claim(vals["low"], vals["high"], per, horizon, _string(t, "source", "claim"), basis)
+    derived = t.get("derived", False)
+    if not isinstance(derived, bool):
+        raise ScenarioError(f"must be true (the figure was worked out from published findings, not published "
+                            f"as a claim) or false, got {derived!r}", field="claim.derived")
+    return Claim(vals["low"], vals["high"], per, horizon, _string(t, "source", "claim"), basis, derived)
 
 
 def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple[tuple[str, str], ...]]:

@@ -125,8 +125,10 @@ def render_markdown(result) -> str:
               + (f" {_md(fair)}" if fair else ""), ""]
     full = s["stages"][-1]
     lines += [
-        f"- Published claim: **{format_claim(c.low, c.high)} {per}**"
-        + (f" (over {c.horizon_years} years)" if c.horizon_years > 1 else "") + ".",
+        f"- {'Claim' if c.derived else 'Published claim'}: **{format_claim(c.low, c.high)} {per}**"
+        + (f" (over {c.horizon_years} years)" if c.horizon_years > 1 else "") + "."
+        + (" The council did not publish this figure: the scenario's author worked it out from published "
+           "findings (see the notes)." if c.derived else ""),
         f"- The published method applied to the review gives **{money(s['point_estimate'])}**.",
         f"- With honest uncertainty, half the audited outcomes fall below **{money(full['median'])}**, "
         f"and 90% lie between **{money(full['p05'])}** and **{money(full['p95'])}**.",
