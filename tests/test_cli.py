@@ -148,3 +148,18 @@ def test_python_m_auditor_run(tmp_path, west_sussex):
                          text=True, env=env, cwd=tmp_path, timeout=60)
     assert bad.returncode == 2
     assert bad.stderr == "auditor: error: missing.toml: file not found\n"
+
+
+def test_readme_excerpt_is_the_real_output(tmp_path, monkeypatch, capsys):
+    # The README quotes `auditor run scenarios/west-sussex-2023.toml`; it must stay what the tool prints.
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```text\n\$ auditor run scenarios/west-sussex-2023.toml\n(.*?)```", readme, re.S).group(1)
+    monkeypatch.chdir(root)
+    assert main(["run", "scenarios/west-sussex-2023.toml", "--out", str(tmp_path / "ws"), "--format", "json"]) == 0
+    printed = capsys.readouterr().out
+    strip = lambda text: [line for line in text.splitlines() if not line.strip().startswith("report:")]
+    assert strip(printed) == strip(block)
