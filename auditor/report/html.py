@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..money import format_claim, format_money
+from ..money import format_chance, format_claim, format_money
 
 __all__ = ["render_html", "build_context", "load_sensitivity", "sensitivity_highlights", "figure_alt_texts",
            "format_value", "linkify", "CAVEATS"]
@@ -301,8 +301,11 @@ def figure_alt_texts(summary: Mapping[str, Any]) -> dict[str, str]:
         "ladder": (f"Chart of the published claim, {claim}, as a shaded band, against the audit as each source "
                    f"of uncertainty is added: {steps}."),
         "exceedance": (f"Chart of the chance that savings reach at least each amount. The chance of reaching "
-                       f"the claim's low end, {format_money(c['low'])}, is {summary['p_meets_low']:.0%}; "
-                       f"of reaching its high end, {format_money(c['high'])}, {summary['p_meets_high']:.0%}."),
+                       + (f"the claimed figure, {format_money(c['low'])}, is {format_chance(summary['p_meets_low'])}."
+                          if c["low"] == c["high"] else
+                          f"the claim's low end, {format_money(c['low'])}, is {format_chance(summary['p_meets_low'])}; "
+                          f"of reaching its high end, {format_money(c['high'])}, "
+                          f"{format_chance(summary['p_meets_high'])}.")),
         "distribution": (f"Histogram of audited savings with the published range, {claim}, shaded. Half the "
                          f"audited outcomes fall below {format_money(summary['savings']['median'])}; 90% lie "
                          f"between {format_money(summary['savings']['p05'])} and "
@@ -378,7 +381,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "verdict_sentence": result.verdict_sentence(),
         "face_value_sentence": result.face_value_sentence(),
         "claim": {"low": format_money(c.low), "high": format_money(c.high), "per": per,
-                  "range": claim_range(c.low, c.high), "derived": c.derived,
+                  "range": claim_range(c.low, c.high), "derived": c.derived, "single": c.low == c.high,
                   "horizon": c.horizon_years, "source": linkify(c.source)},
         "point": format_money(s["point_estimate"]),
         "median": format_money(s["savings"]["median"]),
