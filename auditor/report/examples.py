@@ -8,7 +8,9 @@ Run from the repository root::
 Each scenario runs with its own seed and draw count (unless ``--draws`` is
 given) and writes every format except ``draws.csv.gz``: the draws are
 reproducible from the seed and would make the repository large, so they are
-never committed (``.gitignore`` also excludes them).
+never committed (``.gitignore`` also excludes them). The scenarios named in
+:data:`WITH_SENSITIVITY` also get a sensitivity run, written to
+``reports/<stem>-sensitivity/`` and shown in their ``report.html``.
 """
 
 from __future__ import annotations
@@ -21,18 +23,26 @@ from typing import Sequence
 __all__ = ["regenerate", "main", "EXAMPLE_FORMATS"]
 
 EXAMPLE_FORMATS = ("md", "html", "pdf", "json")
+WITH_SENSITIVITY = ("west-sussex-2023",)
 
 
 def regenerate(scenarios: str | Path = "scenarios", reports: str | Path = "reports", *,
                draws: int | None = None) -> list[Path]:
     """Audit every ``*.toml`` in ``scenarios`` and write ``reports/<stem>/``; return the folders written."""
     from ..engine import audit
+    from ..sensitivity_analysis import sensitivity
     from . import write_outputs
+    from .sensitivity import write_sensitivity
 
     written = []
     for path in sorted(Path(scenarios).glob("*.toml")):
         result = audit(str(path), draws=draws)
-        written.append(write_outputs(result, Path(reports) / path.stem, EXAMPLE_FORMATS))
+        sens = None
+        if path.stem in WITH_SENSITIVITY:
+            analysis = sensitivity(str(path))
+            written.append(write_sensitivity(analysis, Path(reports) / f"{path.stem}-sensitivity"))
+            sens = analysis.summary()
+        written.append(write_outputs(result, Path(reports) / path.stem, EXAMPLE_FORMATS, sensitivity=sens))
     return written
 
 
