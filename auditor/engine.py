@@ -109,6 +109,10 @@ def build_model(scenario: Scenario) -> Model:
         from .flow import flow_weights
 
         cohorts = flow_weights(scenario)
+    elif scenario.claim.per == "total":
+        # Stock claim stated as a total: the re-placed cohort saves the annual
+        # amount in every year of the horizon.
+        cohorts = cohorts * scenario.claim.horizon_years
     cost_mean = np.array([s.cost.mean() for s in scenario.settings])
     from_idx = np.array([a for a, _ in design.moves], dtype=np.intp)
     to_idx = np.array([b for _, b in design.moves], dtype=np.intp)

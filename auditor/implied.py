@@ -55,7 +55,8 @@ def implied_assumptions(scenario) -> dict[str, Any]:
         unit = flow_factor(c.horizon_years, c.per, scenario.ramp, scenario.length_of_stay)
     else:
         base = np.array([s.cohort for s in scenario.settings], dtype=float)
-        unit = 1.0
+        # A stock claim stated as a total is the annual saving over the horizon.
+        unit = float(c.horizon_years) if c.per == "total" else 1.0
     w = base[model.from_idx]
     p = model.design.observed_shares
     delta = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]

@@ -402,3 +402,19 @@ def test_column_sums_match_whole_array_sums():
     engine._stage_sums(model, shares, inputs["theta"], costs, inputs["realisation"], whole)
     for k in engine.STAGES[1:]:
         assert np.array_equal(whole[k], inputs[k]), k
+
+
+def test_stock_claim_per_total_counts_every_year_of_the_horizon(write_scenario):
+    # base_scenario: 100 children in a, 6/10 judged ideal in b, costs 30,000 → 10,000:
+    # annual point = 100 · 0.6 · 20,000 = £1.2m; over a 5-year total, 5 · £1.2m = £6m.
+    from strategies import base_scenario
+
+    year = base_scenario()
+    total = base_scenario(claim={"low": "£5m", "high": "£7m", "per": "total", "horizon_years": 5})
+    a = auditor.audit(write_scenario(year, name="year.toml"), draws=3000, seed=2)
+    b = auditor.audit(write_scenario(total, name="total.toml"), draws=3000, seed=2)
+    assert a.point_estimate == pytest.approx(1.2e6)
+    assert b.point_estimate == pytest.approx(6.0e6)
+    np.testing.assert_allclose(b.savings, 5 * a.savings, rtol=1e-12)
+    # implied: each judged move saves £20,000 a year, £100,000 over five years → 50 children for £5m.
+    assert b.summary()["implied"]["children_to_move_for_low"] == pytest.approx(50.0)
