@@ -133,10 +133,8 @@ def simulate_block(model: Model, seed: int, block: int, size: int) -> dict[str, 
     return _draw_block(model, seed, block, size, None, True)
 
 
-#: Moves up to which a stage is summed column by column. numpy's row sum of
-#: fewer than 8 columns adds them left to right, in any memory order; from 8 on
-#: it switches to pairwise sums whose order depends on the layout, and the
-#: engine then keeps numpy's own sum of the whole array.
+#: Moves up to which numpy's row sum adds left to right in any memory order; from
+#: 8 on a C-ordered row is summed pairwise (see :func:`_add_terms`).
 _COLUMN_SUM_MAX = 7
 
 
@@ -175,15 +173,7 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
         real = s.realisation.draw(stream(seed, block, "implementation"), size)
 
     stages = dest if dest is not None else {k: np.empty(size) for k in STAGES[1:]}
-    if 0 < shares.shape[1] <= _COLUMN_SUM_MAX:
-        _stage_sums_by_column(model, shares, theta, cost_cols, real, stages)
-    else:
-        costs = np.empty((size, model.cost_mean.size))
-        costs[:] = model.cost_mean
-        for i, c in cost_cols.items():
-            costs[:, i] = c
-        _stage_sums(model, shares, theta, costs, np.full(size, model.realisation_mean) if real is None else real,
-                    stages)
+    _stage_sums_by_column(model, shares, theta, cost_cols, real, stages)
     if dest is None:
         out.update(stages)
     if keep_inputs:
@@ -197,57 +187,114 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
     return out
 
 
-def _stage_sums(model: Model, shares, theta, costs, real, stages: dict[str, np.ndarray]) -> None:
-    """The stage savings as whole-array arithmetic (any number of moves)."""
-    weights = model.weights
-    delta_mean = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
-    judged = shares if theta is None else shares * np.where(model.down, theta[:, None], 1.0)
-    delta = costs[:, model.from_idx] - costs[:, model.to_idx]
-    # A row-wise sum rather than ``@``: BLAS may round differently for different
-    # numbers of rows, and a draw must not depend on the size of its block.
-    stages["sampling"][:] = np.sum(shares * delta_mean * weights, axis=1) * model.realisation_mean
-    stages["judgement"][:] = np.sum(judged * delta_mean * weights, axis=1) * model.realisation_mean
-    stages["full"][:] = np.sum(judged * delta * weights, axis=1) * real
-
-
 def _stage_sums_by_column(model: Model, shares, theta, cost_cols, real, stages: dict[str, np.ndarray]) -> None:
-    """:func:`_stage_sums` one move at a time, bit for bit, without 2-D temporaries.
+    """The stage savings one move at a time, bit for bit what whole-array sums give.
 
-    Each term is ``(share · Δ) · N`` as in the broadcast version, and the terms
-    are added left to right, which is what numpy's row sum does for fewer than
-    8 columns (checked against it in tests/test_engine.py). θ multiplies only
-    down-shifts; ``x · 1.0`` is ``x``, so up-shifts use the share itself.
+    The engine used to form each stage's ``(draws, moves)`` array of terms and
+    take ``np.sum(axis=1)``; the terms, the order numpy adds them in and the
+    final products are reproduced here without 2-D temporaries, so the cost
+    grows linearly with the number of moves (the 2-D arrays of a large design
+    did not fit in the cache). Each term is ``(share · Δ) · N``; θ multiplies
+    only down-shifts, and ``x · 1.0`` is ``x``, so up-shifts use the share.
+
+    The order of the additions is numpy's (checked against ``np.sum`` in
+    tests/test_engine.py): a C-ordered array is summed pairwise along each row,
+    an F-ordered one column after column, which is the same below 8 moves. The
+    sampling terms share the layout of ``shares`` (F from the Dirichlet draw,
+    C from the bootstrap). The judgement and full terms do too when θ is
+    absent (the cost differences, ``costs[:, from] − costs[:, to]``, were
+    F-ordered) and are C otherwise (``shares · θ`` used a C-ordered θ array).
     """
+    n_moves = shares.shape[1]
     weights = model.weights
     delta_mean = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
-    acc_s = stages["sampling"]
-    acc_j = stages["judgement"]
-    acc_f = stages["full"]
-    tmp = np.empty(shares.shape[0])
-    for j in range(shares.shape[1]):
-        p = shares[:, j]
-        q = p if theta is None or not model.down[j] else p * theta
-        a, b = model.from_idx[j], model.to_idx[j]
-        delta = cost_cols[a] - cost_cols[b]
-        first = j == 0
-        # sampling: (p · Δmean) · N
-        np.multiply(p, delta_mean[j], out=acc_s if first else tmp)
-        np.multiply(acc_s if first else tmp, weights[j], out=acc_s if first else tmp)
-        if not first:
-            np.add(acc_s, tmp, out=acc_s)
-        # judgement: (q · Δmean) · N
-        np.multiply(q, delta_mean[j], out=acc_j if first else tmp)
-        np.multiply(acc_j if first else tmp, weights[j], out=acc_j if first else tmp)
-        if not first:
-            np.add(acc_j, tmp, out=acc_j)
-        # full: (q · Δ) · N, Δ from this draw's costs
-        np.multiply(q, delta, out=acc_f if first else tmp)
-        np.multiply(acc_f if first else tmp, weights[j], out=acc_f if first else tmp)
-        if not first:
-            np.add(acc_f, tmp, out=acc_f)
-    np.multiply(acc_s, model.realisation_mean, out=acc_s)
-    np.multiply(acc_j, model.realisation_mean, out=acc_j)
-    np.multiply(acc_f, model.realisation_mean if real is None else real, out=acc_f)
+    judged = [shares[:, j] if theta is None or not model.down[j] else shares[:, j] * theta
+              for j in range(n_moves)]
+
+    def sampling(j: int, out: np.ndarray) -> None:
+        np.multiply(shares[:, j], delta_mean[j], out=out)
+        np.multiply(out, weights[j], out=out)
+
+    def judgement(j: int, out: np.ndarray) -> None:
+        np.multiply(judged[j], delta_mean[j], out=out)
+        np.multiply(out, weights[j], out=out)
+
+    def full(j: int, out: np.ndarray) -> None:
+        np.multiply(judged[j], cost_cols[model.from_idx[j]] - cost_cols[model.to_idx[j]], out=out)
+        np.multiply(out, weights[j], out=out)
+
+    f_order = not shares.flags.c_contiguous
+    _add_terms(sampling, n_moves, stages["sampling"], pairwise=not f_order)
+    _add_terms(judgement, n_moves, stages["judgement"], pairwise=not (f_order and theta is None))
+    _add_terms(full, n_moves, stages["full"], pairwise=not (f_order and theta is None))
+    np.multiply(stages["sampling"], model.realisation_mean, out=stages["sampling"])
+    np.multiply(stages["judgement"], model.realisation_mean, out=stages["judgement"])
+    np.multiply(stages["full"], model.realisation_mean if real is None else real, out=stages["full"])
+
+
+def _add_terms(term, n: int, out: np.ndarray, pairwise: bool) -> None:
+    """``out`` = the sum of ``term(0) … term(n − 1)`` added as ``np.sum(axis=1)`` would.
+
+    ``term(j, buf)`` writes the ``j``-th column of terms into ``buf``. Below 8
+    terms numpy adds left to right, and so does this (the engine's long-standing
+    column path, kept as it was). From 8 terms on numpy starts from +0.0, which
+    only matters for the sign of a zero sum: ``+ 0.0`` at the end gives it.
+    """
+    if n == 0:
+        out[:] = 0.0
+        return
+    if n <= _COLUMN_SUM_MAX or not pairwise:
+        _add_left_to_right(term, 0, n, out, np.empty_like(out))
+    else:
+        _add_pairwise(term, 0, n, out, np.empty_like(out))
+    if n > _COLUMN_SUM_MAX:
+        np.add(out, 0.0, out=out)
+
+
+def _add_left_to_right(term, lo: int, n: int, out: np.ndarray, tmp: np.ndarray) -> None:
+    term(lo, out)
+    for j in range(lo + 1, lo + n):
+        term(j, tmp)
+        np.add(out, tmp, out=out)
+
+
+def _add_pairwise(term, lo: int, n: int, out: np.ndarray, tmp: np.ndarray) -> None:
+    """numpy's pairwise summation (``pairwise_sum`` in its loops), over columns.
+
+    Fewer than 8 terms: left to right. Up to 128: eight running sums over
+    terms ``i ≡ k (mod 8)``, combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)),
+    then the remainder left to right. Beyond: split at half (rounded down to a
+    multiple of 8) and add the two halves' sums.
+    """
+    if n < 8:
+        _add_left_to_right(term, lo, n, out, tmp)
+    elif n <= 128:
+        r = [out] + [np.empty_like(out) for _ in range(7)]
+        for k in range(8):
+            term(lo + k, r[k])
+        i = 8
+        while i < n - n % 8:
+            for k in range(8):
+                term(lo + i + k, tmp)
+                np.add(r[k], tmp, out=r[k])
+            i += 8
+        np.add(r[0], r[1], out=r[0])
+        np.add(r[2], r[3], out=r[2])
+        np.add(r[4], r[5], out=r[4])
+        np.add(r[6], r[7], out=r[6])
+        np.add(r[0], r[2], out=r[0])
+        np.add(r[4], r[6], out=r[4])
+        np.add(r[0], r[4], out=r[0])
+        for j in range(lo + i, lo + n):
+            term(j, tmp)
+            np.add(out, tmp, out=out)
+    else:
+        half = n // 2
+        half -= half % 8
+        _add_pairwise(term, lo, half, out, tmp)
+        rest = np.empty_like(out)
+        _add_pairwise(term, lo + half, n - half, rest, tmp)
+        np.add(out, rest, out=out)
 
 
 def _simulate_blocks(model: Model, seed: int, blocks: list[tuple[int, int]],

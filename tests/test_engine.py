@@ -386,22 +386,87 @@ def test_row_sum_is_left_to_right_below_eight_columns(k, order):
     assert np.array_equal(np.sum(a, axis=1), acc)
 
 
-def test_column_sums_match_whole_array_sums():
-    # Both stage-sum paths on the same draws give the same bits.
-    model = build_model(load_scenario("scenarios/west-sussex-2023.toml",
-                                      overrides={"implementation.realisation": {"dist": "uniform", "low": 0.5,
-                                                                                "high": 1.0}}))
-    inputs = engine._draw_block(model, 5, 2, 3000, None, True)
-    shares = np.column_stack([inputs[f"share[{m}]"] for m in model.move_names])
-    s = model.scenario
-    cost_cols = {i: inputs[f"cost[{s.settings[i].key}]"] for i in model.costed}
-    costs = np.tile(model.cost_mean, (3000, 1))
+def _whole_array_stage_sums(model, shares, theta, cost_cols, real, stages):
+    # The engine's former whole-array path, verbatim (2-D terms, np.sum(axis=1)): the
+    # reference that the column-by-column sums must reproduce byte for byte.
+    size = shares.shape[0]
+    costs = np.empty((size, model.cost_mean.size))
+    costs[:] = model.cost_mean
     for i, c in cost_cols.items():
         costs[:, i] = c
-    whole = {k: np.empty(3000) for k in engine.STAGES[1:]}
-    engine._stage_sums(model, shares, inputs["theta"], costs, inputs["realisation"], whole)
-    for k in engine.STAGES[1:]:
-        assert np.array_equal(whole[k], inputs[k]), k
+    real = np.full(size, model.realisation_mean) if real is None else real
+    weights = model.weights
+    delta_mean = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
+    judged = shares if theta is None else shares * np.where(model.down, theta[:, None], 1.0)
+    delta = costs[:, model.from_idx] - costs[:, model.to_idx]
+    stages["sampling"][:] = np.sum(shares * delta_mean * weights, axis=1) * model.realisation_mean
+    stages["judgement"][:] = np.sum(judged * delta_mean * weights, axis=1) * model.realisation_mean
+    stages["full"][:] = np.sum(judged * delta * weights, axis=1) * real
+
+
+def _random_design(n_moves: int, method: str, judgement: dict, realisation, rng) -> dict:
+    """Up to 11 settings (fixed or uniform costs) and ``n_moves`` distinct judged moves."""
+    n_set = int(rng.integers(2, 12))
+    while n_set * (n_set - 1) < n_moves:
+        n_set += 1
+    settings = {}
+    for i in range(n_set):
+        mid = float(rng.uniform(5e3, 9e4))
+        cost = mid if rng.random() < 0.3 else {"dist": "uniform", "low": 0.8 * mid, "high": 1.2 * mid}
+        settings[f"s{i:02d}"] = {"cost": cost, "cohort": int(rng.integers(10, 900))}
+    pairs = [(a, b) for a in range(n_set) for b in range(n_set) if a != b]
+    rows = {}
+    for k in rng.choice(len(pairs), size=n_moves, replace=False):
+        a, b = pairs[k]
+        rows[(f"s{a:02d}", f"s{b:02d}")] = int(rng.integers(1, 6))
+        if rng.random() < 0.8:
+            rows[(f"s{a:02d}", f"s{a:02d}")] = int(rng.integers(0, 5))
+    return base_scenario(settings=settings, sample={"transitions": transitions(rows), "method": method},
+                         judgement=judgement, implementation={"realisation": realisation})
+
+
+@pytest.mark.parametrize("method", ["bayes", "bootstrap"])
+@pytest.mark.parametrize("n_moves", [1, 2, 5, 7, 8, 9, 15, 16, 17, 24, 31, 40, 60, 129, 140])
+def test_column_sums_match_whole_array_sums(monkeypatch, n_moves, method):
+    # The column-by-column stage sums give the bytes of the former whole-array sums
+    # (sign of zero included) for any number of moves, both share layouts (F from
+    # Dirichlet draws, C from the bootstrap), with and without θ, and any block size.
+    # 129 and 140 moves take numpy's pairwise split beyond 128 terms.
+    column_sums = engine._stage_sums_by_column
+    checked = []
+
+    def both(model, shares, theta, cost_cols, real, stages):
+        column_sums(model, shares, theta, cost_cols, real, stages)
+        ref = {k: np.empty(shares.shape[0]) for k in engine.STAGES[1:]}
+        _whole_array_stage_sums(model, shares, theta, cost_cols, real, ref)
+        for k in engine.STAGES[1:]:
+            assert stages[k].tobytes() == ref[k].tobytes(), k
+        checked.append(shares.shape[1])
+
+    monkeypatch.setattr(engine, "_stage_sums_by_column", both)
+    rng = np.random.default_rng(n_moves)
+    judgements = [{"model": "face_value"}, {"model": "fixed", "theta": {"dist": "beta", "mean": 0.6, "sd": 0.1}}]
+    for judgement in judgements:
+        realisation = {"dist": "uniform", "low": 0.5, "high": 1.0} if rng.random() < 0.5 else 0.8
+        model = build_model(scenario(_random_design(n_moves, method, judgement, realisation, rng)))
+        for size in (1, 2, 9, 500):
+            engine._draw_block(model, int(rng.integers(1000)), 3, size, None, False)
+    assert checked == [n_moves] * 8
+
+
+def test_zero_sums_keep_the_sign_numpy_gives():
+    # numpy's row sum of -0.0s is +0.0 (it starts from +0.0). The engine's column path
+    # below 8 moves has always added from the first term, so -0.0 stays -0.0 there,
+    # and is kept as it was; from 8 moves it replaced np.sum, whose +0.0 it keeps.
+    def term(j, out):
+        out[:] = -0.0
+
+    for n, sign in ((3, -1.0), (7, -1.0), (8, 1.0), (20, 1.0)):
+        for pairwise in (True, False):
+            out = np.empty(4)
+            engine._add_terms(term, n, out, pairwise=pairwise)
+            assert np.all(np.copysign(1.0, out) == sign)
+        assert np.copysign(1.0, np.sum(np.full((4, n), -0.0), axis=1))[0] == 1.0
 
 
 def test_stock_claim_per_total_counts_every_year_of_the_horizon(write_scenario):

@@ -144,3 +144,19 @@ def test_draw_shares_prefix(m, extra, seed, method):
     short = draw_shares(d, method, np.random.default_rng(seed), m)
     long = draw_shares(d, method, np.random.default_rng(seed), m + extra)
     np.testing.assert_array_equal(short, long[:m])
+
+
+@pytest.mark.parametrize("width", range(2, 11))
+def test_dirichlet_rows_of_any_width_match_reduceat(width):
+    # _dirichlet_shares adds short rows column by column; the bytes must be those of
+    # np.add.reduceat + fancy indexing for every row width (9 and 10 cells keep
+    # numpy's own sum of the rest).
+    from auditor.sample import _dirichlet_shares
+
+    keys = tuple(f"s{i}" for i in range(width))
+    counts = [("s0", "s0", 2)] + [("s0", f"s{d}", d) for d in range(1, width)] + [("s1", "s1", 1), ("s1", "s0", 2)]
+    design = build_design(keys, CaseSample("transitions", "bayes", 0.5, tuple(counts)))
+    gammas = np.random.default_rng(width).standard_gamma(design.alpha, size=(3_000, design.n_cells))
+    totals = np.add.reduceat(gammas, design.row_starts, axis=1)
+    reference = gammas[:, design.move_cols] / totals[:, design.row_of_move]
+    assert _dirichlet_shares(design, gammas).tobytes(order="F") == reference.tobytes(order="F")
