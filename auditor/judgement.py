@@ -320,6 +320,8 @@ def selection_error_rate(overturn, selectivity, win_if_wrong=1.0, win_if_right=0
         w = (O − f) / ((O − f) + ρ·(s − O)),
 
     clipped to [0, 1]: O ≤ f gives w = 0 (no sign of error), O ≥ s gives w = 1.
+    Every argument may be an array (one value per draw); the clipping applies
+    draw by draw.
 
     Examples
     --------
@@ -329,6 +331,8 @@ def selection_error_rate(overturn, selectivity, win_if_wrong=1.0, win_if_right=0
     [0.0, 1.0]
     >>> selection_error_rate(np.array([0.4, 0.7]), 0.0).tolist()  # ρ = 0: O ≤ f still means no error
     [0.0, 1.0]
+    >>> selection_error_rate(0.96, 10, 1.0, np.array([0.5, 0.96, 0.3])).round(4).tolist()  # f = 0.3: 0.66 / 1.06
+    [0.5349, 0.0, 0.6226]
     """
     o = np.asarray(overturn, dtype=float)
     num = np.maximum(o - win_if_right, 0.0)
@@ -339,12 +343,13 @@ def selection_error_rate(overturn, selectivity, win_if_wrong=1.0, win_if_right=0
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
 
-def _selection_error_rate_into(o: np.ndarray, rho: np.ndarray, win_if_wrong: float,
-                                win_if_right: float) -> np.ndarray:
+def _selection_error_rate_into(o: np.ndarray, rho: np.ndarray, win_if_wrong: float | np.ndarray,
+                                win_if_right: float | np.ndarray) -> np.ndarray:
     """:func:`selection_error_rate` for fresh float arrays, reusing ``o`` and ``rho``.
 
     The same operations in the same order (so the same bits) without the five
     temporaries of the general version; the engine calls it once per block.
+    ``win_if_wrong`` and ``win_if_right`` may be numbers or per-draw arrays.
     """
     num = np.subtract(o, win_if_right, out=np.empty_like(o))
     np.maximum(num, 0.0, out=num)
@@ -358,28 +363,89 @@ def _selection_error_rate_into(o: np.ndarray, rho: np.ndarray, win_if_wrong: flo
     return num
 
 
+#: A win probability of ``selection``: a plain number, or a :class:`Dist` on [0, 1].
+WinProb = float | Dist
+
+
+def _win_value(v: WinProb) -> float | None:
+    """The number a win probability is fixed at, or ``None`` when it is uncertain."""
+    if isinstance(v, Dist):
+        return v.p["value"] if v.is_fixed else None
+    return float(v)
+
+
+def _win_bounds(v: WinProb) -> tuple[float, float]:
+    return v.bounds() if isinstance(v, Dist) else (float(v), float(v))
+
+
+def _win_words(v: WinProb) -> str:
+    """``"50%"`` for a number, ``"30–70%"`` for a range (with its shape when not uniform)."""
+    fixed = _win_value(v)
+    if fixed is not None:
+        return f"{fixed:.0%}"
+    lo, hi = v.bounds()
+    span = f"{lo * 100:.0f}–{hi:.0%}"
+    if v.kind == "uniform":
+        return span
+    if v.kind in ("triangular", "pert"):
+        return f"{span} (most likely {v.p['mode']:.0%})"
+    return f"{span} (mean {v.mean():.0%})"
+
+
+def _win_written(v: WinProb) -> object:
+    return v.written if isinstance(v, Dist) else v
+
+
+def _win_draws(s: WinProb, f: WinProb, rng: np.random.Generator,
+               size: int) -> tuple[float | np.ndarray, float | np.ndarray]:
+    """Per-draw s and f; numbers are passed through and draw nothing.
+
+    Children 3 (s) and 4 (f) of the judgement stream are spawned only when a
+    win probability is uncertain: children 0–2 (evidence, ρ, transport) are
+    spawned first and keyed by index, so their draws are the same either way,
+    and a scenario with plain numbers gives the same bits as before these
+    inputs could be uncertain. Fixing one of s and f leaves the other's draws.
+    """
+    fixed_s, fixed_f = _win_value(s), _win_value(f)
+    if fixed_s is not None and fixed_f is not None:
+        return fixed_s, fixed_f
+    s_rng, f_rng = rng.spawn(2)
+    return (fixed_s if fixed_s is not None else s.draw(s_rng, size),
+            fixed_f if fixed_f is not None else f.draw(f_rng, size))
+
+
 @dataclass(frozen=True)
 class Selection:
     """θ = 1 − w, the panel error rate implied by the overturn rate under appeal selection.
+
+    ``win_if_wrong`` (s) and ``win_if_right`` (f) are plain numbers or
+    distributions on [0, 1] drawn once per draw; their ranges never overlap
+    (every draw has f < s), which the parser checks.
 
     Examples
     --------
     >>> m = parse_judgement({"model": "selection", "selectivity": 10, "evidence": {"overturn_rate": 0.96}})
     >>> round(m.central(), 4)  # 1 − 0.46 / (0.46 + 10·0.04)
     0.4651
+    >>> u = parse_judgement({"model": "selection", "selectivity": 10, "evidence": {"overturn_rate": 0.96},
+    ...                      "win_if_right": {"dist": "uniform", "low": 0.3, "high": 0.7}})
+    >>> u.describe().split("; ")[1]
+    'families win 100% of hearings against wrong decisions and 30–70% against right ones).'
     """
 
     evidence: Evidence
     selectivity: Dist = DEFAULT_SELECTIVITY
-    win_if_wrong: float = 1.0
-    win_if_right: float = 0.5
+    win_if_wrong: WinProb = 1.0
+    win_if_right: WinProb = 0.5
     effective_sample_size: float | None = None
     transport: Dist = _ONE
     name: str = "selection"
 
     @property
     def n_variates(self) -> int:
-        return 2 + (len(self.evidence.components) > 1) + self.selectivity.n_variates + self.transport.n_variates
+        wins = sum(v.n_variates for v in (self.win_if_wrong, self.win_if_right) if isinstance(v, Dist))
+        return (2 + (len(self.evidence.components) > 1) + self.selectivity.n_variates + self.transport.n_variates
+                + wins)
 
     def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray:
         # One child stream per input, so fixing ρ (as the switching search does)
@@ -387,27 +453,29 @@ class Selection:
         ev_rng, rho_rng, tr_rng = rng.spawn(3)
         o = _overturn_rate(self.evidence, self.effective_sample_size, ev_rng, size)
         rho = self.selectivity.draw(rho_rng, size)
-        w = _selection_error_rate_into(o, rho, self.win_if_wrong, self.win_if_right)
+        s, f = _win_draws(self.win_if_wrong, self.win_if_right, rng, size)
+        w = _selection_error_rate_into(o, rho, s, f)
         return _transported(np.subtract(1.0, w, out=w), self.transport, tr_rng, size)
 
     def central(self) -> float:
-        if self.selectivity.is_fixed and all(_rate_params(c, self.effective_sample_size) is None
-                                             for c in self.evidence.components):
-            w = sum(c.weight * float(selection_error_rate(c.rate, self.selectivity.p["value"], self.win_if_wrong,
-                                                          self.win_if_right)) for c in self.evidence.components)
+        s, f = _win_value(self.win_if_wrong), _win_value(self.win_if_right)
+        if (self.selectivity.is_fixed and s is not None and f is not None
+                and all(_rate_params(c, self.effective_sample_size) is None for c in self.evidence.components)):
+            w = sum(c.weight * float(selection_error_rate(c.rate, self.selectivity.p["value"], s, f))
+                    for c in self.evidence.components)
             return 1.0 - self.transport.mean() * w
         return _mc_mean(self)
 
     def describe(self) -> str:
         return (f"Selection: the panel's error rate is what the overturn rate ({self.evidence.describe()}) implies "
                 f"when wrong decisions are ρ times likelier to be appealed (ρ ~ {self.selectivity.describe()}; "
-                f"families win {self.win_if_wrong:.0%} of hearings against wrong decisions and "
-                f"{self.win_if_right:.0%} against right ones)." + _transport_words(self.transport))
+                f"families win {_win_words(self.win_if_wrong)} of hearings against wrong decisions and "
+                f"{_win_words(self.win_if_right)} against right ones)." + _transport_words(self.transport))
 
     def to_dict(self) -> dict:
         out = _common_dict(self)
-        out.update(selectivity=self.selectivity.written, win_if_wrong=self.win_if_wrong,
-                   win_if_right=self.win_if_right)
+        out.update(selectivity=self.selectivity.written, win_if_wrong=_win_written(self.win_if_wrong),
+                   win_if_right=_win_written(self.win_if_right))
         return out
 
 
@@ -476,11 +544,31 @@ def _parse_contest(raw: dict, field: str) -> Contest:
     return Contest(evidence, gamma, concessions, ess, transport)
 
 
-def _win_prob(raw: dict, key: str, default: float, field: str) -> float:
+def _win_prob(raw: dict, key: str, default: float, field: str) -> WinProb:
+    """A number in [0, 1] stays a number (as before); a ``dist`` table becomes a :class:`Dist`."""
     v = raw.get(key, default)
+    if isinstance(v, dict):
+        return parse_dist(v, SHARE, f"{field}.{key}")
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
-        raise ScenarioError(f"must be a probability between 0 and 1, got {v!r}", field=f"{field}.{key}")
+        raise ScenarioError(f"must be a probability between 0 and 1 or a dist table on [0, 1], got {v!r}",
+                            field=f"{field}.{key}")
     return float(v)
+
+
+def _check_wins(s: WinProb, f: WinProb, field: str) -> None:
+    """Every draw must have f < s, so the ranges must not overlap."""
+    if not isinstance(s, Dist) and not isinstance(f, Dist):
+        if not f < s:
+            raise ScenarioError(f"win_if_right ({f:g}) must be below win_if_wrong ({s:g}): families must win more "
+                                "often against wrong decisions than against right ones",
+                                field=f"{field}.win_if_right")
+        return
+    f_hi, s_lo = _win_bounds(f)[1], _win_bounds(s)[0]
+    if not f_hi < s_lo:
+        raise ScenarioError(f"win_if_right can reach {f_hi:g} but win_if_wrong can fall to {s_lo:g}; every draw "
+                            "needs win_if_right below win_if_wrong, so the largest value of win_if_right must be "
+                            "below the smallest of win_if_wrong (use bounded dists: uniform, triangular, pert, or "
+                            "beta with low and high)", field=f"{field}.win_if_right")
 
 
 def _parse_selection(raw: dict, field: str) -> Selection:
@@ -489,9 +577,7 @@ def _parse_selection(raw: dict, field: str) -> Selection:
     rho = parse_dist(raw.get("selectivity", DEFAULT_SELECTIVITY.written), POSITIVE, f"{field}.selectivity")
     s = _win_prob(raw, "win_if_wrong", 1.0, field)
     f = _win_prob(raw, "win_if_right", 0.5, field)
-    if not f < s:
-        raise ScenarioError(f"win_if_right ({f:g}) must be below win_if_wrong ({s:g}): families must win more "
-                            "often against wrong decisions than against right ones", field=f"{field}.win_if_right")
+    _check_wins(s, f, field)
     return Selection(evidence, rho, s, f, ess, transport)
 
 
