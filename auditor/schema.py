@@ -59,6 +59,8 @@ def scenario_schema() -> dict[str, Any]:
     from .scenario import SCHEMA_VERSION
 
     dist = {"$ref": "#/$defs/dist"}
+    win_prob = {"description": "A probability: a number in [0, 1] or { dist = ..., ... } on [0, 1]",
+                "anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"$ref": "#/$defs/dist/anyOf/1"}]}
     cases_range = {"anyOf": [{"type": "integer", "minimum": 1},
                              _obj({"low": {"type": "integer", "minimum": 1},
                                    "high": {"type": "integer", "minimum": 1}})]}
@@ -93,8 +95,10 @@ def scenario_schema() -> dict[str, Any]:
                             "reported": {"type": "array", "minItems": 1, "items": report},
                             "method": {"enum": list(SAMPLE_METHODS)}, "prior": {"type": "number", "exclusiveMinimum": 0},
                             "source": _TEXT, "note": _TEXT}),
-            # Each judgement model has its own keys; the loader checks them.
-            "judgement": {"type": "object", "properties": {"model": {"enum": sorted(MODELS)}}},
+            # Each judgement model has its own keys; the loader checks them. The
+            # selection model's win probabilities are a number in [0, 1] or a dist table.
+            "judgement": {"type": "object", "properties": {"model": {"enum": sorted(MODELS)},
+                                                           "win_if_wrong": win_prob, "win_if_right": win_prob}},
             "implementation": _obj({"realisation": dist,
                                     "ramp": {"type": "array", "minItems": 1,
                                              "items": {"type": "number", "minimum": 0, "maximum": 1}},

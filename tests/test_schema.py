@@ -54,3 +54,15 @@ def test_schema_rejects_what_the_loader_rejects(validator, change):
     change(doc)
     with pytest.raises(jsonschema.ValidationError):
         validator.validate(doc)
+
+
+def test_selection_win_probabilities_take_numbers_or_dists(validator):
+    doc = base_scenario(judgement={"model": "selection", "win_if_wrong": 1.0,
+                                   "win_if_right": {"dist": "uniform", "low": 0.3, "high": 0.7}})
+    validator.validate(doc)
+    doc["judgement"]["win_if_right"] = 1.5
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(doc)
+    doc["judgement"]["win_if_right"] = {"dist": "uniform", "low": 0.3, "width": 0.4}
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(doc)
