@@ -297,3 +297,138 @@ def test_selection_error_rate_in_place_matches_general():
     rho = np.concatenate([rng.lognormal(2, 1, 5000), [0.0, 0.0, 3.0, 0.0]])
     expected = selection_error_rate(o, rho, 1.0, 0.5)
     assert np.array_equal(_selection_error_rate_into(o.copy(), rho.copy(), 1.0, 0.5), expected)
+
+
+# ---- uncertain win probabilities (win_if_wrong s, win_if_right f) ------------------
+
+_F_UNIFORM = {"dist": "uniform", "low": 0.3, "high": 0.7}
+
+
+def test_degenerate_win_dists_give_the_fixed_results_exactly():
+    # uniform(v, v) draws low + 0·u = v exactly, and the ρ, evidence and transport
+    # streams are children 0-2 whether or not s and f are drawn, so every bit agrees.
+    base = {"model": "selection", "evidence": "tribunal:2022/23",
+            "transport": {"dist": "uniform", "low": 0.5, "high": 1}}
+    plain = parse_judgement(base)
+    point = parse_judgement({**base, "win_if_wrong": {"dist": "uniform", "low": 1, "high": 1},
+                             "win_if_right": {"dist": "uniform", "low": 0.5, "high": 0.5}})
+    a = plain.draw_theta(np.random.default_rng(3), 5000)
+    b = point.draw_theta(np.random.default_rng(3), 5000)
+    assert np.array_equal(a, b)
+
+
+def test_degenerate_win_dist_in_the_engine(write_scenario):
+    plain = _scenario(write_scenario, {"model": "selection"})
+    point = _scenario(write_scenario, {"model": "selection",
+                                       "win_if_right": {"dist": "uniform", "low": 0.5, "high": 0.5}})
+    a, b = auditor.audit(plain, draws=3000, seed=8), auditor.audit(point, draws=3000, seed=8)
+    for stage in ("sampling", "judgement", "full"):
+        assert np.array_equal(a.stages[stage], b.stages[stage])
+
+
+def test_uncertain_f_uses_its_own_stream():
+    # O fixed (rate only), ρ a dist, f a dist: θ must be 1 − w(O, ρ, 1, f) with ρ from
+    # child 1 and f from child 4 of the judgement stream (3 is s, unused here).
+    m = parse_judgement({"model": "selection", "evidence": {"overturn_rate": 0.96}, "win_if_right": _F_UNIFORM})
+    theta = m.draw_theta(np.random.default_rng(21), 4000)
+    r = np.random.default_rng(21)
+    _, rho_rng, _ = r.spawn(3)
+    _, f_rng = r.spawn(2)
+    rho = m.selectivity.draw(rho_rng, 4000)
+    f = f_rng.uniform(0.3, 0.7, 4000)
+    np.testing.assert_allclose(theta, 1 - selection_error_rate(0.96, rho, 1.0, f), rtol=0, atol=1e-15)
+
+
+def test_theta_mean_with_uncertain_f_matches_the_integral():
+    # O = 0.96, ρ = 10, s = 1 fixed; f ~ uniform(0.3, 0.7). E[θ] = (1/0.4)∫ 1 − w(f) df by quad
+    # (by hand: 1 − w = 0.4/(1.36 − f), so E[θ] = ln(1.06/0.66) ≈ 0.4738).
+    from scipy.integrate import quad
+
+    def theta(f):
+        return 1 - (0.96 - f) / ((0.96 - f) + 10 * (1 - 0.96))
+
+    expected = quad(theta, 0.3, 0.7)[0] / 0.4
+    assert expected == pytest.approx(math.log(1.06 / 0.66), rel=1e-9)
+    m = parse_judgement({"model": "selection", "selectivity": 10, "evidence": {"overturn_rate": 0.96},
+                         "win_if_right": _F_UNIFORM})
+    x = m.draw_theta(np.random.default_rng(4), 200_000)
+    # θ(f) spans 0.377-0.606, sd ≈ 0.066, so the Monte Carlo standard error is
+    # 0.066/√200,000 ≈ 1.5e-4; allow 1e-3 (about 6.7 standard errors).
+    assert float(x.mean()) == pytest.approx(expected, abs=1e-3)
+    assert m.central() == pytest.approx(expected, abs=2e-3)   # central() uses 20,000 draws: SE ≈ 4.7e-4
+
+
+@given(f1=st.floats(0.0, 0.95), f2=st.floats(0.0, 0.95), o=st.floats(0.5, 0.999), rho=st.floats(0.5, 500))
+@settings(max_examples=50)
+def test_higher_f_means_higher_theta(f1, f2, o, rho):
+    # w = a/(a + b) with a = O − f, b = ρ(s − O) > 0 grows with a, and a falls as f rises:
+    # the more often right decisions also lose, the less an overturn says about error.
+    lo, hi = sorted((f1, f2))
+    assert 1 - selection_error_rate(o, rho, 1.0, hi) >= 1 - selection_error_rate(o, rho, 1.0, lo) - 1e-12
+
+
+def test_higher_f_range_means_higher_theta_per_draw():
+    # Shifting f's range up, draw for draw (same u in f's stream), never lowers θ.
+    low = parse_judgement({"model": "selection", "win_if_right": _F_UNIFORM})
+    high = parse_judgement({"model": "selection", "win_if_right": {"dist": "uniform", "low": 0.5, "high": 0.9}})
+    a, b = low.draw_theta(np.random.default_rng(9), 3000), high.draw_theta(np.random.default_rng(9), 3000)
+    assert np.all(b >= a - 1e-12) and b.mean() > a.mean()
+
+
+def test_uncertain_win_probabilities_in_words_and_dict():
+    m = parse_judgement({"model": "selection", "win_if_wrong": {"dist": "uniform", "low": 0.9, "high": 1},
+                         "win_if_right": _F_UNIFORM})
+    assert ("families win 90–100% of hearings against wrong decisions and 30–70% against right ones"
+            in m.describe())
+    d = m.to_dict()
+    assert d["win_if_wrong"] == {"dist": "uniform", "low": 0.9, "high": 1} and d["win_if_right"] == _F_UNIFORM
+    tri = parse_judgement({"model": "selection",
+                           "win_if_right": {"dist": "triangular", "low": 0.3, "mode": 0.5, "high": 0.7}})
+    assert "30–70% (most likely 50%) against right ones" in tri.describe()
+    plain = parse_judgement({"model": "selection"})
+    assert plain.to_dict()["win_if_wrong"] == 1.0 and plain.to_dict()["win_if_right"] == 0.5
+    assert "families win 100% of hearings against wrong decisions and 50% against right ones" in plain.describe()
+
+
+@pytest.mark.parametrize("extra, field, message", [
+    ({"win_if_right": {"dist": "uniform", "low": 0.5, "high": 0.9},
+      "win_if_wrong": {"dist": "uniform", "low": 0.85, "high": 1}},
+     "judgement.win_if_right", "win_if_right can reach 0.9 but win_if_wrong can fall to 0.85"),
+    # A normal on [0, 1] can reach 1, so it always meets s = 1.
+    ({"win_if_right": {"dist": "normal", "mean": 0.5, "sd": 0.1}}, "judgement.win_if_right",
+     "the largest value of win_if_right must be below the smallest of win_if_wrong"),
+    ({"win_if_right": 0.6, "win_if_wrong": {"dist": "uniform", "low": 0.5, "high": 1}}, "judgement.win_if_right",
+     "win_if_right can reach 0.6 but win_if_wrong can fall to 0.5"),
+    ({"win_if_right": {"dist": "uniform", "low": 0.3, "high": 1.2}}, "judgement.win_if_right.high",
+     "must be between 0 and 1"),
+    ({"win_if_wrong": "high"}, "judgement.win_if_wrong", "a probability between 0 and 1 or a dist table on [0, 1]"),
+])
+def test_uncertain_win_validation(extra, field, message):
+    with pytest.raises(ScenarioError) as info:
+        parse_judgement({"model": "selection", **extra})
+    assert info.value.field == field
+    assert message in info.value.message
+
+
+def test_sensitivity_picks_up_uncertain_win_probabilities(write_scenario):
+    from auditor.sensitivity_analysis import _judgement_fields, switching_values
+
+    plain = _scenario(write_scenario, {"model": "selection"})
+    assert "win_if_right" not in _judgement_fields(plain) and "win_if_wrong" not in _judgement_fields(plain)
+    s = _scenario(write_scenario, {"model": "selection", "evidence": {"overturn_rate": 0.96},
+                                   "win_if_right": _F_UNIFORM})
+    assert "win_if_right" in _judgement_fields(s)
+    rows = {v.input: v for v in switching_values(s, draws=500, seed=2, n_scan=5)}
+    assert rows["judgement.win_if_right"].input_range == (0.3, 0.7)
+    assert rows["judgement.win_if_right"].current == pytest.approx(0.5)
+
+
+def test_switching_selectivity_with_uncertain_f(write_scenario):
+    # f's draws stay put while ρ is searched; with O = 0.96 and costs fixed the median
+    # still rises with ρ, so a claim low end between the ρ = 1 and ρ = 1000 medians has a root.
+    s = _scenario(write_scenario, {"model": "selection", "evidence": {"overturn_rate": 0.96},
+                                   "win_if_right": _F_UNIFORM})
+    med = float(np.median(auditor.audit(s, draws=2000, seed=5).stages["sampling"]))
+    s2 = replace(s, claim=replace(s.claim, low=0.5 * med, high=med))
+    sw = switching_selectivity(s2, 2000, 5)
+    assert sw["value"] is not None and 1 < sw["value"] < 1000
