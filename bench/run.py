@@ -146,7 +146,7 @@ def _floor_judgement(judgement, rng: np.random.Generator, size: int) -> int:
     if len(evidence.components) > 1:
         rng.random(size)  # which component a draw takes
         n += 1
-    for attr in ("selectivity", "contest_rate", "transport"):
+    for attr in ("selectivity", "contest_rate", "transport", "win_if_wrong", "win_if_right"):
         d = getattr(judgement, attr, None)
         if isinstance(d, Dist) and not d.is_fixed:
             _floor_dist(d, rng, size)
