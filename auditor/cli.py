@@ -241,7 +241,7 @@ class _option_names:
 
 def _cmd_batch(args) -> int:
     from .scripted import INTERNAL, batch
-    from .money import format_chance, format_money as m
+    from .money import format_money as m
 
     out = Path(args.out) if args.out else Path("reports")
     with _option_names():
@@ -270,7 +270,7 @@ def _cmd_batch(args) -> int:
 
 def _cmd_sweep(args) -> int:
     from .scripted import parse_vary, sweep
-    from .money import format_chance, format_money as m
+    from .money import format_money as m
 
     vary: dict = {}
     for item in args.vary:

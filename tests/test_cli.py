@@ -152,9 +152,6 @@ def test_python_m_auditor_run(tmp_path, west_sussex):
 
 def test_readme_excerpt_is_the_real_output(tmp_path, monkeypatch, capsys):
     # The README quotes `auditor run scenarios/west-sussex-2023.toml`; it must stay what the tool prints.
-    import re
-    from pathlib import Path
-
     root = Path(__file__).resolve().parent.parent
     readme = (root / "README.md").read_text(encoding="utf-8")
     block = re.search(r"```text\n\$ auditor run scenarios/west-sussex-2023.toml\n(.*?)```", readme, re.S).group(1)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import auditor
 from auditor.results import judge_verdict
 from auditor.scenario import VerdictRule, parse_scenario
-from strategies import base_scenario, transitions
+from strategies import base_scenario
 
 CONTRACT_KEYS = {"schema_version", "auditor_version", "scenario", "run", "claim", "point_estimate", "savings",
                  "p_meets_low", "p_meets_high", "stages", "verdict"}

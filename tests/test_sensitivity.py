@@ -9,8 +9,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import math
-from pathlib import Path
 
 import numpy as np
 import pytest

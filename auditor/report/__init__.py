@@ -106,13 +106,6 @@ def summary_json(result) -> str:
 
 
 FORMATS = ("md", "html", "pdf", "json", "draws")
-FORMAT_FILES = {
-    "md": "report.md and figures/*.png",
-    "html": "report.html (self-contained)",
-    "pdf": "brief.pdf (one A4 page)",
-    "json": "summary.json and inputs.json",
-    "draws": "draws.csv.gz (one row per draw)",
-}
 
 
 def parse_formats(text: str | None) -> tuple[str, ...]:

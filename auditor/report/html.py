@@ -15,7 +15,6 @@ grow.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import math
 import re
@@ -300,7 +299,7 @@ def figure_alt_texts(summary: Mapping[str, Any]) -> dict[str, str]:
     return {
         "ladder": (f"Chart of the published claim, {claim}, as a shaded band, against the audit as each source "
                    f"of uncertainty is added: {steps}."),
-        "exceedance": (f"Chart of the chance that savings reach at least each amount. The chance of reaching "
+        "exceedance": ("Chart of the chance that savings reach at least each amount. The chance of reaching "
                        + (f"the claimed figure, {format_money(c['low'])}, is {format_chance(summary['p_meets_low'])}."
                           if c["low"] == c["high"] else
                           f"the claim's low end, {format_money(c['low'])}, is {format_chance(summary['p_meets_low'])}; "
