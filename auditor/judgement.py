@@ -164,33 +164,75 @@ def _rate_params(c: Component, ess: float | None) -> tuple[float, float] | None:
     return ess * c.rate + 0.5, ess * (1.0 - c.rate) + 0.5
 
 
-def _draw_mixture(evidence: Evidence, rng: np.random.Generator, size: int,
+class _Children:
+    """``rng.spawn(k)``, with each child's generator built only when it is used.
+
+    ``Generator.spawn(k)`` spawns ``k`` seed sequences from the parent's (keys
+    parent key + (i,), from the parent's spawn counter on, which it advances)
+    and builds a bit generator and a Generator on each. Here the seed
+    sequences are spawned the same way, so keys and counter are the same, but
+    a child's bit generator (about 10 µs: it hashes its state) is built only
+    when the child draws, and a child that only spawns further children never
+    builds one. Same numbers as ``rng.spawn(k)`` (tests/test_judgement.py).
+    """
+
+    __slots__ = ("seqs", "kind")
+
+    def __init__(self, seqs: list, kind: type) -> None:
+        self.seqs, self.kind = seqs, kind
+
+    @classmethod
+    def of(cls, rng: np.random.Generator, k: int) -> "_Children":
+        bits = rng.bit_generator
+        return cls(bits.seed_seq.spawn(k), type(bits))
+
+    def rng(self, i: int) -> np.random.Generator:
+        """Child ``i``'s generator: ``rng.spawn(k)[i]``."""
+        return np.random.Generator(self.kind(self.seqs[i]))
+
+    def children(self, i: int, m: int) -> "_Children":
+        """``rng.spawn(k)[i].spawn(m)`` without building child ``i``'s own generator."""
+        return _Children(self.seqs[i].spawn(m), self.kind)
+
+
+def _draw_dist(dist: Dist, kids: _Children, i: int, size: int) -> np.ndarray:
+    """``dist.draw(kids.rng(i), size)``; a fixed value draws nothing, so it builds no generator."""
+    return np.full(size, dist.p["value"]) if dist.is_fixed else dist.draw(kids.rng(i), size)
+
+
+def _draw_mixture(evidence: Evidence, kids: _Children, size: int,
                   one: Callable[[Component, np.random.Generator], np.ndarray]) -> np.ndarray:
-    """Per draw, pick a component by weight and take its value from ``one``."""
-    rngs = rng.spawn(1 + len(evidence.components))
-    idx = evidence.pick(rngs[0], size)
-    if idx is None:
-        return one(evidence.components[0], rngs[1])
+    """Per draw, pick a component by weight and take its value from ``one``.
+
+    ``kids`` are the evidence stream's children: 0 picks the component (only
+    when there are several), 1 + j feeds component j.
+    """
+    if len(evidence.components) == 1:  # evidence.pick would return None without drawing
+        return one(evidence.components[0], kids.rng(1))
+    idx = evidence.pick(kids.rng(0), size)
     out = np.empty(size)
-    for j, (c, r) in enumerate(zip(evidence.components, rngs[1:])):
-        x = one(c, r)
+    for j, c in enumerate(evidence.components):
+        x = one(c, kids.rng(1 + j))
         out[idx == j] = x[idx == j]
     return out
 
 
-def _overturn_rate(evidence: Evidence, ess: float | None, rng: np.random.Generator, size: int) -> np.ndarray:
+def _overturn_rate(evidence: Evidence, ess: float | None, kids: _Children, size: int) -> np.ndarray:
     def one(c: Component, r: np.random.Generator) -> np.ndarray:
         params = _rate_params(c, ess)
         return np.full(size, c.rate) if params is None else r.beta(params[0], params[1], size)
 
-    return _draw_mixture(evidence, rng, size, one)
+    return _draw_mixture(evidence, kids, size, one)
 
 
-def _transported(theta: np.ndarray, transport: Dist, rng: np.random.Generator, size: int) -> np.ndarray:
-    """θ = 1 − τ·(1 − θ_evidence): τ = 1 applies the evidence in full, τ = 0 ignores it."""
+def _transported(theta: np.ndarray, transport: Dist, kids: _Children, i: int, size: int) -> np.ndarray:
+    """θ = 1 − τ·(1 − θ_evidence): τ = 1 applies the evidence in full, τ = 0 ignores it.
+
+    τ is drawn from child ``i`` of ``kids``.
+    """
     if transport.is_fixed and transport.p["value"] == 1.0:
         return theta
-    tau = transport.draw(rng, size)
+    tau = _draw_dist(transport, kids, i, size)
     return 1.0 - tau * (1.0 - theta)
 
 
@@ -238,14 +280,14 @@ class Scrutinised:
         return 2 + (len(self.evidence.components) > 1) + self.transport.n_variates
 
     def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        ev_rng, tr_rng = rng.spawn(2)
+        kids = _Children.of(rng, 2)  # 0: evidence, 1: transport
 
         def one(c: Component, r: np.random.Generator) -> np.ndarray:
             a, b = _rate_params(c, self.effective_sample_size)
             return r.beta(b, a, size)  # the council's success rate: upheld first
 
-        theta = _draw_mixture(self.evidence, ev_rng, size, one)
-        return _transported(theta, self.transport, tr_rng, size)
+        theta = _draw_mixture(self.evidence, kids.children(0, 1 + len(self.evidence.components)), size, one)
+        return _transported(theta, self.transport, kids, 1, size)
 
     def central(self) -> float:
         tau = self.transport.mean()
@@ -286,10 +328,11 @@ class Contest:
         return 2 + (len(self.evidence.components) > 1) + self.contest_rate.n_variates + self.transport.n_variates
 
     def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        ev_rng, gamma_rng, tr_rng = rng.spawn(3)
-        omega = _overturn_rate(self.evidence, self.effective_sample_size, ev_rng, size)
-        gamma = self.contest_rate.draw(gamma_rng, size)
-        return _transported(1.0 - gamma * omega, self.transport, tr_rng, size)
+        kids = _Children.of(rng, 3)  # 0: evidence, 1: contest rate, 2: transport
+        omega = _overturn_rate(self.evidence, self.effective_sample_size,
+                               kids.children(0, 1 + len(self.evidence.components)), size)
+        gamma = _draw_dist(self.contest_rate, kids, 1, size)
+        return _transported(1.0 - gamma * omega, self.transport, kids, 2, size)
 
     def central(self) -> float:
         omega = sum(c.weight * (c.rate if (ab := _rate_params(c, self.effective_sample_size)) is None
@@ -409,9 +452,9 @@ def _win_draws(s: WinProb, f: WinProb, rng: np.random.Generator,
     fixed_s, fixed_f = _win_value(s), _win_value(f)
     if fixed_s is not None and fixed_f is not None:
         return fixed_s, fixed_f
-    s_rng, f_rng = rng.spawn(2)
-    return (fixed_s if fixed_s is not None else s.draw(s_rng, size),
-            fixed_f if fixed_f is not None else f.draw(f_rng, size))
+    kids = _Children.of(rng, 2)  # after draw_theta's three: children 3 (s) and 4 (f)
+    return (fixed_s if fixed_s is not None else s.draw(kids.rng(0), size),
+            fixed_f if fixed_f is not None else f.draw(kids.rng(1), size))
 
 
 @dataclass(frozen=True)
@@ -450,12 +493,13 @@ class Selection:
     def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray:
         # One child stream per input, so fixing ρ (as the switching search does)
         # leaves the overturn-rate and transport draws unchanged.
-        ev_rng, rho_rng, tr_rng = rng.spawn(3)
-        o = _overturn_rate(self.evidence, self.effective_sample_size, ev_rng, size)
-        rho = self.selectivity.draw(rho_rng, size)
+        kids = _Children.of(rng, 3)  # 0: evidence, 1: selectivity, 2: transport
+        o = _overturn_rate(self.evidence, self.effective_sample_size,
+                           kids.children(0, 1 + len(self.evidence.components)), size)
+        rho = _draw_dist(self.selectivity, kids, 1, size)
         s, f = _win_draws(self.win_if_wrong, self.win_if_right, rng, size)
         w = _selection_error_rate_into(o, rho, s, f)
-        return _transported(np.subtract(1.0, w, out=w), self.transport, tr_rng, size)
+        return _transported(np.subtract(1.0, w, out=w), self.transport, kids, 2, size)
 
     def central(self) -> float:
         s, f = _win_value(self.win_if_wrong), _win_value(self.win_if_right)

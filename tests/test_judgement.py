@@ -432,3 +432,100 @@ def test_switching_selectivity_with_uncertain_f(write_scenario):
     s2 = replace(s, claim=replace(s.claim, low=0.5 * med, high=med))
     sw = switching_selectivity(s2, 2000, 5)
     assert sw["value"] is not None and 1 < sw["value"] < 1000
+
+
+# ---- child streams built only when used (same numbers as rng.spawn) ----------------
+
+
+def _former_theta(m, rng, size):
+    # The models' draws as written with rng.spawn before child generators were built
+    # lazily (every child built, used or not): the reference for the lazy version.
+    from auditor.judgement import _rate_params, _selection_error_rate_into, _win_value
+
+    def mixture(rng_, one):
+        rngs = rng_.spawn(1 + len(m.evidence.components))
+        idx = m.evidence.pick(rngs[0], size)
+        if idx is None:
+            return one(m.evidence.components[0], rngs[1])
+        out = np.empty(size)
+        for j, (c, r) in enumerate(zip(m.evidence.components, rngs[1:])):
+            x = one(c, r)
+            out[idx == j] = x[idx == j]
+        return out
+
+    def overturn(c, r):
+        params = _rate_params(c, m.effective_sample_size)
+        return np.full(size, c.rate) if params is None else r.beta(params[0], params[1], size)
+
+    def transported(theta, r):
+        if m.transport.is_fixed and m.transport.p["value"] == 1.0:
+            return theta
+        return 1.0 - m.transport.draw(r, size) * (1.0 - theta)
+
+    if m.name == "scrutinised":
+        ev, tr = rng.spawn(2)
+
+        def success(c, r):
+            a, b = _rate_params(c, m.effective_sample_size)
+            return r.beta(b, a, size)
+
+        return transported(mixture(ev, success), tr)
+    if m.name == "contest":
+        ev, g, tr = rng.spawn(3)
+        return transported(1.0 - m.contest_rate.draw(g, size) * mixture(ev, overturn), tr)
+    ev, rho_rng, tr = rng.spawn(3)
+    o = mixture(ev, overturn)
+    rho = m.selectivity.draw(rho_rng, size)
+    s, f = _win_value(m.win_if_wrong), _win_value(m.win_if_right)
+    if s is None or f is None:
+        s_rng, f_rng = rng.spawn(2)
+        s = s if s is not None else m.win_if_wrong.draw(s_rng, size)
+        f = f if f is not None else m.win_if_right.draw(f_rng, size)
+    w = _selection_error_rate_into(o, rho, s, f)
+    return transported(np.subtract(1.0, w, out=w), tr)
+
+
+_MIXED = [{"key": "tribunal:2022/23", "weight": 2}, {"key": "lgsco:2022/23", "weight": 1}]
+_LAZY_CASES = [
+    {"model": "scrutinised", "evidence": "tribunal:2022/23"},
+    {"model": "scrutinised", "evidence": _MIXED, "effective_sample_size": 40, "transport": _F_UNIFORM},
+    {"model": "contest", "evidence": {"overturn_rate": 0.9}, "contest_rate": 0.5},
+    {"model": "contest", "evidence": _MIXED, "transport": {"dist": "uniform", "low": 0.2, "high": 0.9}},
+    {"model": "contest", "evidence": "tribunal:2022/23", "count_concessions": True},
+    {"model": "selection", "evidence": "tribunal:2022/23"},
+    {"model": "selection", "evidence": "tribunal:2022/23", "selectivity": 10, "win_if_right": _F_UNIFORM},
+    {"model": "selection", "evidence": _MIXED, "win_if_wrong": {"dist": "uniform", "low": 0.8, "high": 1.0},
+     "win_if_right": _F_UNIFORM, "transport": 0.6},
+    {"model": "selection", "evidence": {"upheld": 30, "overturned": 170}, "effective_sample_size": 50,
+     "win_if_wrong": {"dist": "uniform", "low": 0.8, "high": 1.0}},
+]
+
+
+@pytest.mark.parametrize("raw", _LAZY_CASES)
+@pytest.mark.parametrize("spawned_before", [0, 2])
+def test_lazy_child_streams_match_spawn(raw, spawned_before):
+    from auditor.engine import stream
+
+    # Building only the children a model draws from must give rng.spawn's numbers, on a
+    # fresh generator, on an engine stream, and on one whose spawn counter has moved;
+    # the parent's counter must end where rng.spawn leaves it.
+    m = parse_judgement(raw)
+    for make in (lambda: np.random.default_rng(11), lambda: stream(5, 3, "judgement")):
+        new, old = make(), make()
+        new.spawn(spawned_before)
+        old.spawn(spawned_before)
+        a, b = m.draw_theta(new, 3000), _former_theta(m, old, 3000)
+        assert a.tobytes() == b.tobytes(), raw
+        assert new.bit_generator.seed_seq.n_children_spawned == old.bit_generator.seed_seq.n_children_spawned
+        assert new.random() == old.random()  # the parent's own stream is untouched
+
+
+def test_children_are_spawn_children():
+    from auditor.judgement import _Children
+
+    for k in (1, 3, 5):
+        kids, ref = _Children.of(np.random.default_rng(2), k), np.random.default_rng(2).spawn(k)
+        for i in range(k):
+            assert kids.rng(i).random(4).tolist() == ref[i].random(4).tolist()
+            assert kids.children(i, 2).rng(1).integers(0, 2**62, 3).tolist() == \
+                ref[i].spawn(2)[1].integers(0, 2**62, 3).tolist()
