@@ -516,12 +516,11 @@ def _load_point(path: str, overrides: dict, keys: list[str], allow_outside: bool
 
 
 def _write_sweep(out: Path, frame, keys: list[str], about: dict, first) -> None:
-    from .report import atomic_dir, figures
+    from .report import atomic_dir, figures, json_text
 
     with atomic_dir(out) as tmp:
         (tmp / "sweep.csv").write_text(_csv(frame), encoding="utf-8", newline="")
-        text = json.dumps(about, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        (tmp / "sweep.json").write_text(text, encoding="utf-8")
+        (tmp / "sweep.json").write_text(json_text(about), encoding="utf-8")
         claim = None if any(k.startswith("claim.") for k in keys) else first.claim
         figures.save(sweep_figure(frame, keys, claim=claim), tmp / "sweep.png")
 

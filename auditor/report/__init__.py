@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_outputs", "atomic_dir", "FIGURES", "FORMATS", "parse_formats"]
+__all__ = ["write_outputs", "atomic_dir", "FIGURES", "FORMATS", "parse_formats", "summary_json", "json_text"]
 
 FIGURES = ("ladder", "exceedance", "distribution", "reliability")
 
@@ -100,9 +100,26 @@ class _signals_deferred:
         return False
 
 
+def json_text(data) -> str:
+    """The text of every JSON file auditor writes: indented, UTF-8, no NaN or infinity, final newline.
+
+    Strict JSON because readers in other languages reject ``NaN``; a value
+    that cannot be written raises rather than producing such a file.
+
+    Examples
+    --------
+    >>> print(json_text({"claim": "£17.8m", "draws": 100}), end="")
+    {
+      "claim": "£17.8m",
+      "draws": 100
+    }
+    """
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def summary_json(result) -> str:
     """``summary.json`` text: stable key order, UTF-8, no NaN or infinity."""
-    return json.dumps(result.summary(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json_text(result.summary())
 
 
 FORMATS = ("md", "html", "pdf", "json", "draws")
@@ -174,8 +191,7 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
     pngs: dict[str, bytes] = {}
     with atomic_dir(out) as tmp:
         if sensitivity is not None:
-            (tmp / "sensitivity.json").write_text(
-                json.dumps(sensitivity, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+            (tmp / "sensitivity.json").write_text(json_text(sensitivity), encoding="utf-8")
         if "json" in chosen:
             from .data import inputs_json
 

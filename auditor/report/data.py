@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from . import json_text
 
 __all__ = ["inputs_dict", "inputs_json", "write_draws_csv_gz", "draws_csv_bytes"]
 
@@ -95,7 +96,7 @@ def _plain(value: Any) -> Any:
 
 def inputs_json(result) -> str:
     """``inputs.json`` text: UTF-8, stable key order, no NaN."""
-    return json.dumps(inputs_dict(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json_text(inputs_dict(result))
 
 
 def draws_csv_bytes(result) -> bytes:

@@ -8,13 +8,12 @@ given Axes or a new Figure (never pyplot state), in the Okabe–Ito colours of
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from ..money import format_money as m
-from . import atomic_dir
+from . import atomic_dir, json_text
 from .figures import PALETTE, new_axes, save
 
 __all__ = ["write_sensitivity", "render_sensitivity", "sensitivity_json", "FIGURES",
@@ -248,7 +247,7 @@ def render_sensitivity(result) -> str:
 
 def sensitivity_json(result) -> str:
     """``sensitivity.json`` text: UTF-8, no NaN or infinity."""
-    return json.dumps(result.summary(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json_text(result.summary())
 
 
 def write_sensitivity(result, out: str | Path) -> Path:
