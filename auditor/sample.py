@@ -264,6 +264,8 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
     pvals = np.zeros((n_rows, width_max))
     for i, (n, counts) in enumerate(zip(design.row_n, design.row_counts)):
         pvals[i, :counts.size] = counts / n
+    if width_max == 2:
+        return _two_cell_rows(design, pvals[:, 0], rng, size)
     redrawn = rng.multinomial(design.row_n, pvals, size=(size, n_rows))
     out = np.empty((size, len(design.moves)))
     col = 0
@@ -272,6 +274,26 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
         out[:, col:col + width] = redrawn[:, i, 1:counts.size] / n
         col += width
     return out
+
+
+def _two_cell_rows(design: Design, p_stay: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
+    """The bootstrap when every row is (stay, one move): the multinomial's numbers, drawn as binomials.
+
+    numpy's multinomial draws a row's cells in order, each a binomial of the
+    cases left with its probability over the probability left; the last cell
+    takes the rest without a draw. With two cells that is one
+    ``binomial(n, p_stay)`` per draw and row, the move getting ``n − stay``,
+    which is exactly what ``rng.binomial`` draws with the same arguments in the
+    same order (draw after draw, rows within a draw) at 15–35% less cost:
+    multinomial sets up each row's cells one call at a time, and a single row
+    lets binomial take numpy's scalar path. Bit-equal to the multinomial
+    (tests/test_sample.py compares the two over thousands of n, p and seeds).
+    """
+    if p_stay.size == 1:
+        stay = rng.binomial(int(design.row_n[0]), float(p_stay[0]), size=(size, 1))
+    else:
+        stay = rng.binomial(design.row_n, p_stay, size=(size, p_stay.size))
+    return np.subtract(design.row_n, stay, out=stay) / design.row_n
 
 
 def _dirichlet_shares(design: Design, gammas: np.ndarray) -> np.ndarray:

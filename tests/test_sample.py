@@ -160,3 +160,62 @@ def test_dirichlet_rows_of_any_width_match_reduceat(width):
     totals = np.add.reduceat(gammas, design.row_starts, axis=1)
     reference = gammas[:, design.move_cols] / totals[:, design.row_of_move]
     assert _dirichlet_shares(design, gammas).tobytes(order="F") == reference.tobytes(order="F")
+
+
+def _former_bootstrap(d, rng, size):
+    # draw_shares' bootstrap as written before two-cell rows were drawn as binomials:
+    # one multinomial call for all rows (the reference the binomial path must equal).
+    n_rows = len(d.row_counts)
+    width_max = max(c.size for c in d.row_counts)
+    pvals = np.zeros((n_rows, width_max))
+    for i, (n, counts) in enumerate(zip(d.row_n, d.row_counts)):
+        pvals[i, :counts.size] = counts / n
+    redrawn = rng.multinomial(d.row_n, pvals, size=(size, n_rows))
+    out = np.empty((size, len(d.moves)))
+    col = 0
+    for i, (n, counts) in enumerate(zip(d.row_n, d.row_counts)):
+        width = counts.size - 1
+        out[:, col:col + width] = redrawn[:, i, 1:counts.size] / n
+        col += width
+    return out
+
+
+def _assert_same_bootstrap(d, seed, size):
+    new = draw_shares(d, "bootstrap", np.random.default_rng(seed), size)
+    old = _former_bootstrap(d, np.random.default_rng(seed), size)
+    assert new.tobytes() == old.tobytes() and new.flags.c_contiguous, (d.row_n, d.row_counts, seed)
+
+
+def test_two_cell_bootstrap_equals_multinomial_one_row():
+    # Every (stayed, moved) split of n = 1…40 cases, plus large rows that take
+    # numpy's BTPE branch (n·min(p, 1 − p) > 30) on either side of p = ½: 900+
+    # rows, each with its own seed, each checked byte for byte.
+    cases = [(n, stay) for n in range(1, 41) for stay in range(n)]
+    cases += [(n, stay) for n in (61, 200, 1_001, 5_000) for stay in (0, 1, n // 7, n // 2, n - n // 3, n - 2, n - 1)]
+    for k, (n, stay) in enumerate(cases):
+        counts = ((("a", "a", stay),) if stay else ()) + (("a", "b", n - stay),)
+        d = design(list(counts), method="bootstrap")
+        _assert_same_bootstrap(d, 1_000 + k, 300)
+
+
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(1, 300)), min_size=2, max_size=5),
+       st.integers(0, 2**32), st.integers(1, 400))
+def test_two_cell_bootstrap_equals_multinomial_many_rows(rows, seed, size):
+    # Several (stay, one move) rows in one call: numpy fills draw after draw, rows
+    # within a draw, in both calls.
+    keys = tuple(f"s{i}" for i in range(len(rows) + 1))
+    counts = []
+    for i, (stay, moved) in enumerate(rows):
+        if stay:
+            counts.append((keys[i], keys[i], stay))
+        counts.append((keys[i], keys[i + 1], moved))
+    d = build_design(keys, CaseSample("transitions", "bootstrap", 0.5, tuple(counts)))
+    assert max(c.size for c in d.row_counts) == 2
+    _assert_same_bootstrap(d, seed, size)
+
+
+def test_wider_rows_keep_the_multinomial():
+    # A design with one three-cell row still draws every row from the multinomial.
+    d = design([("a", "a", 2), ("a", "b", 3), ("a", "c", 1), ("b", "b", 4), ("b", "a", 2)], method="bootstrap")
+    assert max(c.size for c in d.row_counts) == 3
+    _assert_same_bootstrap(d, 5, 2_000)
