@@ -214,9 +214,9 @@ def text_summary(result, out: Path | None = None) -> str:
     for st in s["stages"]:
         interval = f"{m(st['p05'])} to {m(st['p95'])}" if st["name"] != "point" else "(no uncertainty)"
         lines.append(f"  {st['name']:<11}{m(st['median']):>10}{interval:>24}{format_chance(st['p_meets_low']):>11}")
-    from .money import format_claim
+    from .money import format_claim, format_per
 
-    per = "a year" if c["per"] == "year" else "in total"
+    per = format_per(c["per"])
     lines += ["", f"  {'claim (derived, not published)' if c.get('derived') else 'published claim'}: "
                   f"{format_claim(c['low'], c['high'])} {per}",
               f"  draws {s['run']['draws']:,}, seed {s['run']['seed']} ({s['run']['seed_source']})"]

@@ -12,7 +12,7 @@ import math
 import re
 from fractions import Fraction
 
-__all__ = ["parse_money", "parse_share", "format_money", "format_chance", "format_claim"]
+__all__ = ["parse_money", "parse_share", "format_money", "format_chance", "format_claim", "format_per"]
 
 _SCALE = {
     "": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6,
@@ -158,3 +158,14 @@ def format_claim(low: float, high: float, sep: str = " to ") -> str:
     ('£17.8m to £46.7m', '£29.0m', '£1.0m–£2.0m')
     """
     return format_money(low) if low == high else f"{format_money(low)}{sep}{format_money(high)}"
+
+
+def format_per(per: str) -> str:
+    """A claim's ``per`` (``"year"`` or ``"total"``) as the words after an amount.
+
+    Examples
+    --------
+    >>> format_per("year"), format_per("total")
+    ('a year', 'in total')
+    """
+    return "a year" if per == "year" else "in total"

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .money import format_chance, format_claim, format_money
+from .money import format_chance, format_claim, format_money, format_per
 from .scenario import Scenario
 
 __all__ = ["AuditResult", "StageSummary", "judge_verdict", "VERDICTS"]
@@ -241,7 +241,7 @@ class AuditResult:
         verdict, why = self.verdict()
         c = self.scenario.claim
         word = {"holds": "holds", "widens": "widens", "collapses": "collapses"}[verdict]
-        per = "a year" if c.per == "year" else "in total"
+        per = format_per(c.per)
         return f"The claim of {claim_words(c.low, c.high)} {per} {word}: {why}."
 
     def face_value_sentence(self) -> str | None:

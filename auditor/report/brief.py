@@ -12,7 +12,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from ..money import format_money
+from ..money import format_money, format_per
 
 __all__ = ["write_brief", "brief_figure", "plain_numbers", "A4_INCHES"]
 
@@ -53,7 +53,7 @@ def plain_numbers(result, summary=None) -> list[str]:
     s = summary if summary is not None else result.summary()
     sc = result.scenario
     c = sc.claim
-    per = "a year" if c.per == "year" else "in total"
+    per = format_per(c.per)
     over = f" (over {c.horizon_years} years)" if c.horizon_years > 1 else ""
     from .html import claim_range
 

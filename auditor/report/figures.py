@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..money import format_chance
+from ..money import format_chance, format_per
 
 __all__ = ["ladder", "exceedance", "distribution", "reliability", "new_axes", "PALETTE", "STAGE_LABELS",
            "RELIABILITY_LABELS"]
@@ -66,7 +66,7 @@ def ladder(result, ax=None):
         ax.annotate(label, (st.median / 1e6, y), xytext=(0, 9), textcoords="offset points",
                     ha="center", fontsize=8)
     ax.set_yticks(ys, [STAGE_LABELS.get(st.name, st.name) for st in stages])
-    ax.set_xlabel(f"Savings, £m {'a year' if claim.per == 'year' else 'in total'}")
+    ax.set_xlabel(f"Savings, £m {format_per(claim.per)}")
     ax.set_title("What happens to the claim as each uncertainty is added\n"
                  "(bars: 90% of audited outcomes; shaded: the published range)", fontsize=10)
     lo = min(0.0, min(st.p05 for st in stages) / 1e6)
@@ -94,7 +94,7 @@ def exceedance(result, ax=None):
                     (value / 1e6, 0.5 if name == "low" else 0.8), xytext=(5, 0), textcoords="offset points",
                     fontsize=8, color="#444444")
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel(f"Savings, £m {'a year' if claim.per == 'year' else 'in total'}")
+    ax.set_xlabel(f"Savings, £m {format_per(claim.per)}")
     ax.set_ylabel("Chance savings reach at least this")
     ax.set_title("How likely is each level of savings?", fontsize=10)
     ax.yaxis.set_major_formatter(_percent())
@@ -114,7 +114,7 @@ def distribution(result, ax=None):
     ax.axvline(med, color=PALETTE["point"], lw=1.2, ls=":")
     ax.annotate(f"median £{med:.1f}m", (med, ax.get_ylim()[1] * 0.92), xytext=(4, 0),
                 textcoords="offset points", fontsize=8)
-    ax.set_xlabel(f"Savings, £m {'a year' if claim.per == 'year' else 'in total'}")
+    ax.set_xlabel(f"Savings, £m {format_per(claim.per)}")
     ax.set_ylabel("Share of audited outcomes")
     ax.set_yticks([])
     ax.set_title("Spread of audited savings against the published range", fontsize=10)
@@ -152,7 +152,7 @@ def reliability(result, ax=None):
                     (m, y), xytext=(0, 9), textcoords="offset points", ha="center", fontsize=8)
     ax.set_yticks(ys, [RELIABILITY_LABELS.get(r["name"], r["name"]) for r in rows])
     ax.axvline(0, color=PALETTE["point"], lw=0.8)
-    ax.set_xlabel(f"Savings, £m {'a year' if claim.per == 'year' else 'in total'}")
+    ax.set_xlabel(f"Savings, £m {format_per(claim.per)}")
     ax.set_title("How much of the claim survives each reading of the tribunal evidence\n"
                  "(bars: 90% of outcomes, same draws on every row; shaded: published range)", fontsize=10)
     lo = min(0.0, min(r["p05"] for r in rows) / 1e6)

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..money import format_chance, format_claim, format_money
+from ..money import format_chance, format_claim, format_money, format_per
 
 __all__ = ["render_html", "build_context", "load_sensitivity", "sensitivity_highlights", "figure_alt_texts",
            "format_value", "linkify", "CAVEATS"]
@@ -289,7 +289,7 @@ def load_sensitivity(folder: str | Path, sha256: str | None = None) -> dict[str,
 def figure_alt_texts(summary: Mapping[str, Any]) -> dict[str, str]:
     """Alt text for each figure, carrying the numbers a sighted reader gets from it."""
     c = summary["claim"]
-    per = "a year" if c["per"] == "year" else "in total"
+    per = format_per(c["per"])
     claim = f"{claim_range(c['low'], c['high'])} {per}"
     steps = "; ".join(
         (f"published method {format_money(st['median'])}" if st["name"] == "point" else
@@ -363,7 +363,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
     s = dict(summary if summary is not None else result.summary())
     sc = result.scenario
     c = sc.claim
-    per = "a year" if c.per == "year" else "in total"
+    per = format_per(c.per)
     labels = {st.key: st.label for st in sc.settings}
     stages = [{"label": STAGE_WORDS.get(st["name"], st["name"]), "name": st["name"],
                "median": format_money(st["median"]),

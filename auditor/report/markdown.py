@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..money import format_chance, format_claim, format_money as money
+from ..money import format_chance, format_claim, format_money as money, format_per
 
 __all__ = ["render_markdown", "STAGE_WORDS", "reliability_section"]
 
@@ -117,7 +117,7 @@ def render_markdown(result) -> str:
     s = result.summary()
     sc = result.scenario
     c = sc.claim
-    per = "a year" if c.per == "year" else "in total"
+    per = format_per(c.per)
     rule = sc.verdict
     lines = [f"# Audit: {_md(sc.title)}", ""]
     fair = result.face_value_sentence()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..money import format_money as m
+from ..money import format_money as m, format_per
 from . import atomic_dir, json_text
 from .figures import PALETTE, new_axes, save
 
@@ -20,10 +20,6 @@ __all__ = ["write_sensitivity", "render_sensitivity", "sensitivity_json", "FIGUR
            "variance_share", "tornado", "sample_size", "grid"]
 
 FIGURES = ("variance_share", "tornado", "sample_size", "grid")
-
-
-def _per(claim) -> str:
-    return "a year" if claim.per == "year" else "in total"
 
 
 # ---- figures -------------------------------------------------------------------------------------
@@ -70,7 +66,7 @@ def tornado(result, ax=None):
     ax.axvline(base, color=PALETTE["point"], lw=1)
     ax.axvline(result.scenario.claim.low / 1e6, color=PALETTE["claim"], lw=1.5, label="claim's low end")
     ax.set_yticks(ys, [r["label"] for r in rows], fontsize=8)
-    ax.set_xlabel(f"Point-style estimate, £m {_per(result.scenario.claim)}")
+    ax.set_xlabel(f"Point-style estimate, £m {format_per(result.scenario.claim.per)}")
     ax.set_title("One input at a time (the others at their central values)", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
@@ -92,7 +88,7 @@ def sample_size(result, ax=None):
     ax.set_xscale("log", base=2)
     ax.set_xticks(n, [str(v) for v in n])
     ax.set_xlabel("Cases reviewed (same shares as the review found)")
-    ax.set_ylabel(f"Savings, £m {_per(result.scenario.claim)}")
+    ax.set_ylabel(f"Savings, £m {format_per(result.scenario.claim.per)}")
     ax.set_title("What a larger review would settle", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize=8, frameon=False)
@@ -151,7 +147,7 @@ def render_sensitivity(result) -> str:
 
     s = result.scenario
     c = s.claim
-    per = _per(c)
+    per = format_per(c.per)
     out = [f"# Sensitivity: {s.title}", "",
            f"Published claim {m(c.low)}–{m(c.high)} {per}; published-style point estimate "
            f"{m(result.point_estimate)}. Draws per evaluation {result.draws:,}, seed {result.seed}.", ""]
