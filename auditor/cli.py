@@ -58,6 +58,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``auditor`` argument parser: one sub-command per entry of :data:`COMMANDS`."""
     parser = _Parser(prog="auditor", description="Stress-test a published savings claim built on a small "
                      "case review.")
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
@@ -155,13 +156,8 @@ def _cmd_run(args) -> int:
     out = Path(args.out) if args.out else Path("reports") / Path(args.scenario).stem
     before = _identity(out)
     try:
-        try:
+        with _option_names():
             result = audit(scenario, draws=args.draws, seed=args.seed)
-        except UsageError as exc:
-            # audit() names its keyword; on the command line the user typed the option.
-            if exc.field in ("draws", "seed"):
-                exc.field = f"--{exc.field}"
-            raise
         write_outputs(result, out, formats)
     except KeyboardInterrupt:
         print(f"auditor: {_interrupted_state(out, before)}", file=sys.stderr)
@@ -228,7 +224,11 @@ def text_summary(result, out: Path | None = None) -> str:
 
 
 class _option_names:
-    """Name ``--jobs``/``--draws``/``--seed`` in errors where the Python API names its keywords."""
+    """Name ``--jobs``/``--draws``/``--seed`` in errors where the Python API names its keywords.
+
+    ``audit``, ``batch`` and ``sweep`` name the keyword (``draws``); on the
+    command line the user typed the option (``--draws``).
+    """
 
     def __enter__(self) -> None:
         return None

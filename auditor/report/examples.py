@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["regenerate", "main", "EXAMPLE_FORMATS"]
+__all__ = ["regenerate", "main", "EXAMPLE_FORMATS", "WITH_SENSITIVITY"]
 
 EXAMPLE_FORMATS = ("md", "html", "pdf", "json")
 WITH_SENSITIVITY = ("west-sussex-2023",)
@@ -47,6 +47,7 @@ def regenerate(scenarios: str | Path = "scenarios", reports: str | Path = "repor
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``python -m auditor.report.examples`` command; return the exit code (2 on bad input)."""
     from ..errors import AuditorError
 
     p = argparse.ArgumentParser(prog="python -m auditor.report.examples", description=__doc__.split("\n")[0])
