@@ -24,7 +24,8 @@ from .money import parse_money
 from .sample import CaseSample, canonical_key, parse_sample
 
 __all__ = ["Scenario", "Setting", "Claim", "RunSettings", "VerdictRule", "load_scenario",
-           "parse_scenario", "apply_overrides", "parse_override", "MAX_DRAWS", "MAX_SEED"]
+           "parse_scenario", "apply_overrides", "parse_override", "locate", "MAX_DRAWS", "MAX_SEED",
+           "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 MAX_DRAWS = 100_000_000

@@ -45,7 +45,7 @@ from .scenario import Scenario
 __all__ = ["SensitivityResult", "SourceSeeds", "SobolIndex", "Fragility", "SwitchingValue",
            "sensitivity", "grouped_sobol", "variance_shares", "fragility", "case_influence",
            "switching_values", "tornado", "sample_size", "two_way_grid", "point_from_counts",
-           "DEFAULT_DRAWS", "SAMPLE_SIZES"]
+           "plateau", "DEFAULT_DRAWS", "SAMPLE_SIZES", "SOURCE_LABELS", "TARGET_HALF_WIDTH"]
 
 DEFAULT_DRAWS = 16_384   # two engine blocks: each evaluation takes ~10 ms on West Sussex
 SAMPLE_SIZES = (28, 56, 112, 224, 448)

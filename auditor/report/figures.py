@@ -11,7 +11,7 @@ import numpy as np
 from ..money import format_chance, format_per
 
 __all__ = ["ladder", "exceedance", "distribution", "reliability", "new_axes", "PALETTE", "STAGE_LABELS",
-           "RELIABILITY_LABELS"]
+           "RELIABILITY_LABELS", "png_bytes", "save"]
 
 PALETTE = {"claim": "#E69F00", "audit": "#0072B2", "point": "#000000", "light": "#56B4E9",
            "bad": "#D55E00", "good": "#009E73", "grey": "#999999"}
