@@ -325,7 +325,8 @@ def _cmd_sensitivity(args) -> int:
 
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
-    result = sensitivity(scenario, draws=args.draws, seed=args.seed)
+    with _option_names():
+        result = sensitivity(scenario, draws=args.draws, seed=args.seed)
     out = Path(args.out) if args.out else Path("reports") / f"{Path(args.scenario).stem}-sensitivity"
     write_sensitivity(result, out)
     if not args.quiet:

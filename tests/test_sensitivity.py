@@ -276,7 +276,7 @@ def test_cli_writes_report(west_sussex_cases, tmp_path, capsys):
 def test_cli_bad_draws_is_one_line(west_sussex_cases, tmp_path, capsys):
     assert main(["sensitivity", str(west_sussex_cases), "--out", str(tmp_path / "x"), "--draws", "3"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("auditor: error: draws: must be a whole number") and err.count("\n") == 1
+    assert err.startswith("auditor: error: --draws: must be a whole number") and err.count("\n") == 1
     assert not (tmp_path / "x").exists()
 
 
