@@ -439,7 +439,6 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     (5000, 7, True)
     """
     from . import __version__
-    from .errors import UsageError
     from .results import AuditResult
     from .scenario import MAX_DRAWS
 

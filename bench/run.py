@@ -18,7 +18,6 @@ import datetime as _dt
 import math
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess

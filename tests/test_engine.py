@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import auditor
 from auditor import engine
 from auditor.engine import BLOCK_SIZE, build_model, point_estimate, simulate
 from auditor.scenario import load_scenario, parse_scenario
-from strategies import base_scenario, costs, reviews, seeds, to_toml, transitions
+from strategies import base_scenario, costs, reviews, seeds, transitions
 
 
 def scenario(doc: dict, base_dir: Path = Path(".")):
