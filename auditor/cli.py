@@ -128,6 +128,11 @@ def _overrides(items: list[str]) -> dict:
     return dict(parse_override(item) for item in items)
 
 
+def _out_dir(args, suffix: str) -> Path:
+    """``--out``, or ``reports/<scenario file stem><suffix>/`` (the contract's default for ``run``)."""
+    return Path(args.out) if args.out else Path("reports") / f"{Path(args.scenario).stem}{suffix}"
+
+
 def _cmd_validate(args) -> int:
     from .scenario import load_scenario
 
@@ -153,7 +158,7 @@ def _cmd_run(args) -> int:
     formats = parse_formats(args.formats)  # checked before the (slow) audit
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
-    out = Path(args.out) if args.out else Path("reports") / Path(args.scenario).stem
+    out = _out_dir(args, "")
     before = _identity(out)
     try:
         with _option_names():
@@ -279,7 +284,7 @@ def _cmd_sweep(args) -> int:
             raise UsageError(f"{key} is given to --vary twice; list all its values in one --vary",
                              path="--vary")
         vary[key] = values
-    out = Path(args.out) if args.out else Path("reports") / f"{Path(args.scenario).stem}-sweep"
+    out = _out_dir(args, "-sweep")
     with _option_names():
         frame = sweep(args.scenario, vary, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
                       overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
@@ -327,7 +332,7 @@ def _cmd_sensitivity(args) -> int:
                              allow_outside=args.allow_outside)
     with _option_names():
         result = sensitivity(scenario, draws=args.draws, seed=args.seed)
-    out = Path(args.out) if args.out else Path("reports") / f"{Path(args.scenario).stem}-sensitivity"
+    out = _out_dir(args, "-sensitivity")
     write_sensitivity(result, out)
     if not args.quiet:
         s = result.summary()

@@ -30,9 +30,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 import sys
-import tempfile
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -222,26 +220,6 @@ def _start_method():
     return multiprocessing.get_context("spawn")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write a text file by renaming a finished temporary file over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _csv(frame) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
 
@@ -343,7 +321,9 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
     frame["draws"] = frame["draws"].astype("Int64")
     frame["seed"] = frame["seed"].astype("Int64")
     if out is not None:
-        _write_atomic(out / "index.csv", _csv(frame))
+        from .report import atomic_file
+
+        atomic_file(out / "index.csv", _csv(frame))
     return frame
 
 

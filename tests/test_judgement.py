@@ -173,17 +173,24 @@ def test_up_shifts_are_not_reweighted(write_scenario):
     assert np.array_equal(r.stages["judgement"], r.stages["sampling"])
 
 
+def _savings_at(folder, model, field, lo, hi, seed, positive=False):
+    """Savings with the model's ``field`` at ``lo`` and then at ``hi``, same draws otherwise."""
+    from strategies import to_toml
+
+    path = folder / "s.toml"
+    path.write_text(to_toml(base_scenario(judgement={"model": model, field: lo})))
+    s = auditor.load_scenario(path)
+    a = auditor.audit(s, draws=300, seed=seed).savings
+    higher = replace(s.judgement, **{field: _fixed(hi, positive=positive)})
+    b = auditor.audit(replace(s, judgement=higher), draws=300, seed=seed).savings
+    return a, b
+
+
 @given(g1=st.floats(0, 1), g2=st.floats(0, 1), seed=st.integers(0, 2**32))
 @settings(max_examples=15)
 def test_more_contest_means_less_saving(tmp_path_factory, g1, g2, seed):
     lo, hi = sorted((g1, g2))
-    path = tmp_path_factory.mktemp("c") / "s.toml"
-    from strategies import to_toml
-    path.write_text(to_toml(base_scenario(judgement={"model": "contest", "contest_rate": lo})))
-    s = auditor.load_scenario(path)
-    a = auditor.audit(s, draws=300, seed=seed).savings
-    b = auditor.audit(replace(s, judgement=replace(s.judgement, contest_rate=_fixed(hi))), draws=300,
-                      seed=seed).savings
+    a, b = _savings_at(tmp_path_factory.mktemp("c"), "contest", "contest_rate", lo, hi, seed)
     assert np.all(b <= a + 1e-6)
 
 
@@ -191,13 +198,7 @@ def test_more_contest_means_less_saving(tmp_path_factory, g1, g2, seed):
 @settings(max_examples=15)
 def test_more_selectivity_means_more_saving(tmp_path_factory, r1, r2, seed):
     lo, hi = sorted((r1, r2))
-    path = tmp_path_factory.mktemp("s") / "s.toml"
-    from strategies import to_toml
-    path.write_text(to_toml(base_scenario(judgement={"model": "selection", "selectivity": lo})))
-    s = auditor.load_scenario(path)
-    a = auditor.audit(s, draws=300, seed=seed).savings
-    b = auditor.audit(replace(s, judgement=replace(s.judgement, selectivity=_fixed(hi, positive=True))),
-                      draws=300, seed=seed).savings
+    a, b = _savings_at(tmp_path_factory.mktemp("s"), "selection", "selectivity", lo, hi, seed, positive=True)
     assert np.all(b >= a - 1e-6)
 
 

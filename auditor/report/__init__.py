@@ -14,9 +14,44 @@ import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_outputs", "atomic_dir", "FIGURES", "FORMATS", "parse_formats", "summary_json", "json_text"]
+__all__ = ["write_outputs", "atomic_dir", "atomic_file", "current_umask", "FIGURES", "FORMATS", "parse_formats",
+           "summary_json", "json_text"]
 
 FIGURES = ("ladder", "exceedance", "distribution", "reliability")
+
+
+def current_umask() -> int:
+    """The process's file-creation mask (reading it means setting it and putting it back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_file(path: str | Path, text: str) -> Path:
+    r"""Write a text file by renaming a finished temporary file over it.
+
+    Readers see the old file or the new one, never a half-written one.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = atomic_file(pathlib.Path(tempfile.mkdtemp()) / "index.csv", "a,b\n")
+    >>> p.read_text()
+    'a,b\n'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        # mkstemp makes a private file; the result gets the usual permissions.
+        os.chmod(tmp, 0o666 & ~current_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 class atomic_dir:
@@ -48,9 +83,7 @@ class atomic_dir:
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.dest.name}.tmp-", dir=parent))
         try:
             # mkdtemp makes a private folder; a report folder gets the usual permissions.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.tmp, 0o777 & ~umask)
+            os.chmod(self.tmp, 0o777 & ~current_umask())
         except BaseException:  # e.g. Ctrl-C right after mkdtemp: leave nothing behind
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise
