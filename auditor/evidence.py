@@ -32,7 +32,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -336,3 +336,29 @@ def evidence_table(rows: Mapping[str, EvidenceRow] | None = None) -> str:
               "upheld = the council's decision stood. These rates are not a panel's error rate: only a small,",
               "self-selected share of decisions is ever challenged (see docs/methods.md, section 4)."]
     return "\n".join(lines)
+
+
+# The DfE/MoJ table of appeals registered against appealable decisions, per council and year.
+APPEAL_RATE_SOURCE = ("https://explore-education-statistics.service.gov.uk/find-statistics/"
+                      "education-health-and-care-plans")
+
+
+def citations(used: Iterable[object] = ()) -> list[tuple[str, str, str]]:
+    """``(what, description, url)`` for every figure the reports quote about scrutiny.
+
+    The rows a scenario used come first, then the rows the reports' plain
+    paragraph quotes (tribunal 2022/23, Ombudsman 2022/23), then the appeal-rate
+    table behind "2–3.5% of decisions are appealed".
+
+    Examples
+    --------
+    >>> [c[0] for c in citations([{"key": "lgsco:2018/19"}])]
+    ['lgsco:2018/19', 'tribunal:2022/23', 'lgsco:2022/23', 'appeal rates']
+    """
+    table = load_evidence()
+    keys = [e["key"] for e in used if isinstance(e, dict) and e.get("key") in table]
+    keys += [k for k in ("tribunal:2022/23", "lgsco:2022/23") if k not in keys and k in table]
+    out = [(k, f"{table[k].measures}; {table[k].status}", table[k].source_url) for k in keys]
+    out.append(("appeal rates", "appeals registered per appealable decision, by council and year "
+                "(DfE/MoJ 'SEND Tribunals and appeal rate' table)", APPEAL_RATE_SOURCE))
+    return out

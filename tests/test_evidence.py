@@ -123,3 +123,16 @@ def test_cli_evidence_table_and_json(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert {r["key"] for r in rows} == set(load_evidence())
     assert all(r["source_url"] for r in rows)
+
+
+def test_report_md_cites_the_source_of_every_evidence_row_it_uses(west_sussex):
+    # A campaigner cannot run `auditor evidence`: the report itself must carry the URLs.
+    import auditor
+    from auditor.evidence import load_evidence
+    from auditor.report.markdown import render_markdown
+
+    text = render_markdown(auditor.audit(west_sussex, draws=500, seed=1))
+    table = load_evidence()
+    for key in ("tribunal:2022/23", "lgsco:2022/23"):
+        assert table[key].source_url in text
+    assert "`auditor evidence`" not in text

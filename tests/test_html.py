@@ -233,3 +233,15 @@ def test_examples_regenerate_without_draws(write_scenario, tmp_path):
     assert main(["--scenarios", str(tmp_path), "--reports", str(tmp_path / "reports"), "--draws", "300"]) == 0
     names = sorted(p.name for p in (tmp_path / "reports" / "small").iterdir())
     assert names == ["brief.pdf", "figures", "inputs.json", "report.html", "report.md", "summary.json"]
+
+
+def test_report_html_links_the_sources_of_the_scrutiny_figures(tmp_path):
+    # The caveats quote tribunal, Ombudsman and appeal-rate figures; each needs a clickable source.
+    import auditor
+    from auditor.evidence import APPEAL_RATE_SOURCE, load_evidence
+    from auditor.report.html import render_html
+
+    page = render_html(auditor.audit("scenarios/west-sussex-2023.toml", draws=500, seed=1))
+    for url in (load_evidence()["tribunal:2022/23"].source_url, load_evidence()["lgsco:2022/23"].source_url,
+                APPEAL_RATE_SOURCE):
+        assert f'href="{url}"' in page

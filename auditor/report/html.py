@@ -358,6 +358,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
                   sensitivity: Mapping[str, Any] | None = None,
                   pngs: Mapping[str, bytes] | None = None) -> dict[str, Any]:
     """Everything the template shows, computed in Python so the template only lays it out."""
+    from ..evidence import citations
     from .markdown import STAGE_WORDS
 
     s = dict(summary if summary is not None else result.summary())
@@ -411,6 +412,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "sources": [linkify(x) for x in sc.sources],
         "notes": _paragraphs(sc.notes),
         "caveats": CAVEATS,
+        "caveat_sources": [(what, text, linkify(url)) for what, text, url in citations(s.get("judgement", {}).get("evidence", []))],
         "provenance": {"version": s["auditor_version"], "seed": s["run"]["seed"],
                        "seed_source": s["run"].get("seed_source", ""), "draws": f"{s['run']['draws']:,}",
                        "path": s["scenario"]["path"], "sha256": s["scenario"]["sha256"],

@@ -71,7 +71,7 @@ EVIDENCE_PARAGRAPH = (
     "What tribunal and Ombudsman rates show, and what they do not. When a family appeals a council's SEND "
     "decision and the SEND Tribunal decides it, the family wins at least in part almost every time (98% of "
     "7,968 decided appeals in 2022/23), and the Local Government and Social Care Ombudsman finds fault in about "
-    "nine in ten SEND complaints it investigates (sources: `auditor evidence`). That is strong evidence that council SEND decisions which are "
+    "nine in ten SEND complaints it investigates (sources below). That is strong evidence that council SEND decisions which are "
     "challenged often do not stand up. It is not the share of a panel's placement calls that are wrong: only "
     "about 2–3.5% of appealable decisions are ever appealed, families choose which ones, councils concede many "
     "weak cases before a hearing, the tribunal rules on what the law requires for a child, and the Ombudsman "
@@ -108,8 +108,17 @@ def reliability_section(s: dict) -> list[str]:
         lines += [("Switching value: " + (f"the median audited saving reaches the published low end only if wrong "
                    f"decisions are at least **{v:.3g} times** likelier than right ones to be appealed and decided."
                    if v is not None else _md(j.get("switching_note", "")) + ".")), ""]
-    lines += [EVIDENCE_PARAGRAPH, ""]
+    lines += [EVIDENCE_PARAGRAPH, ""] + evidence_sources(j.get("evidence", []))
     return lines
+
+
+def evidence_sources(used: list) -> list[str]:
+    """Where the figures in the evidence paragraph and the scenario's own evidence rows come from."""
+    from ..evidence import citations
+
+    lines = ["Sources for these figures:", ""]
+    lines += [f"- `{what}`: {_md(text)}. {url}" for what, text, url in citations(used)]
+    return lines + [""]
 
 
 def render_markdown(result) -> str:
