@@ -90,9 +90,11 @@ def exceedance(result, ax=None):
     for value, name, ls in ((claim.low, "low", "-"), (claim.high, "high", "--")):
         prob = float(np.mean(result.savings >= value))
         ax.axvline(value / 1e6, color=PALETTE["claim"], lw=1.5, ls=ls)
+        # The high end usually sits at the right edge, so its label goes on the line's left.
+        left = name == "high"
         ax.annotate(f"claim {name} £{value / 1e6:.1f}m:\n{format_chance(prob)} chance of reaching it",
-                    (value / 1e6, 0.5 if name == "low" else 0.8), xytext=(5, 0), textcoords="offset points",
-                    fontsize=8, color="#444444")
+                    (value / 1e6, 0.5 if name == "low" else 0.8), xytext=(-5 if left else 5, 0),
+                    textcoords="offset points", ha="right" if left else "left", fontsize=8, color="#444444")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(f"Savings, £m {format_per(claim.per)}")
     ax.set_ylabel("Chance savings reach at least this")
