@@ -21,16 +21,16 @@ from .errors import AuditorError, DataError, ScenarioError, UsageError
 
 # The numpy-backed names load on first use (PEP 562): importing numpy costs
 # about 0.25 s, which `auditor --version` and `--help` should not pay.
-_LAZY = {"audit": "engine", "AuditResult": "results", "Scenario": "scenario", "load_scenario": "scenario",
-         "batch": "scripted", "sweep": "scripted", "sensitivity": "sensitivity_analysis",
-         "SensitivityResult": "sensitivity_analysis"}
+_LAZY = {"audit": "model.engine", "AuditResult": "results", "Scenario": "inputs.scenario",
+         "load_scenario": "inputs.scenario", "batch": "scripted", "sweep": "scripted",
+         "sensitivity": "analysis.sensitivity", "SensitivityResult": "analysis.sensitivity"}
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .scripted import batch, sweep
-    from .engine import audit
+    from .model.engine import audit
     from .results import AuditResult
-    from .scenario import Scenario, load_scenario
-    from .sensitivity_analysis import SensitivityResult, sensitivity
+    from .inputs.scenario import Scenario, load_scenario
+    from .analysis.sensitivity import SensitivityResult, sensitivity
 
 
 def __getattr__(name: str):

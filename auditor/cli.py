@@ -123,7 +123,7 @@ def _add_batch_options(p: argparse.ArgumentParser) -> None:
 
 
 def _overrides(items: list[str]) -> dict:
-    from .scenario import parse_override
+    from .inputs.scenario import parse_override
 
     return dict(parse_override(item) for item in items)
 
@@ -134,7 +134,7 @@ def _out_dir(args, suffix: str) -> Path:
 
 
 def _cmd_validate(args) -> int:
-    from .scenario import load_scenario
+    from .inputs.scenario import load_scenario
 
     overrides = _overrides(args.overrides)
     failed = 0
@@ -151,9 +151,9 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .engine import audit
+    from .model.engine import audit
     from .report import parse_formats, write_outputs
-    from .scenario import load_scenario
+    from .inputs.scenario import load_scenario
 
     formats = parse_formats(args.formats)  # checked before the (slow) audit
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
@@ -203,7 +203,7 @@ def _interrupted_state(out: Path, before: tuple[int, int] | None) -> str:
 
 def text_summary(result, out: Path | None = None) -> str:
     """The one-screen summary printed by ``auditor run``."""
-    from .money import format_chance, format_money as m
+    from .inputs.money import format_chance, format_money as m
 
     s = result.summary()
     c = s["claim"]
@@ -215,7 +215,7 @@ def text_summary(result, out: Path | None = None) -> str:
     for st in s["stages"]:
         interval = f"{m(st['p05'])} to {m(st['p95'])}" if st["name"] != "point" else "(no uncertainty)"
         lines.append(f"  {st['name']:<11}{m(st['median']):>10}{interval:>24}{format_chance(st['p_meets_low']):>11}")
-    from .money import format_claim, format_per
+    from .inputs.money import format_claim, format_per
 
     per = format_per(c["per"])
     lines += ["", f"  {'claim (derived, not published)' if c.get('derived') else 'published claim'}: "
@@ -246,7 +246,7 @@ class _option_names:
 
 def _cmd_batch(args) -> int:
     from .scripted import INTERNAL, batch
-    from .money import format_money as m
+    from .inputs.money import format_money as m
 
     out = Path(args.out) if args.out else Path("reports")
     with _option_names():
@@ -275,7 +275,7 @@ def _cmd_batch(args) -> int:
 
 def _cmd_sweep(args) -> int:
     from .scripted import parse_vary, sweep
-    from .money import format_money as m
+    from .inputs.money import format_money as m
 
     vary: dict = {}
     for item in args.vary:
@@ -304,7 +304,7 @@ def _cmd_sweep(args) -> int:
 def _cmd_evidence(args) -> int:
     from dataclasses import asdict
 
-    from .evidence import evidence_table, load_evidence
+    from .inputs.evidence import evidence_table, load_evidence
 
     if args.json:
         rows = [dict(asdict(r), rate=r.rate) for r in load_evidence().values()]
@@ -315,7 +315,7 @@ def _cmd_evidence(args) -> int:
 
 
 def _cmd_new(args) -> int:
-    from .templates import write_template
+    from .inputs.templates import write_template
 
     path = write_template(args.name, args.template)
     print(f"wrote {path} ({args.template} template); fill it in, then: auditor validate {path}")
@@ -325,8 +325,8 @@ def _cmd_new(args) -> int:
 def _cmd_sensitivity(args) -> int:
     """``auditor sensitivity``: ``--draws`` is the draws per evaluation (default 16,384), not run.draws."""
     from .report.sensitivity import write_sensitivity
-    from .scenario import load_scenario
-    from .sensitivity_analysis import sensitivity
+    from .inputs.scenario import load_scenario
+    from .analysis.sensitivity import sensitivity
 
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)

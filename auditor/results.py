@@ -1,7 +1,7 @@
 """Audit results: the draws, their summary, the verdict.
 
 :class:`AuditResult` keeps every stage's draws (and, for runs up to
-:data:`~auditor.engine` ``keep_inputs`` size, each source's draws) and exports
+:data:`~auditor.model.engine` ``keep_inputs`` size, each source's draws) and exports
 itself: :meth:`~AuditResult.summary` is exactly the content of
 ``summary.json``; :meth:`~AuditResult.to_frame` is one row per draw;
 :meth:`~AuditResult.plot` draws the claim against the audit.
@@ -16,8 +16,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .money import format_chance, format_claim, format_money, format_per
-from .scenario import Scenario
+from .inputs.money import format_chance, format_claim, format_money, format_per
+from .inputs.scenario import Scenario
 
 __all__ = ["AuditResult", "StageSummary", "judge_verdict", "VERDICTS"]
 
@@ -60,7 +60,7 @@ def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, 
 
     Examples
     --------
-    >>> from auditor.scenario import VerdictRule
+    >>> from auditor.inputs.scenario import VerdictRule
     >>> judge_verdict(0.3, 1e6, 3e7, 1.78e7, 4.67e7, VerdictRule())[0]
     'collapses'
     >>> judge_verdict(0.9, 2e7, 4e7, 1.78e7, 4.67e7, VerdictRule())[0]
@@ -180,9 +180,9 @@ class AuditResult:
         """Full-stage savings under face_value, contest, selection and scrutinised.
 
         Same seed and streams as the main run (common random numbers); see
-        :func:`auditor.judgement.ladder_savings`. Computed once, on first use.
+        :func:`auditor.model.judgement.ladder_savings`. Computed once, on first use.
         """
-        from .judgement import ladder_savings
+        from .model.judgement import ladder_savings
 
         c = self.scenario.claim
         rows = []
@@ -195,7 +195,7 @@ class AuditResult:
     @cached_property
     def judgement_summary(self) -> dict[str, Any]:
         """The summary's ``judgement`` block: model, evidence, θ quantiles, ladder, switching ρ."""
-        from .judgement import Selection, switching_selectivity, theta_draws
+        from .model.judgement import Selection, switching_selectivity, theta_draws
 
         model = self.scenario.judgement
         out = dict(model.to_dict())
@@ -280,7 +280,7 @@ class AuditResult:
 
     @cached_property
     def _summary(self) -> dict[str, Any]:
-        from .implied import implied_assumptions
+        from .analysis.implied import implied_assumptions
 
         s = self.scenario
         c = s.claim

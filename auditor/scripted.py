@@ -117,7 +117,7 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     >>> parse_vary("judgement.model=face_value,fixed")
     ('judgement.model', ['face_value', 'fixed'])
     """
-    from .scenario import parse_override
+    from .inputs.scenario import parse_override
 
     if "=" not in text:
         raise UsageError(f"expected KEY=V1,V2,..., got {text!r}", path="--vary")
@@ -138,7 +138,7 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
 
 def _check_run_args(draws: int | None, seed: int | None) -> None:
     """Check draws and seed once, here, rather than failing every task the same way."""
-    from .scenario import MAX_DRAWS, MAX_SEED
+    from .inputs.scenario import MAX_DRAWS, MAX_SEED
 
     for name, value, lo, hi in (("draws", draws, 1, MAX_DRAWS), ("seed", seed, 0, MAX_SEED)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi):
@@ -229,8 +229,8 @@ def _csv(frame) -> str:
 def _batch_task(path: str, out: str | None, draws: int | None, seed: int | None,
                 overrides: dict, allow_outside: bool) -> dict:
     """Audit one scenario file (in a worker); return its ``index.csv`` row."""
-    from .engine import audit
-    from .scenario import load_scenario
+    from .model.engine import audit
+    from .inputs.scenario import load_scenario
 
     row: dict[str, Any] = {"file": path}
     try:
@@ -337,7 +337,7 @@ def _sweep_task(path: str, overrides: dict, draws: int | None, seed: int | None,
     ``summary.json`` (e.g. the switching selectivity, which reruns the model)
     would multiply the cost of every grid point for columns a sweep does not show.
     """
-    from .engine import audit
+    from .model.engine import audit
 
     scenario = _load_point(path, overrides, keys, allow_outside)
     result = audit(scenario, draws=draws, seed=seed, keep_inputs=False)
@@ -368,7 +368,7 @@ def _toml(value: Any) -> str:
 
 
 def _grid(vary: Mapping[str, Sequence[Any]]) -> tuple[list[str], list[tuple]]:
-    from .scenario import parse_override
+    from .inputs.scenario import parse_override
 
     if not vary:
         raise UsageError("give at least one key to vary", field="vary")
@@ -428,8 +428,8 @@ def sweep(scenario, vary: Mapping[str, Sequence[Any]], *, out: str | Path | None
     """
     import pandas as pd
 
-    from .engine import new_seed
-    from .scenario import Scenario
+    from .model.engine import new_seed
+    from .inputs.scenario import Scenario
 
     _check_jobs(jobs, executor)
     _check_run_args(draws, seed)
@@ -482,7 +482,7 @@ def _version() -> str:
 
 def _load_point(path: str, overrides: dict, keys: list[str], allow_outside: bool):
     """Load one grid point's scenario; an error says which point, and names --vary for a varied field."""
-    from .scenario import load_scenario
+    from .inputs.scenario import load_scenario
 
     try:
         return load_scenario(path, overrides=overrides, allow_outside=allow_outside)

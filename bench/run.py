@@ -122,7 +122,7 @@ def _floor_judgement(judgement, rng: np.random.Generator, size: int) -> int:
     model's uncertain inputs), so new models built from the same parts are
     covered; an unknown model falls back to its own ``draw_theta``.
     """
-    from auditor.distributions import Dist
+    from auditor.inputs.distributions import Dist
 
     theta = getattr(judgement, "theta", None)
     if isinstance(theta, Dist):
@@ -134,7 +134,7 @@ def _floor_judgement(judgement, rng: np.random.Generator, size: int) -> int:
     if evidence is None:
         judgement.draw_theta(rng, size)
         return int(getattr(judgement, "n_variates", 1))
-    from auditor.judgement import _rate_params
+    from auditor.model.judgement import _rate_params
 
     n = 0
     for c in evidence.components:
@@ -159,13 +159,13 @@ _PER_KIND = {"fixed": 0, "uniform": 1, "triangular": 1, "normal": 1, "lognormal"
 def rng_floor(model, draws: int, rng: np.random.Generator) -> int:
     """Make, with one Generator, just the random variates the engine draws.
 
-    It mirrors :func:`auditor.engine.simulate_block` call for call (same
+    It mirrors :func:`auditor.model.engine.simulate_block` call for call (same
     families, same parameters, same block sizes) and leaves out everything
     else: seeding, arithmetic, stage sums, concatenation. It is written from
     the model in use, so a new judgement model or cost family is picked up.
     Returns the number of variates per draw it made.
     """
-    from auditor.engine import BLOCK_SIZE
+    from auditor.model.engine import BLOCK_SIZE
 
     s = model.scenario
     design = model.design
@@ -207,7 +207,7 @@ def variates_counted(model) -> int:
 
 def bench_throughput(cfg: Config, rows: list[Row], variants: dict[str, dict]) -> dict[int, float]:
     import auditor
-    from auditor import engine
+    from auditor.model import engine
 
     per_draw = {}
     for label, overrides in variants.items():
@@ -282,7 +282,7 @@ def bench_alternatives(cfg: Config, rows: list[Row], tmp: Path) -> None:
         # audit() on a Scenario loaded once, outside the timing: what a script making
         # many runs does (loading and validating the file is not part of the job).
         timings[f"auditor ({method})"] = _repeat(job, cfg.repeats)
-        model = auditor.engine.build_model(scenario)
+        model = auditor.model.engine.build_model(scenario)
         rng = np.random.Generator(np.random.PCG64(7))
         floors[f"auditor ({method})"] = _repeat(lambda: rng_floor(model, b, rng), cfg.repeats)
 
@@ -365,7 +365,7 @@ def synthetic_scenario(folder: Path, n_settings: int, n_cases: int) -> Path:
 
 def bench_scaling(cfg: Config, rows: list[Row], tmp: Path, per_draw: dict[int, float]) -> None:
     import auditor
-    from auditor import engine
+    from auditor.model import engine
 
     for n, t in sorted(per_draw.items()):
         rows.append(Row("3 scaling", f"draws: {n:,}", "ns/draw", [t * 1e9], note="from section 1 (min)"))
@@ -412,10 +412,10 @@ def peak_rss_mib(code: str) -> float:
 
 def bench_memory(cfg: Config, rows: list[Row]) -> None:
     n = cfg.memory_draws
-    base = peak_rss_mib("import auditor.engine")
+    base = peak_rss_mib("import auditor.model.engine")
     peak = peak_rss_mib(f"import auditor\nr = auditor.audit({str(SCENARIO)!r}, draws={n}, seed=1, "
                         "keep_inputs=False)\nr.summary()")
-    rows.append(Row("4 memory", "import auditor.engine (numpy loaded)", "MiB", [base]))
+    rows.append(Row("4 memory", "import auditor.model.engine (numpy loaded)", "MiB", [base]))
     row = Row("4 memory", f"audit + summary, {n:,} draws (keep_inputs=False)", "MiB", [peak], goal="< 1024")
     row.status = "met" if peak < 1024 else "missed"
     rows.append(row)

@@ -61,7 +61,7 @@ def test_variate_count_matches_engine():
     # stay + one move), 2 uniform costs and 1 triangular cost = 10; a Beta θ
     # adds 2 (two gammas) and a PERT realisation 2 more.
     import auditor
-    from auditor import engine
+    from auditor.model import engine
 
     expected = {"face": 10, "beta+pert": 14}
     variants = {"face": {"judgement": {"model": "face_value"}},
@@ -77,7 +77,7 @@ def test_variate_count_matches_engine():
 
 def test_synthetic_scenarios_load(tmp_path):
     import auditor
-    from auditor import engine
+    from auditor.model import engine
 
     small = engine.build_model(auditor.load_scenario(bench.synthetic_scenario(tmp_path, 4, 28)))
     big = engine.build_model(auditor.load_scenario(bench.synthetic_scenario(tmp_path, 4, 2_800)))
@@ -91,7 +91,7 @@ def test_floor_draws_like_engine():
     import numpy as np
 
     import auditor
-    from auditor import engine
+    from auditor.model import engine
 
     s = auditor.load_scenario(bench.SCENARIO)
     model = engine.build_model(s)
@@ -106,7 +106,7 @@ def test_fast_dirichlet_matches_reduceat_bit_for_bit():
     # (including the column-major layout that the stage sums depend on).
     import numpy as np
 
-    from auditor.sample import CaseSample, _dirichlet_shares, build_design
+    from auditor.model.sample import CaseSample, _dirichlet_shares, build_design
 
     keys = tuple(f"s{i}" for i in range(12))
     counts = [("s11", "s11", 2)] + [("s11", f"s{d}", d + 1) for d in range(11)]  # one row of 12 cells

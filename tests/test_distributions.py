@@ -1,4 +1,4 @@
-"""The dist vocabulary (auditor.distributions): parsing, moments, quantiles, draws."""
+"""The dist vocabulary (auditor.inputs.distributions): parsing, moments, quantiles, draws."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from auditor.distributions import MONEY, POSITIVE, SHARE, parse_dist
+from auditor.inputs.distributions import MONEY, POSITIVE, SHARE, parse_dist
 from auditor.errors import ScenarioError
 
 N = 200_000  # draws for Monte Carlo checks; the tolerances below are in units of their standard error

@@ -1,4 +1,4 @@
-"""The Monte Carlo engine (auditor.engine): reference values, coverage, and invariances."""
+"""The Monte Carlo engine (auditor.model.engine): reference values, coverage, and invariances."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import auditor
-from auditor import engine
-from auditor.engine import BLOCK_SIZE, build_model, point_estimate, simulate
-from auditor.scenario import load_scenario, parse_scenario
+from auditor.model import engine
+from auditor.model.engine import BLOCK_SIZE, build_model, point_estimate, simulate
+from auditor.inputs.scenario import load_scenario, parse_scenario
 from strategies import base_scenario, costs, reviews, seeds, transitions
 
 

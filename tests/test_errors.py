@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.scenario import load_scenario
+from auditor.inputs.scenario import load_scenario
 from strategies import base_scenario, to_toml, transitions
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Tests for auditor.evidence: the packaged table, evidence parsing, and `auditor evidence`."""
+"""Tests for auditor.inputs.evidence: the packaged table, evidence parsing, and `auditor evidence`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from auditor.cli import main
 from auditor.errors import ScenarioError
-from auditor.evidence import DEFAULT_EVIDENCE, evidence_table, load_evidence, parse_evidence
+from auditor.inputs.evidence import DEFAULT_EVIDENCE, evidence_table, load_evidence, parse_evidence
 
 
 def test_table_loads_and_every_row_has_a_source_and_definition():
@@ -128,7 +128,7 @@ def test_cli_evidence_table_and_json(capsys):
 def test_report_md_cites_the_source_of_every_evidence_row_it_uses(west_sussex):
     # A campaigner cannot run `auditor evidence`: the report itself must carry the URLs.
     import auditor
-    from auditor.evidence import load_evidence
+    from auditor.inputs.evidence import load_evidence
     from auditor.report.markdown import render_markdown
 
     text = render_markdown(auditor.audit(west_sussex, draws=500, seed=1))

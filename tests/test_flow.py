@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import auditor
 from auditor.errors import ScenarioError
-from auditor.flow import flow_factor, year_weights
+from auditor.model.flow import flow_factor, year_weights
 from strategies import base_scenario
 
 

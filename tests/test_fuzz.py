@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 
 from auditor.cli import main
 from auditor.errors import AuditorError, AuditorWarning
-from auditor.scenario import load_scenario
+from auditor.inputs.scenario import load_scenario
 from strategies import base_scenario, to_toml, toml_value
 
 FUZZ_EXAMPLES = int(os.environ.get("AUDITOR_FUZZ_EXAMPLES", "100"))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import auditor
-from auditor.money import format_money
+from auditor.inputs.money import format_money
 from auditor.report import FORMATS, parse_formats, write_outputs
 from auditor.report.data import inputs_dict, write_draws_csv_gz
 from auditor.report.html import format_value, linkify, load_sensitivity, render_html
@@ -238,7 +238,7 @@ def test_examples_regenerate_without_draws(write_scenario, tmp_path):
 def test_report_html_links_the_sources_of_the_scrutiny_figures(tmp_path):
     # The caveats quote tribunal, Ombudsman and appeal-rate figures; each needs a clickable source.
     import auditor
-    from auditor.evidence import APPEAL_RATE_SOURCE, load_evidence
+    from auditor.inputs.evidence import APPEAL_RATE_SOURCE, load_evidence
     from auditor.report.html import render_html
 
     page = render_html(auditor.audit("scenarios/west-sussex-2023.toml", draws=500, seed=1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import auditor
-from auditor.implied import implied_assumptions
+from auditor.analysis.implied import implied_assumptions
 from auditor.report.markdown import render_markdown
 from strategies import base_scenario, transitions
 

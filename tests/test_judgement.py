@@ -1,4 +1,4 @@
-"""Tests for auditor.judgement: the reliability models, the ladder and the switching selectivity."""
+"""Tests for auditor.model.judgement: the reliability models, the ladder and the switching selectivity."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from scipy import stats
 
 import auditor
 from auditor.errors import ScenarioError
-from auditor.judgement import (LADDER, FaceValue, Scrutinised, Selection, ladder_models, ladder_savings,
+from auditor.model.judgement import (LADDER, FaceValue, Scrutinised, Selection, ladder_models, ladder_savings,
                                parse_judgement, selection_error_rate, switching_selectivity, theta_draws)
 from strategies import base_scenario, transitions
 
@@ -203,7 +203,7 @@ def test_more_selectivity_means_more_saving(tmp_path_factory, r1, r2, seed):
 
 
 def _fixed(value, positive=False):
-    from auditor.distributions import POSITIVE, SHARE, parse_dist
+    from auditor.inputs.distributions import POSITIVE, SHARE, parse_dist
     return parse_dist(value, POSITIVE if positive else SHARE, "x")
 
 
@@ -291,7 +291,7 @@ def test_west_sussex_uses_selection_with_sourced_evidence(west_sussex):
 
 
 def test_selection_error_rate_in_place_matches_general():
-    from auditor.judgement import _selection_error_rate_into, selection_error_rate
+    from auditor.model.judgement import _selection_error_rate_into, selection_error_rate
 
     rng = np.random.default_rng(11)
     o = np.concatenate([rng.random(5000), [0.5, 1.0, 0.0, 0.75]])
@@ -412,7 +412,7 @@ def test_uncertain_win_validation(extra, field, message):
 
 
 def test_sensitivity_picks_up_uncertain_win_probabilities(write_scenario):
-    from auditor.sensitivity_analysis import _judgement_fields, switching_values
+    from auditor.analysis.sensitivity import _judgement_fields, switching_values
 
     plain = _scenario(write_scenario, {"model": "selection"})
     assert "win_if_right" not in _judgement_fields(plain) and "win_if_wrong" not in _judgement_fields(plain)
@@ -441,7 +441,7 @@ def test_switching_selectivity_with_uncertain_f(write_scenario):
 def _former_theta(m, rng, size):
     # The models' draws as written with rng.spawn before child generators were built
     # lazily (every child built, used or not): the reference for the lazy version.
-    from auditor.judgement import _rate_params, _selection_error_rate_into, _win_value
+    from auditor.model.judgement import _rate_params, _selection_error_rate_into, _win_value
 
     def mixture(rng_, one):
         rngs = rng_.spawn(1 + len(m.evidence.components))
@@ -505,7 +505,7 @@ _LAZY_CASES = [
 @pytest.mark.parametrize("raw", _LAZY_CASES)
 @pytest.mark.parametrize("spawned_before", [0, 2])
 def test_lazy_child_streams_match_spawn(raw, spawned_before):
-    from auditor.engine import stream
+    from auditor.model.engine import stream
 
     # Building only the children a model draws from must give rng.spawn's numbers, on a
     # fresh generator, on an engine stream, and on one whose spawn counter has moved;
@@ -522,7 +522,7 @@ def test_lazy_child_streams_match_spawn(raw, spawned_before):
 
 
 def test_children_are_spawn_children():
-    from auditor.judgement import _Children
+    from auditor.model.judgement import _Children
 
     for k in (1, 3, 5):
         kids, ref = _Children.of(np.random.default_rng(2), k), np.random.default_rng(2).spawn(k)

@@ -1,4 +1,4 @@
-"""Money and share parsing (auditor.money)."""
+"""Money and share parsing (auditor.inputs.money)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.money import format_money, parse_money, parse_share
+from auditor.inputs.money import format_money, parse_money, parse_share
 
 
 @pytest.mark.parametrize("text, pounds", [

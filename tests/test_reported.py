@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import auditor
 from auditor.errors import ScenarioError
-from auditor.sample import CaseSample, Report, build_design, draw_compositions, enumerate_compositions
+from auditor.model.sample import CaseSample, Report, build_design, draw_compositions, enumerate_compositions
 from strategies import base_scenario, transitions
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import auditor
 from auditor.results import judge_verdict
-from auditor.scenario import VerdictRule, parse_scenario
+from auditor.inputs.scenario import VerdictRule, parse_scenario
 from strategies import base_scenario
 
 CONTRACT_KEYS = {"schema_version", "auditor_version", "scenario", "run", "claim", "point_estimate", "savings",
@@ -152,7 +152,7 @@ def test_configured_thresholds_are_used():
 def test_face_value_sentence_matches_a_face_value_run(west_sussex):
     # The ladder reuses the run's streams, so the face-value reading must equal a
     # separate run with the judgement model switched to face_value (same seed, same draws).
-    from auditor.money import format_chance, format_money
+    from auditor.inputs.money import format_chance, format_money
 
     r = auditor.audit(west_sussex, draws=4000, seed=8)
     fv = auditor.audit(west_sussex, draws=4000, seed=8, **{"judgement.model": "face_value"}).summary()

@@ -1,4 +1,4 @@
-"""The case review (auditor.sample): reading cases, the design, and resampling."""
+"""The case review (auditor.model.sample): reading cases, the design, and resampling."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from auditor.errors import DataError
-from auditor.sample import CaseSample, build_design, canonical_key, draw_shares, read_cases
+from auditor.model.sample import CaseSample, build_design, canonical_key, draw_shares, read_cases
 
 SETTINGS = {"a": "a", "b": "b", "state_special": "state_special"}
 
@@ -151,7 +151,7 @@ def test_dirichlet_rows_of_any_width_match_reduceat(width):
     # _dirichlet_shares adds short rows column by column; the bytes must be those of
     # np.add.reduceat + fancy indexing for every row width (9 and 10 cells keep
     # numpy's own sum of the rest).
-    from auditor.sample import _dirichlet_shares
+    from auditor.model.sample import _dirichlet_shares
 
     keys = tuple(f"s{i}" for i in range(width))
     counts = [("s0", "s0", 2)] + [("s0", f"s{d}", d) for d in range(1, width)] + [("s1", "s1", 1), ("s1", "s0", 2)]

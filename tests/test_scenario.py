@@ -1,4 +1,4 @@
-"""Scenario loading and validation (auditor.scenario): every error message, with file and line."""
+"""Scenario loading and validation (auditor.inputs.scenario): every error message, with file and line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import pytest
 
 from auditor.errors import DataError, ScenarioError
-from auditor.scenario import (MAX_SEED, Scenario, VerdictRule, apply_overrides, load_scenario, locate,
+from auditor.inputs.scenario import (MAX_SEED, Scenario, VerdictRule, apply_overrides, load_scenario, locate,
                               parse_override)
 from strategies import base_scenario, to_toml, transitions
 

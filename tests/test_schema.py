@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from auditor.schema import scenario_schema, schema_json
-from auditor.templates import TEMPLATES, render_template
+from auditor.inputs.schema import scenario_schema, schema_json
+from auditor.inputs.templates import TEMPLATES, render_template
 from strategies import base_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ def validator():
 
 
 def test_shipped_schema_is_current():
-    # If this fails, regenerate: python -m auditor.schema > scenarios/schema.json
+    # If this fails, regenerate: python -m auditor.inputs.schema > scenarios/schema.json
     assert (ROOT / "scenarios" / "schema.json").read_text(encoding="utf-8") == schema_json()
 
 

@@ -1,4 +1,4 @@
-"""Tests for auditor.sensitivity_analysis and its report.
+"""Tests for auditor.analysis.sensitivity and its report.
 
 Reference values are worked by hand in the comments (fragility, case influence,
 switching values) or are the closed-form Sobol indices of an additive toy.
@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor import engine
+from auditor.model import engine
 from auditor.cli import main
-from auditor.scenario import load_scenario, parse_scenario
-from auditor.sensitivity_analysis import (SourceSeeds, case_influence, fragility, grouped_sobol, plateau,
+from auditor.inputs.scenario import load_scenario, parse_scenario
+from auditor.analysis.sensitivity import (SourceSeeds, case_influence, fragility, grouped_sobol, plateau,
                                  point_from_counts, sample_size, sensitivity, switching_values,
                                  variance_shares)
 from strategies import base_scenario, transitions
@@ -100,7 +100,7 @@ def test_variance_shares_west_sussex_face_value(west_sussex_cases):
 # ---- point, fragility, influence --------------------------------------------------------
 
 def test_point_from_counts_matches_engine(west_sussex_cases):
-    from auditor.sensitivity_analysis import _count_table
+    from auditor.analysis.sensitivity import _count_table
 
     model = engine.build_model(load_scenario(west_sussex_cases))
     assert point_from_counts(model, _count_table(model.scenario)) == pytest.approx(
@@ -203,7 +203,7 @@ def test_switching_realisation_closed_form_and_bracket(west_sussex_cases):
     assert r.value == pytest.approx(s.claim.low / med1, rel=1e-6)
     assert r.below_when == "lower"
     # Each cost switching value brackets the claim: just either side, the median crosses it.
-    from auditor.sensitivity_analysis import _median_full, _with_cost
+    from auditor.analysis.sensitivity import _median_full, _with_cost
 
     for key in ("state_special", "independent_special"):
         v = rows[f"cost.{key}"]
@@ -282,7 +282,7 @@ def test_cli_bad_draws_is_one_line(west_sussex_cases, tmp_path, capsys):
 
 def test_public_api_name_works_as_function_after_module_import(west_sussex_cases):
     import auditor
-    import auditor.sensitivity_analysis  # noqa: F401 - importing the module must not hide the function
+    import auditor.analysis.sensitivity  # noqa: F401 - importing the module must not hide the function
 
     r = auditor.sensitivity(west_sussex_cases, draws=256, seed=1, n_boot=0)
     assert isinstance(r, auditor.SensitivityResult)
@@ -291,7 +291,7 @@ def test_public_api_name_works_as_function_after_module_import(west_sussex_cases
 def test_grid_cells_equal_direct_runs(west_sussex_cases):
     # The grid reuses one run per θ row (realisation scales every draw); each cell must
     # equal running the engine with θ and realisation fixed at the cell's values.
-    from auditor.sensitivity_analysis import _full, _with_realisation, _with_theta, two_way_grid
+    from auditor.analysis.sensitivity import _full, _with_realisation, _with_theta, two_way_grid
 
     s = load_scenario(west_sussex_cases)
     g = two_way_grid(s, draws=512, seed=5)
@@ -310,7 +310,7 @@ def test_fragility_of_reported_shares_by_hand(write_scenario):
     # and £333,333 for m = 6 (the first leaves exactly £1m, not below; two are needed).
     from strategies import base_scenario
 
-    from auditor.sensitivity_analysis import case_influence, fragility
+    from auditor.analysis.sensitivity import case_influence, fragility
 
     doc = base_scenario()
     doc["sample"] = {"n": 10, "reported": [{"current": "a", "ideal": "b", "share": "2/3",

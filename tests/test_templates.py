@@ -6,7 +6,7 @@ import pytest
 
 import auditor
 from auditor.cli import main
-from auditor.templates import TEMPLATES, render_template
+from auditor.inputs.templates import TEMPLATES, render_template
 
 
 @pytest.mark.parametrize("kind", TEMPLATES)

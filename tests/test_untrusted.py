@@ -17,7 +17,7 @@ import pytest
 
 from auditor.cli import main
 from auditor.errors import ScenarioError
-from auditor.scenario import load_scenario
+from auditor.inputs.scenario import load_scenario
 from strategies import base_scenario, to_toml
 
 PACKAGE = Path(__file__).resolve().parent.parent / "auditor"
@@ -64,7 +64,7 @@ def test_no_code_execution_paths(path: Path) -> None:
 
 
 def test_scenarios_are_read_with_tomllib_only() -> None:
-    text = (PACKAGE / "scenario.py").read_text(encoding="utf-8")
+    text = (PACKAGE / "inputs" / "scenario.py").read_text(encoding="utf-8")
     assert "tomllib.loads" in text
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from ..money import format_money, format_per
+from ..inputs.money import format_money, format_per
 
 __all__ = ["write_brief", "brief_figure", "plain_numbers", "A4_INCHES"]
 

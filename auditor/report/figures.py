@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..money import format_chance, format_per
+from ..inputs.money import format_chance, format_per
 
 __all__ = ["ladder", "exceedance", "distribution", "reliability", "new_axes", "PALETTE", "STAGE_LABELS",
            "RELIABILITY_LABELS", "png_bytes", "save"]

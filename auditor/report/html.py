@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..money import format_chance, format_claim, format_money, format_per
+from ..inputs.money import format_chance, format_claim, format_money, format_per
 
 __all__ = ["render_html", "build_context", "load_sensitivity", "sensitivity_highlights", "figure_alt_texts",
            "format_value", "linkify", "CAVEATS"]
@@ -49,7 +49,7 @@ _URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
 
 # Plain words for keys that appear in summary, sensitivity and implied-assumption data.
 _KEY_WORDS = {
-    # implied assumptions (auditor.implied)
+    # implied assumptions (auditor.analysis.implied)
     "basis": "basis", "counted_as": "counted as", "mean_saving_per_move": "average saving per child moved",
     "children_moved_at_point": "children moved under the published method",
     "children_to_move_for_low": "children who must move to reach the claim's low end",
@@ -91,7 +91,7 @@ def linkify(text: str | None) -> list[tuple[str, str | None]]:
 
 
 def claim_range(low: float, high: float) -> str:
-    """The published claim in words (see :func:`auditor.money.format_claim`)."""
+    """The published claim in words (see :func:`auditor.inputs.money.format_claim`)."""
     return format_claim(low, high)
 
 
@@ -358,7 +358,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
                   sensitivity: Mapping[str, Any] | None = None,
                   pngs: Mapping[str, bytes] | None = None) -> dict[str, Any]:
     """Everything the template shows, computed in Python so the template only lays it out."""
-    from ..evidence import citations
+    from ..inputs.evidence import citations
     from .markdown import STAGE_WORDS
 
     s = dict(summary if summary is not None else result.summary())

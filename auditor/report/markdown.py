@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..money import format_chance, format_claim, format_money as money, format_per
+from ..inputs.money import format_chance, format_claim, format_money as money, format_per
 
 __all__ = ["render_markdown", "STAGE_WORDS", "reliability_section"]
 
@@ -114,7 +114,7 @@ def reliability_section(s: dict) -> list[str]:
 
 def evidence_sources(used: list) -> list[str]:
     """Where the figures in the evidence paragraph and the scenario's own evidence rows come from."""
-    from ..evidence import citations
+    from ..inputs.evidence import citations
 
     lines = ["Sources for these figures:", ""]
     lines += [f"- `{what}`: {_md(text)}. {url}" for what, text, url in citations(used)]

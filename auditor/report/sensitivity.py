@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..money import format_money as m, format_per
+from ..inputs.money import format_money as m, format_per
 from . import atomic_dir, json_text
 from .figures import PALETTE, new_axes, save
 
@@ -26,7 +26,7 @@ FIGURES = ("variance_share", "tornado", "sample_size", "grid")
 
 def variance_share(result, ax=None):
     """First-order and total Sobol index of each source, with bootstrap intervals."""
-    from ..sensitivity_analysis import SOURCE_LABELS
+    from ..analysis.sensitivity import SOURCE_LABELS
 
     ax = ax if ax is not None else new_axes(8.0, 3.8)
     items = list(result.variance_share.items())
@@ -143,7 +143,7 @@ def _num(x: float | None, money: bool) -> str:
 
 def render_sensitivity(result) -> str:
     """``sensitivity.md``: every section in plain words, then the tables."""
-    from ..sensitivity_analysis import SOURCE_LABELS, TARGET_HALF_WIDTH, plateau
+    from ..analysis.sensitivity import SOURCE_LABELS, TARGET_HALF_WIDTH, plateau
 
     s = result.scenario
     c = s.claim

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError, ScenarioError
-from .files import read_utf8
+from ..errors import DataError, ScenarioError
+from ..inputs.files import read_utf8
 
 __all__ = ["Case", "CaseSample", "Design", "Report", "parse_sample", "build_design", "draw_shares",
            "draw_compositions", "enumerate_compositions", "read_cases", "canonical_key", "SAMPLE_METHODS",
@@ -522,7 +522,7 @@ def _whole(value: object, where: str, lo: int, what: str) -> int:
 
 def _parse_reported(raw: dict, settings: dict[str, str], field: str,
                     seen: list | None = None) -> tuple[int, tuple[Report, ...]]:
-    from .money import parse_share
+    from ..inputs.money import parse_share
 
     if "n" not in raw:
         raise ScenarioError("missing; the `reported` form needs `n`, the number of cases reviewed",

@@ -1,6 +1,6 @@
 """Sensitivity analysis: what drives the width, how fragile the claim is, what sample would settle it.
 
-Everything here is built from the engine's own pieces (:func:`auditor.engine.simulate`
+Everything here is built from the engine's own pieces (:func:`auditor.model.engine.simulate`
 on a possibly modified scenario), so each analysis sees exactly the savings formula,
 judgement model and resampling scheme that ``auditor run`` uses.
 
@@ -38,9 +38,9 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from . import engine
-from .distributions import MONEY, SHARE, Dist
-from .scenario import Scenario
+from ..model import engine
+from ..inputs.distributions import MONEY, SHARE, Dist
+from ..inputs.scenario import Scenario
 
 __all__ = ["SensitivityResult", "SourceSeeds", "SobolIndex", "Fragility", "SwitchingValue",
            "sensitivity", "grouped_sobol", "variance_shares", "fragility", "case_influence",
@@ -67,7 +67,7 @@ _BOOT_TAG = 0x5E_B007
 
 @dataclass(frozen=True)
 class SourceSeeds:
-    """Per-source seeds for :func:`auditor.engine.stream`: the pick-freeze switch.
+    """Per-source seeds for :func:`auditor.model.engine.stream`: the pick-freeze switch.
 
     Sources in ``swapped`` draw from ``other``; every other source from ``base``.
 
@@ -225,7 +225,7 @@ def point_from_counts(model: engine.Model, table: Mapping[tuple[int, int], float
     """The published-style point estimate for a table ``{(from, to): count}``.
 
     ``Σ_s N_s · Σ_{t≠s} k[s→t] / n_s · (c̄_s − c̄_t) · r̄``: observed shares, θ = 1,
-    mean costs and realisation, as :func:`auditor.engine.point_estimate`.
+    mean costs and realisation, as :func:`auditor.model.engine.point_estimate`.
     A row with no cases contributes nothing.
     """
     rows: dict[int, float] = {}
@@ -250,7 +250,7 @@ def composition_tables(model: engine.Model) -> list[dict[tuple[int, int], float]
     """Count tables ``{(from, to): cases}`` for every split a ``reported`` sample allows.
 
     Each consistent split of the reviewed cases (see
-    :func:`auditor.sample.enumerate_compositions`) is one possible review. When
+    :func:`auditor.model.sample.enumerate_compositions`) is one possible review. When
     there are more than :data:`MAX_SPLITS`, an evenly spaced subset is used.
     """
     d = model.design
@@ -333,7 +333,7 @@ class Fragility:
 
     def sentence(self, low: float) -> str:
         """One plain sentence about the claim's low end."""
-        from .money import format_money
+        from ..inputs.money import format_money
 
         k, n = self.judgements_to_reverse_for_low, self.n_cases
         lo = format_money(low)
@@ -499,7 +499,7 @@ def _with_realisation(s: Scenario, x: float) -> Scenario:
 
 
 def _with_theta(s: Scenario, x: float) -> Scenario:
-    from .judgement import Fixed
+    from ..model.judgement import Fixed
 
     return dataclasses.replace(s, judgement=Fixed(_fixed(x)))
 
@@ -540,7 +540,7 @@ def _quantile(d: Dist, q: float) -> float:
 
     Examples
     --------
-    >>> from auditor.distributions import parse_dist, MONEY
+    >>> from auditor.inputs.distributions import parse_dist, MONEY
     >>> d = parse_dist({"dist": "triangular", "low": 0, "mode": 0, "high": 10}, MONEY, "c")
     >>> round(_quantile(d, 0.75), 6)  # 1 − (1 − x/10)² = 0.75 → x = 5
     5.0
@@ -983,7 +983,7 @@ class SensitivityResult:
         """
         import pandas as pd
 
-        from .errors import UsageError
+        from ..errors import UsageError
 
         if part == "variance_share":
             return pd.DataFrame([{"source": k, "first": v.first, "first_low": v.first_ci[0],
@@ -1014,8 +1014,8 @@ class SensitivityResult:
         ax : matplotlib.axes.Axes, optional
         kind : {"variance_share", "tornado", "sample_size", "grid"}
         """
-        from .errors import UsageError
-        from .report import sensitivity as figs
+        from ..errors import UsageError
+        from ..report import sensitivity as figs
 
         if kind not in figs.FIGURES:
             raise UsageError(f"unknown kind {kind!r}; allowed: {', '.join(figs.FIGURES)}", field="kind")
@@ -1044,7 +1044,7 @@ def sensitivity(scenario, *, draws: int | None = None, seed: int | None = None,
     -------
     SensitivityResult
     """
-    from . import __version__
+    from .. import __version__
 
     scenario = engine.resolve_scenario(scenario, overrides, allow_outside)
     engine.check_run_size(draws, seed, 64, 10_000_000)

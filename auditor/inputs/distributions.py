@@ -20,7 +20,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 from .money import MONEY_HELP, parse_money, parse_share
 
 __all__ = ["Dist", "Domain", "MONEY", "SHARE", "POSITIVE", "parse_dist", "DIST_KINDS"]

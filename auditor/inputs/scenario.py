@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .distributions import MONEY, SHARE, Dist, parse_dist
-from .errors import AuditorError, DataError, ScenarioError
+from ..errors import AuditorError, DataError, ScenarioError
 from .files import read_utf8
-from .judgement import JudgementModel, parse_judgement
+from ..model.judgement import JudgementModel, parse_judgement
 from .money import parse_money
-from .sample import CaseSample, canonical_key, parse_sample
+from ..model.sample import CaseSample, canonical_key, parse_sample
 
 __all__ = ["Scenario", "Setting", "Claim", "RunSettings", "VerdictRule", "load_scenario",
            "parse_scenario", "apply_overrides", "parse_override", "locate", "MAX_DRAWS", "MAX_SEED",
@@ -374,7 +374,7 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
     impl = _table(raw, "implementation", required=False) or {}
     _keys(impl, ("realisation", "ramp", "length_of_stay_years", "source", "note"), "implementation")
     realisation = parse_dist(impl.get("realisation", 1.0), SHARE, "implementation.realisation")
-    from .flow import parse_flow
+    from ..model.flow import parse_flow
 
     ramp, stay = parse_flow(claim, settings, impl)
 

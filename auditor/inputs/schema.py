@@ -6,7 +6,7 @@ enumerations (distribution kinds, sampling methods, judgement models, claim
 bases) are read from the modules that validate them, so the schema cannot
 silently drift: ``tests/test_schema.py`` checks that ``scenarios/schema.json``
 is what :func:`scenario_schema` builds now. Regenerate it with
-``python -m auditor.schema > scenarios/schema.json``.
+``python -m auditor.inputs.schema > scenarios/schema.json``.
 
 The schema is an editor aid; :func:`auditor.load_scenario` remains the
 authority (it also checks cross-field rules such as ``low <= high`` and that
@@ -54,8 +54,8 @@ def scenario_schema() -> dict[str, Any]:
     >>> s["properties"]["claim"]["properties"]["basis"]["enum"]
     ['stock', 'flow']
     """
-    from .judgement import MODELS
-    from .sample import SAMPLE_METHODS
+    from ..model.judgement import MODELS
+    from ..model.sample import SAMPLE_METHODS
     from .scenario import SCHEMA_VERSION
 
     dist = {"$ref": "#/$defs/dist"}

@@ -38,9 +38,9 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from .distributions import POSITIVE, SHARE, Dist, parse_dist
-from .errors import ScenarioError
-from .evidence import DEFAULT_EVIDENCE, Component, Evidence, parse_evidence
+from ..inputs.distributions import POSITIVE, SHARE, Dist, parse_dist
+from ..errors import ScenarioError
+from ..inputs.evidence import DEFAULT_EVIDENCE, Component, Evidence, parse_evidence
 
 __all__ = ["JudgementModel", "FaceValue", "Fixed", "Scrutinised", "Contest", "Selection", "MODELS",
            "parse_judgement", "selection_error_rate", "ladder_models", "ladder_savings",
@@ -660,12 +660,12 @@ def ladder_models(scenario) -> dict[str, JudgementModel]:
     """Each rung's model: the scenario's own where it is that model, else the defaults.
 
     The defaults share the scenario's evidence and transport factor when it has
-    them (otherwise :data:`~auditor.evidence.DEFAULT_EVIDENCE`, τ = 1), so the
+    them (otherwise :data:`~auditor.inputs.evidence.DEFAULT_EVIDENCE`, τ = 1), so the
     rungs differ only in how the evidence is read.
 
     Examples
     --------
-    >>> from auditor.scenario import load_scenario
+    >>> from auditor.inputs.scenario import load_scenario
     >>> list(ladder_models(load_scenario("scenarios/west-sussex-2023.toml")))
     ['face_value', 'contest', 'selection', 'scrutinised']
     """
@@ -699,7 +699,7 @@ def ladder_savings(scenario, draws: int, seed: int) -> dict[str, np.ndarray]:
 
     Examples
     --------
-    >>> from auditor.scenario import load_scenario
+    >>> from auditor.inputs.scenario import load_scenario
     >>> s = load_scenario("scenarios/west-sussex-2023.toml")
     >>> x = ladder_savings(s, 2000, 1)
     >>> bool(np.median(x["face_value"]) > np.median(x["selection"]) > np.median(x["scrutinised"]))

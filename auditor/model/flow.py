@@ -28,7 +28,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 
 __all__ = ["flow_factor", "flow_weights", "parse_flow", "year_weights"]
 

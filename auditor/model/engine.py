@@ -31,9 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .distributions import Dist
+from ..inputs.distributions import Dist
 from .sample import Design, build_design, draw_compositions, draw_shares
-from .scenario import Scenario
+from ..inputs.scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
            "point_estimate", "audit"]
@@ -55,7 +55,7 @@ def stream(seed: int, block: int, source: str, item: int = 0) -> np.random.Gener
     (True, False)
 
     ``seed`` may also be an object with a ``for_source(source) -> int`` method
-    (see :class:`auditor.sensitivity_analysis.SourceSeeds`): pick-freeze sensitivity
+    (see :class:`auditor.analysis.sensitivity.SourceSeeds`): pick-freeze sensitivity
     analysis swaps one source's stream for an independent one while every
     other source keeps its draws.
     """
@@ -375,8 +375,8 @@ def simulate(model: Model, *, draws: int, seed: int, chunk_size: int | None = No
 
 def resolve_scenario(scenario, overrides: dict | None = None, allow_outside: bool = False) -> Scenario:
     """A loaded scenario from a path or a Scenario, with dotted-key overrides applied."""
-    from .errors import UsageError
-    from .scenario import load_scenario
+    from ..errors import UsageError
+    from ..inputs.scenario import load_scenario
 
     if isinstance(scenario, Scenario):
         if not overrides:
@@ -389,8 +389,8 @@ def resolve_scenario(scenario, overrides: dict | None = None, allow_outside: boo
 
 def check_run_size(draws, seed, min_draws: int, max_draws: int) -> None:
     """Refuse a ``draws`` or ``seed`` argument outside its documented range (UsageError)."""
-    from .errors import UsageError
-    from .scenario import MAX_SEED
+    from ..errors import UsageError
+    from ..inputs.scenario import MAX_SEED
 
     def whole(x) -> bool:
         return not isinstance(x, bool) and isinstance(x, (int, np.integer))
@@ -438,9 +438,9 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     >>> r.draws, r.seed, r.summary()["verdict"] in ("holds", "widens", "collapses")
     (5000, 7, True)
     """
-    from . import __version__
-    from .results import AuditResult
-    from .scenario import MAX_DRAWS
+    from .. import __version__
+    from ..results import AuditResult
+    from ..inputs.scenario import MAX_DRAWS
 
     scenario = resolve_scenario(scenario, overrides, allow_outside)
     check_run_size(draws, seed, 1, MAX_DRAWS)

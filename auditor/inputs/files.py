@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import AuditorError
+from ..errors import AuditorError
 
 __all__ = ["read_utf8"]
 

@@ -36,7 +36,7 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from .errors import DataError, ScenarioError
+from ..errors import DataError, ScenarioError
 
 __all__ = ["EvidenceRow", "Evidence", "Component", "load_evidence", "parse_evidence", "evidence_table",
            "DEFAULT_EVIDENCE"]

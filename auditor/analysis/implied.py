@@ -13,7 +13,7 @@ values (the reported shares at face value and mean costs):
     up-shifts enter with their negative saving).
 ``children_to_move_for_low`` / ``_high``
     ``claim / (mean_saving_per_move · u)``, where ``u`` is 1 for a stock claim
-    and the flow factor (see :mod:`auditor.flow`) for a flow claim, so the
+    and the flow factor (see :mod:`auditor.model.flow`) for a flow claim, so the
     flow answer is children *per year's intake*.
 ``share_of_cohort_for_low`` / ``_high``
     Those children split over the settings they leave in the proportions of
@@ -39,13 +39,13 @@ def implied_assumptions(scenario) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from auditor.scenario import load_scenario
+    >>> from auditor.inputs.scenario import load_scenario
     >>> imp = implied_assumptions(load_scenario("scenarios/west-sussex-2023.toml"))
     >>> imp["basis"], round(imp["children_to_move_for_low"]) > 0
     ('stock', True)
     """
-    from .engine import build_model
-    from .flow import flow_factor
+    from ..model.engine import build_model
+    from ..model.flow import flow_factor
 
     model = build_model(scenario)
     c = scenario.claim
