@@ -351,12 +351,13 @@ def run(host: str = "127.0.0.1", port: int = 8765, *, open_browser: bool = True,
     import uvicorn
 
     # Bind first so that a port in use is a one-line error, not a uvicorn traceback.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
     except OSError as exc:
+        sock.close()
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another with --port "
                          "(or --host)", field="--port") from None
     shown = f"[{host}]" if ":" in host else host

@@ -404,9 +404,11 @@
       var p = el("p", {"class": "error field", role: "alert", title: err.error}, text);
       target.insertAdjacentElement("afterend", p);
     }
-    $("global-error").textContent = "Not audited yet: " + err.error;
+    ["verdict-sentence", "ends-sentence", "face-sentence", "moves-sentence"].forEach(function (id) { $(id).textContent = ""; });
+    $("global-error").textContent = "Not audited: " + err.error;
     $("global-error").hidden = false;
     $("verdict-word").textContent = "Check the form";
+    $("verdict-bar").textContent = "Check the form: " + (err.message || err.error);
     $("verdict-card").className = "card verdict";
   }
   function runAudit() {
@@ -435,6 +437,7 @@
     var s = r.summary, card = $("verdict-card");
     card.className = "card verdict " + s.verdict;
     $("verdict-word").textContent = "The claim " + s.verdict;
+    $("verdict-bar").textContent = "The claim " + s.verdict + " (chance of the low end " + pct(s.p_meets_low) + ") · see why ↓";
     $("verdict-sentence").textContent = r.sentences.verdict;
     $("ends-sentence").textContent = endsSentence(s);
     $("face-sentence").textContent = r.sentences.face_value || "";
@@ -483,7 +486,8 @@
     return e;
   }
   function drawChart(curve, claim) {
-    var W = 600, H = 300, L = 52, R = 12, T = 12, B = 40;
+    // Drawn at the box's own width so the labels keep their size on a phone.
+    var W = Math.max(300, Math.round($("chart").clientWidth || 600)), H = W < 500 ? 240 : 300, L = 46, R = 10, T = 12, B = 40;
     var pts = curve.full.concat(curve.sampling);
     var xs = pts.map(function (p) { return p[0]; }).concat([claim.low, claim.high]);
     var lo = Math.min.apply(null, xs), hi = Math.max.apply(null, xs);
@@ -497,8 +501,9 @@
       g.appendChild(svg("line", {x1: L, x2: W - R, y1: Y(p), y2: Y(p), stroke: "#e3e3e3"}));
       g.appendChild(svg("text", {x: L - 6, y: Y(p) + 4, "text-anchor": "end"}, Math.round(p * 100) + "%"));
     });
-    for (var i = 0; i <= 4; i++) {
-      var v = lo + (hi - lo) * i / 4;
+    var ticks = W < 500 ? 3 : 4;
+    for (var i = 0; i <= ticks; i++) {
+      var v = lo + (hi - lo) * i / ticks;
       g.appendChild(svg("text", {x: X(v), y: H - B + 16, "text-anchor": "middle"}, money(v)));
     }
     g.appendChild(svg("text", {x: (L + W) / 2, y: H - 6, "text-anchor": "middle"}, "Savings " + (claim.per === "year" ? "a year" : "in total")));
@@ -515,8 +520,12 @@
     }
     line(curve.sampling, "#56B4E9", 1.5, "3,3");
     line(curve.full, "#0072B2", 2.5);
-    g.appendChild(svg("text", {x: W - R, y: Y(0.93), "text-anchor": "end", fill: "#0072B2"}, "full audit ——"));
-    g.appendChild(svg("text", {x: W - R, y: Y(0.85), "text-anchor": "end", fill: "#2a7fb0"}, "small sample only - - -"));
+    // The curves fall from top left to bottom right, so the bottom left is free for the key.
+    g.appendChild(svg("line", {x1: L + 8, x2: L + 30, y1: Y(0.2), y2: Y(0.2), stroke: "#0072B2", "stroke-width": 2.5}));
+    g.appendChild(svg("text", {x: L + 34, y: Y(0.2) + 4}, "full audit"));
+    g.appendChild(svg("line", {x1: L + 8, x2: L + 30, y1: Y(0.1), y2: Y(0.1), stroke: "#56B4E9", "stroke-width": 1.5,
+                               "stroke-dasharray": "3,3"}));
+    g.appendChild(svg("text", {x: L + 34, y: Y(0.1) + 4}, "small sample only"));
     var box = $("chart");
     box.textContent = "";
     box.appendChild(g);
