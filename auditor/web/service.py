@@ -90,7 +90,7 @@ def load_upload(data: bytes, *, name: str = "scenario.toml", files: Mapping[str,
 
 def run_audit(scenario, *, draws: int | None = None, seed: int | None = None, limits: Limits = LIMITS):
     """:func:`auditor.audit` with the server's draw limit checked first (UsageError on ``draws``)."""
-    from ..model.engine import audit
+    from ..api import audit
 
     n = scenario.run.draws if draws is None else draws
     if not isinstance(n, bool) and isinstance(n, int) and n > limits.draws:
