@@ -8,32 +8,14 @@ leaves a half-written report and never damages the previous one.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from .folders import MARKER, atomic_dir, atomic_file, check_replaceable, current_umask
+from .write import MARKER, atomic_dir, atomic_file, check_replaceable, current_umask, json_text
 
-__all__ = ["write_outputs", "atomic_dir", "atomic_file", "check_replaceable", "current_umask", "MARKER", "FIGURES", "FORMATS", "parse_formats",
-           "summary_json", "json_text"]
+__all__ = ["write_outputs", "atomic_dir", "atomic_file", "check_replaceable", "current_umask", "MARKER", "FIGURES",
+           "FORMATS", "parse_formats", "summary_json", "json_text"]
 
 FIGURES = ("ladder", "exceedance", "distribution", "reliability")
-
-
-def json_text(data) -> str:
-    """The text of every JSON file auditor writes: indented, UTF-8, no NaN or infinity, final newline.
-
-    Strict JSON because readers in other languages reject ``NaN``; a value
-    that cannot be written raises rather than producing such a file.
-
-    Examples
-    --------
-    >>> print(json_text({"claim": "£17.8m", "draws": 100}), end="")
-    {
-      "claim": "£17.8m",
-      "draws": 100
-    }
-    """
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def summary_json(result) -> str:
@@ -93,7 +75,7 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    from . import figures
+    from ..figures import audit as figures
 
     chosen = FORMATS if formats is None else tuple(formats)
     unknown = [f for f in chosen if f not in FORMATS]
