@@ -41,6 +41,7 @@ import numpy as np
 from ..model import engine
 from ..inputs.distributions import MONEY, SHARE, Dist
 from ..inputs.scenario import Scenario
+from .roots import find_root
 
 __all__ = ["SourceSeeds", "SobolIndex", "Fragility", "SwitchingValue", "grouped_sobol", "variance_shares", "fragility", "case_influence",
            "switching_values", "tornado", "sample_size", "two_way_grid", "point_from_counts",
@@ -413,7 +414,7 @@ def fragility(model: engine.Model) -> Fragility | None:
     >>> m = engine.build_model(auditor.load_scenario("scenarios/west-sussex-2023-cases.toml"))
     >>> f = fragility(m)
     >>> f.judgements_to_reverse_for_low, f.down_shifts, f.n_cases
-    (1, 10, 28)
+    (4, 10, 28)
     """
     s = model.scenario
     if s.sample.form == "reported":
@@ -622,49 +623,14 @@ def _median_full(s: Scenario, draws: int, seed: int) -> float:
     return float(np.median(_full(engine.build_model(s), draws, seed)))
 
 
-def _illinois(f: Callable[[float], float], a: float, b: float, fa: float, fb: float, xtol: float,
-              max_iter: int = 100) -> float:
-    """A root of ``f`` in [a, b] (``fa``, ``fb`` of opposite sign) by the Illinois method.
-
-    Regula falsi with the Illinois modification (Dowell and Jarratt 1971): a
-    bracketing method, so it cannot leave [a, b], and near-linear functions
-    such as these medians converge in a handful of evaluations. Written here
-    so that a sensitivity run does not import scipy.optimize (~2 s).
-
-    Examples
-    --------
-    >>> round(_illinois(lambda x: x * x - 2, 0.0, 2.0, -2.0, 2.0, 1e-12), 9)
-    1.414213562
-    """
-    side = 0
-    x = a
-    for _ in range(max_iter):
-        x = (a * fb - b * fa) / (fb - fa)
-        fx = f(x)
-        if fx == 0 or abs(b - a) < xtol:
-            return float(x)
-        if fx * fb > 0:
-            b, fb = x, fx
-            if side == -1:
-                fa /= 2
-            side = -1
-        else:
-            a, fa = x, fx
-            if side == 1:
-                fb /= 2
-            side = 1
-        if abs(b - a) < xtol:
-            return float(x)
-    return float(x)
-
-
 def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int = 9) -> list[SwitchingValue]:
     """For each input, the value at which the median audited saving equals the claim's low end.
 
     Every evaluation uses the same seed, so the other sources keep the same
     draws (common random numbers) and the median is a smooth function of the
     input. The search range is scanned on ``n_scan`` points for a sign change
-    closest to the current value, then refined with Brent's method.
+    closest to the current value, then refined with Brent's method
+    (:func:`auditor.analysis.roots.find_root`).
     ``value`` is None when the median stays on one side of the claim's low end
     over the whole search range.
     """
@@ -685,7 +651,7 @@ def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int =
             if gs[i] == 0:
                 roots.append(float(xs[i]))
             elif gs[i] * gs[i + 1] < 0:
-                roots.append(_illinois(gap, xs[i], xs[i + 1], gs[i], gs[i + 1], 1e-7 * max(1.0, abs(b - a))))
+                roots.append(find_root(gap, xs[i], xs[i + 1], xtol=1e-7 * max(1.0, abs(b - a))))
         if gs[-1] == 0:
             roots.append(float(xs[-1]))
         if not roots:
@@ -756,9 +722,11 @@ def tornado(scenario: Scenario, *, draws: int, seed: int) -> tuple[float, list[d
         st = scenario.settings[i]
         c_lo, c_hi = _quantile(st.cost, 0.05), _quantile(st.cost, 0.95)
         vals = []
+        # The tornado varies `cost`; optional parts counted at the budget stay at their means.
+        parts_mean = model.cost_mean[i] - st.cost.mean()
         for x in (c_lo, c_hi):
             costs = model.cost_mean.copy()
-            costs[i] = x
+            costs[i] = x + parts_mean if parts_mean else x
             vals.append(_deterministic(model, theta=theta_c, costs=costs))
         rows.append({"input": f"cost.{st.key}", "label": f"Cost: {st.label}", "low_value": c_lo,
                      "high_value": c_hi, "at_low": vals[0], "at_high": vals[1]})
