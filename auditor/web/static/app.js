@@ -551,6 +551,7 @@
   // ---- start -----------------------------------------------------------------
   document.addEventListener("DOMContentLoaded", function () {
     $("load-example").addEventListener("click", function () { loadExample($("example").value); });
+    $("example").addEventListener("change", function () { loadExample($("example").value); });
     $("fill-council").addEventListener("click", fillCouncil);
     $("census-year").addEventListener("change", function () { loadCouncils(this.value); });
     document.querySelectorAll("input[name=review-form]").forEach(function (r) {
