@@ -208,7 +208,7 @@ def text_summary(result, out: Path | None = None) -> str:
     s = result.summary()
     c = s["claim"]
     lines = [result.scenario.title, "",
-             f"Verdict: {s['verdict'].upper()}", result.verdict_sentence()]
+             f"Verdict: {s['verdict'].upper()}"] + result.headline()
     fair = result.face_value_sentence()
     lines += ([fair] if fair else []) + ["",
              f"  {'stage':<11}{'median':>10}{'90% interval':>24}{'P(>= low)':>11}"]

@@ -16,10 +16,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .analysis.verdict import Verdict, chance_words, decide, ends, judge_verdict, share_of_draws
 from .inputs.money import format_chance, format_claim, format_money, format_per
 from .inputs.scenario import Scenario
 
-__all__ = ["AuditResult", "StageSummary", "judge_verdict", "VERDICTS"]
+__all__ = ["AuditResult", "StageSummary", "judge_verdict", "share_of_draws", "VERDICTS", "reading_phrase",
+           "tipping_sentence"]
 
 VERDICTS = ("holds", "widens", "collapses")
 QUANTILES = (0.05, 0.5, 0.95)
@@ -48,76 +50,108 @@ def _summarise(name: str, x: np.ndarray, low: float, high: float) -> StageSummar
                         float(np.mean(x >= low)), float(np.mean(x >= high)))
 
 
-def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, claim_high: float,
-                  rule, *, mcse: float | None = None) -> tuple[str, str]:
-    """Apply the verdict rule; return the verdict and the reason in words.
+def _span(dist, pct: bool = False) -> str:
+    """A distribution's range in few words: "3 to 30", "3.5% to 50%", or its description."""
+    w = dist.written if isinstance(dist.written, dict) else {}
+    if dist.is_fixed:
+        v = dist.p["value"]
+        return f"{v:.0%}" if pct else f"{v:g}"
+    if "low" in w and "high" in w:
+        lo, hi = float(dist.domain.parse(w["low"], "low")), float(dist.domain.parse(w["high"], "high"))
+        return f"{lo * 100:g}% to {hi * 100:g}%" if pct else f"{lo:g} to {hi:g}"
+    return dist.describe()
 
-    A chance that rounds to a threshold (49.8% against 50%) is written with one
-    decimal, so the sentence never reads "50%, below the 50% needed". When
-    ``mcse`` (the Monte Carlo standard error of ``p_meets_low``) is given and the
-    chance lies within two of them of a threshold, the reason says the verdict
-    is a close call that another seed could change.
+
+def reading_label(name: str, model) -> str:
+    """A ladder rung's name with the assumption it rests on, for tables and the summary."""
+    if name == "face_value":
+        return "Face value: the panel is right about every call (what the published figure assumes)"
+    if name == "contest":
+        return (f"Contest: a move is undone only when the family contests it (ASSUMED share "
+                f"{_span(model.contest_rate, pct=True)}) and wins as often as at the tribunal")
+    if name == "selection":
+        return (f"Selection: tribunal outcomes read with wrong council decisions ASSUMED "
+                f"{_span(model.selectivity)} times likelier than right ones to reach a hearing")
+    if name == "symmetric":
+        return ("Selection, symmetric: as the selection reading, with the panel's up-shift and \"already ideal\" "
+                "calls as uncertain as its down-shifts")
+    if name == "scrutinised":
+        return ("Worst case (scrutinised): the panel as unreliable as the council decisions families "
+                "challenged and took to a hearing")
+    if name == "fixed":
+        return f"Fixed: each judged move is right with probability θ ~ {model.theta.describe()} (ASSUMED)"
+    return name
+
+
+def reading_phrase(model) -> str:
+    """The judgement reading as the headline names it (for any model but face value)."""
+    if model.name == "selection":
+        return (f"the selection reading of tribunal outcomes (wrong council decisions assumed "
+                f"{_span(model.selectivity)} times likelier to reach a hearing)")
+    if model.name == "contest":
+        return (f"the contest reading (a move is undone when the family contests it, an assumed "
+                f"{_span(model.contest_rate, pct=True)} of them, and wins)")
+    if model.name == "scrutinised":
+        return "the scrutinised worst case (the panel as unreliable as challenged council decisions)"
+    if model.name == "fixed":
+        return f"an assumed panel reliability θ ~ {model.theta.describe()}"
+    return f"the {model.name} reading"
+
+
+def _share_words(theta: float) -> str:
+    """A share the claim needs, rounded down so the sentence stays true ("at least 92%" for 0.926)."""
+    if theta >= 0.995:
+        return f"{math.floor(theta * 1000) / 10:g}%"
+    return f"{math.floor(theta * 100):.0f}%"
+
+
+def _times_words(rho: float) -> str:
+    """A selectivity, rounded down (the claim needs at least this much)."""
+    if rho < 10:
+        return f"{math.floor(rho * 10) / 10:g}"
+    return f"{math.floor(rho):,}"
+
+
+def tipping_sentence(tip: Mapping[str, Any], claim) -> str:
+    """The tipping point in words, from :attr:`AuditResult.tipping`.
 
     Examples
     --------
-    >>> from auditor.inputs.scenario import VerdictRule
-    >>> judge_verdict(0.3, 1e6, 3e7, 1.78e7, 4.67e7, VerdictRule())[0]
-    'collapses'
-    >>> judge_verdict(0.9, 2e7, 4e7, 1.78e7, 4.67e7, VerdictRule())[0]
-    'holds'
-    >>> judge_verdict(0.9, 2e7, 9e7, 1.78e7, 4.67e7, VerdictRule())[0]
-    'widens'
-    >>> judge_verdict(0.498, 1e6, 3e7, 1.78e7, 1.78e7, VerdictRule(), mcse=0.0016)[1]
-    'the published figure (£17.8m) is reached in only 49.8% of audited draws, below the 50% needed to call it more likely than not (a close call: within Monte Carlo error of the threshold)'
+    >>> from types import SimpleNamespace
+    >>> tip = {"reliability_needed": {"low": 0.9, "low_80": 0.95}, "selectivity_needed": 255.7,
+    ...        "p_meets_low_face_value": 0.7,
+    ...        "selectivity": {"win_if_right": 0.5, "range": {"value": [361.8, 150.3]}, "overturn_rate": 0.983}}
+    >>> print(tipping_sentence(tip, SimpleNamespace(low=1.78e7, high=4.67e7)))  # doctest: +NORMALIZE_WHITESPACE
+    The low end needs the panel to be right about at least 90% of the moves it proposed; tribunal outcomes
+    (98.3% of decided appeals found for the family) are consistent with that only if wrong council decisions
+    are at least 255 times likelier than right ones to reach a hearing (150 to 361 times if a right decision
+    loses 70% to 30% of its hearings, rather than half).
     """
-    pct = share_of_draws(p_meets_low)
-    thresholds = (rule.collapse_below, rule.hold_at)
-    if 0.005 <= p_meets_low < 0.995 and any(
-            f"{p_meets_low:.0%}" == f"{t:.0%}" for t in thresholds):
-        pct = f"{p_meets_low:.1%} of audited draws"
-    close = mcse is not None and any(abs(p_meets_low - t) < 2 * mcse for t in thresholds)
-    note = " (a close call: within Monte Carlo error of the threshold)" if close else ""
-    verdict, why = _verdict_and_reason(p_meets_low, pct, p05, p95, claim_low, claim_high, rule)
-    return verdict, why + note
-
-
-def _verdict_and_reason(p_meets_low: float, pct: str, p05: float, p95: float, claim_low: float,
-                        claim_high: float, rule) -> tuple[str, str]:
-    # A single-figure claim has no "low end": name it as what it is.
-    end = "published figure" if claim_low == claim_high else "published low end"
-    low = format_money(claim_low)
-    if p_meets_low < rule.collapse_below:
-        only = "" if p_meets_low < 0.005 else "only "
-        return "collapses", (f"the {end} ({low}) is reached in {only}{pct}, "
-                             f"below the {rule.collapse_below:.0%} needed to call it more likely than not")
-    width = claim_high - claim_low
-    ratio = (p95 - p05) / width if width > 0 else math.inf
-    if p_meets_low >= rule.hold_at and ratio <= rule.max_width_ratio:
-        return "holds", (f"the published low end ({low}) is reached in {pct} and the "
-                         f"audited 90% interval is {ratio:.1f} times the width of the published range")
-    if p_meets_low < rule.hold_at:
-        why = f"the {end} ({low}) is reached in only {pct}"
-    else:
-        why = (f"the audited 90% interval is {ratio:.1f} times as wide as the published range"
-               if math.isfinite(ratio) else "the claim is a single figure, with no range to compare")
-    return "widens", why
-
-
-def share_of_draws(p: float) -> str:
-    """A chance in words that never rounds a rare event to "0%".
-
-    Examples
-    --------
-    >>> share_of_draws(0.0), share_of_draws(0.00065), share_of_draws(0.532), share_of_draws(0.9996)
-    ('none of the audited draws', 'fewer than 1% of audited draws', '53% of audited draws', 'more than 99% of audited draws')
-    """
-    if p == 0:
-        return "none of the audited draws"
-    if p < 0.005:
-        return "fewer than 1% of audited draws"
-    if p >= 0.995 and p < 1:
-        return "more than 99% of audited draws"
-    return f"{p:.0%} of audited draws"
+    end = "figure" if claim.low == claim.high else "low end"
+    need = tip["reliability_needed"]["low"]
+    sel = tip["selectivity"]
+    if need is None:
+        p = tip["p_meets_low_face_value"]
+        where = "in none of the audited draws" if p == 0 else f"in only {chance_words(p)} of the audited draws"
+        return (f"Even if the panel is right about every move it proposed, the {end} is reached {where}: "
+                "it is less likely than not however reliable the panel is.")
+    if need == 0:
+        return f"The {end} is reached more often than not even if none of the panel's proposed moves is right."
+    head = f"The {end} needs the panel to be right about at least {_share_words(need)} of the moves it proposed"
+    rho = tip["selectivity_needed"]
+    evidence = f"tribunal outcomes ({sel['overturn_rate']:.1%} of decided appeals found for the family)"
+    if rho is None:
+        return head + f"; {evidence} are not consistent with that at any appeal selectivity."
+    if rho == 0:
+        return head + f"; {evidence} are consistent with that whatever the appeal selectivity."
+    out = (head + f"; {evidence} are consistent with that only if wrong council decisions are at least "
+           f"{_times_words(rho)} times likelier than right ones to reach a hearing")
+    span = (sel.get("range") or {}).get("value")
+    if span and all(v is not None and v > 0 for v in span) and sel["win_if_right"] == 0.5:
+        lo, hi = sorted(span)
+        out += (f" ({_times_words(lo)} to {_times_words(hi)} times if a right decision loses 70% to 30% of "
+                "its hearings, rather than half)")
+    return out + "."
 
 
 def claim_words(low: float, high: float) -> str:
@@ -176,19 +210,28 @@ class AuditResult:
         return self.stages["full"]
 
     @cached_property
-    def reliability_ladder(self) -> list[dict[str, Any]]:
-        """Full-stage savings under face_value, contest, selection and scrutinised.
-
-        Same seed and streams as the main run (common random numbers); see
-        :func:`auditor.model.judgement.ladder_savings`. Computed once, on first use.
-        """
+    def _ladder_draws(self) -> dict[str, np.ndarray]:
         from .model.judgement import ladder_savings
 
+        return ladder_savings(self.scenario, self.draws, self.seed)
+
+    @cached_property
+    def reliability_ladder(self) -> list[dict[str, Any]]:
+        """Full-stage savings under each reading of the scrutiny evidence (the ladder).
+
+        Same seed and streams as the main run (common random numbers); see
+        :func:`auditor.model.judgement.ladder_savings`. Each row carries a
+        ``label`` naming the reading's assumption. Computed once, on first use.
+        """
+        from .model.judgement import ladder_models
+
         c = self.scenario.claim
+        models = ladder_models(self.scenario)
         rows = []
-        for name, x in ladder_savings(self.scenario, self.draws, self.seed).items():
+        for name, x in self._ladder_draws.items():
             row = _summarise(name, x, c.low, c.high).to_dict()
             row["main"] = name == self.scenario.judgement.name
+            row["label"] = reading_label(name, models[name])
             rows.append(row)
         return rows
 
@@ -207,12 +250,46 @@ class AuditResult:
         q05, q50, q95 = np.quantile(theta, QUANTILES)
         out["theta"] = {"median": float(q50), "p05": float(q05), "p95": float(q95)}
         out["down_shifts_only"] = True
+        out["reading"] = "face value" if model.name == "face_value" else reading_label(model.name, model)
         if isinstance(model, Selection):
             sw = switching_selectivity(self.scenario, self.draws, self.seed)
             out["switching_selectivity"] = sw["value"]
             out["switching_note"] = sw["note"]
         out["ladder"] = self.reliability_ladder
         return out
+
+    @cached_property
+    def tipping(self) -> dict[str, Any]:
+        """The panel reliability the low end needs and the selectivity at which the evidence implies it.
+
+        θ is applied to every proposed move on the audit's own sampling, cost
+        and take-up draws (:mod:`auditor.analysis.tipping`): the run itself
+        under face value, otherwise the ladder's face-value rung (the first
+        ``min(draws, 200,000)`` draws).
+        """
+        from .analysis.tipping import reliability_needed, selectivity_needed
+
+        face = self.savings if self.scenario.judgement.name == "face_value" else self._ladder_draws["face_value"]
+        needed = reliability_needed(face, self.scenario.claim.low)
+        sel = selectivity_needed(self.scenario, needed["low"])
+        return {"reliability_needed": needed, "selectivity_needed": sel["value"], "selectivity": sel,
+                "draws": int(face.size), "p_meets_low_face_value": float(np.mean(face >= self.scenario.claim.low))}
+
+    def prior_alternatives(self) -> list[dict[str, Any]]:
+        """Alternative analysis choices the verdict is re-made under (``prior_sensitivity`` rows, when given)."""
+        rows = getattr(self, "prior_sensitivity", None)
+        return list(rows) if rows else []
+
+    @cached_property
+    def verdict_detail(self) -> Verdict:
+        """The verdict with its scope and what the call depends on (:func:`auditor.analysis.verdict.decide`)."""
+        full = self.stage_summaries()[-1]
+        c = self.scenario.claim
+        n = self.stages["full"].size
+        pl, ph = full.p_meets_low, full.p_meets_high
+        se = (lambda p: math.sqrt(p * (1 - p) / n)) if n else (lambda p: None)
+        return decide(pl, ph, full.p05, full.p95, c.low, c.high, self.scenario.verdict,
+                      mcse_low=se(pl), mcse_high=se(ph), alternatives=self.prior_alternatives())
 
     def stage_summaries(self) -> list[StageSummary]:
         """Median, 90% interval, mean and chances for each stage, point first."""
@@ -230,19 +307,33 @@ class AuditResult:
 
     def verdict(self) -> tuple[str, str]:
         """The verdict on the published claim and the reason, in words."""
-        full = self.stage_summaries()[-1]
-        c = self.scenario.claim
-        p, n = full.p_meets_low, self.stages["full"].size
-        mcse = math.sqrt(p * (1 - p) / n) if n else None
-        return judge_verdict(p, full.p05, full.p95, c.low, c.high, self.scenario.verdict, mcse=mcse)
+        v = self.verdict_detail
+        return v.word, v.reason
 
     def verdict_sentence(self) -> str:
-        """One plain sentence for the top of every report."""
-        verdict, why = self.verdict()
+        """The headline's first sentence: the verdict, with both ends in calibrated words.
+
+        Names the judgement reading whenever it is not face value, since the
+        verdict then rests on that reading's assumption.
+        """
+        v = self.verdict_detail
         c = self.scenario.claim
-        word = {"holds": "holds", "widens": "widens", "collapses": "collapses"}[verdict]
         per = format_per(c.per)
-        return f"The claim of {claim_words(c.low, c.high)} {per} {word}: {why}."
+        word = "holds at its low end only" if (v.word, v.scope) == ("holds", "low_end") else v.word
+        model = self.scenario.judgement
+        lead = "" if model.name == "face_value" else f"Under {reading_phrase(model)}, the"
+        head = f"{lead} claim" if lead else "The claim"
+        return f"{head} of {claim_words(c.low, c.high)} {per} {word}: {v.reason}."
+
+    def tipping_sentence(self) -> str:
+        """The headline's second sentence: the panel reliability the low end needs, and what it would take."""
+        return tipping_sentence(self.tipping, self.scenario.claim)
+
+    def headline(self) -> list[str]:
+        """Every sentence of the headline, in order: verdict, tipping point, what the call depends on."""
+        out = [self.verdict_sentence(), self.tipping_sentence()]
+        dep = self.verdict_detail.dependence_sentence()
+        return out + ([dep] if dep else [])
 
     def face_value_sentence(self) -> str | None:
         """What the audit gives if the panel's judgements are taken at face value.
@@ -288,6 +379,8 @@ class AuditResult:
         full = stages[-1]
         x = self.savings
         verdict, reason = self.verdict()
+        detail = self.verdict_detail
+        tip = self.tipping
         width = c.high - c.low
         judgement = self.judgement_summary
         p = full.p_meets_low
@@ -305,6 +398,13 @@ class AuditResult:
             "p_meets_low": full.p_meets_low,
             "p_meets_high": full.p_meets_high,
             "p_within_claim": float(np.mean((x >= c.low) & (x <= c.high))),
+            "p_in_range": float(np.mean((x >= c.low) & (x <= c.high))),
+            "ends": ends(full.p_meets_low, full.p_meets_high),
+            "reliability_needed": dict(tip["reliability_needed"]),
+            "selectivity_needed": tip["selectivity_needed"],
+            "tipping": {"selectivity": tip["selectivity"], "draws": tip["draws"],
+                        "p_meets_low_face_value": tip["p_meets_low_face_value"],
+                        "sentence": self.tipping_sentence()},
             "mcse": {"p_meets_low": math.sqrt(p * (1 - p) / x.size),
                      "mean": float(np.std(x, ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0},
             "stages": [st.to_dict() for st in stages],
@@ -316,6 +416,9 @@ class AuditResult:
             },
             "verdict": verdict,
             "verdict_reason": reason,
+            "verdict_scope": detail.scope,
+            "verdict_depends_on": [{"on": what, "verdict": call} for what, call in detail.depends_on],
+            "headline": self.headline(),
             "verdict_rule": {"applies_to": "full", "collapse_below": s.verdict.collapse_below,
                              "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
             "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],

@@ -353,10 +353,11 @@ WEST_SUSSEX_PINS = {
 
 
 def test_west_sussex_streams_pinned():
-    # Recorded when the scenario fixed win_if_right at 0.5; the override keeps that
-    # configuration so the pins keep testing the streams, not the scenario's choices.
+    # Recorded when the scenario used the selection model with its defaults (win_if_right
+    # fixed at 0.5); the overrides keep that configuration so the pins keep testing the
+    # streams, not the scenario's choices.
     r = auditor.audit("scenarios/west-sussex-2023.toml", draws=20_000, seed=1,
-                      **{"judgement.win_if_right": 0.5})
+                      **{"judgement.model": "selection", "judgement.win_if_right": 0.5})
     for stage, (first, last0, first1, last, total) in WEST_SUSSEX_PINS.items():
         x = r.stages[stage]
         assert (x[0], x[8191], x[8192], x[-1]) == (first, last0, first1, last), stage
@@ -371,7 +372,7 @@ def test_west_sussex_streams_pinned():
     assert s["p_meets_low"] == 0.00045
     assert s["judgement"]["theta"]["median"] == 0.2500114832317948
     assert [rung["median"] for rung in s["judgement"]["ladder"]] == [
-        17437706.356037494, 11898157.19288823, 2528399.8910501692, -1408750.0223354064]
+        17437706.356037494, 11898157.19288823, 4548948.94261492, 2528399.8910501692, -1408750.0223354064]
 
 
 @pytest.mark.parametrize("order", ["C", "F"])

@@ -38,7 +38,7 @@ def test_defaults_when_sections_are_omitted(write_scenario):
     assert s.run.draws == 100_000 and s.run.seed is None
     assert s.judgement.name == "face_value"
     assert s.realisation.mean() == 1.0
-    assert s.verdict == VerdictRule(0.5, 0.8, 1.5)
+    assert s.verdict == VerdictRule(0.33, 0.8, 1.5)
     assert s.sample.prior == 0.5 and s.sample.method == "bayes"
     assert s.claim.horizon_years == 1
 

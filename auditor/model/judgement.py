@@ -42,7 +42,7 @@ from ..inputs.distributions import POSITIVE, SHARE, Dist, parse_dist
 from ..errors import ScenarioError
 from ..inputs.evidence import DEFAULT_EVIDENCE, Component, Evidence, parse_evidence
 
-__all__ = ["JudgementModel", "FaceValue", "Fixed", "Scrutinised", "Contest", "Selection", "MODELS",
+__all__ = ["JudgementModel", "FaceValue", "Fixed", "Scrutinised", "Contest", "Selection", "Symmetric", "MODELS",
            "parse_judgement", "selection_error_rate", "ladder_models", "ladder_savings",
            "switching_selectivity", "theta_draws", "LADDER", "DEFAULT_ESS"]
 
@@ -140,9 +140,12 @@ DEFAULT_CONTEST_RATE = parse_dist({"dist": "uniform", "low": 0.035, "high": 0.5}
                                   "judgement.contest_rate")
 
 #: Default appeal selectivity ρ (``selection``): ASSUMPTION, a lognormal with 90% of
-#: its mass between 3 and 30. ρ = 1 (no selection) is implausible because families
-#: appeal decisions they believe wrong and councils concede weak cases before a
-#: hearing; public data cannot pin ρ down, which is why the switching value is reported.
+#: its mass between 3 and 30, resting on no published figure. Families appeal the
+#: decisions they believe wrong, which pushes ρ above 1; councils concede weak
+#: (often wrong) decisions before a hearing, which takes wrong decisions out of the
+#: decided pool and pulls ρ *down*. Public data pin neither, so this reading is a
+#: labelled rung of the reliability ladder; the headline carries the tipping point
+#: (:mod:`auditor.analysis.tipping`) instead.
 DEFAULT_SELECTIVITY = parse_dist({"dist": "interval", "low": 3, "high": 30, "level": 0.9}, POSITIVE,
                                  "judgement.selectivity")
 
@@ -523,6 +526,58 @@ class Selection:
         return out
 
 
+@dataclass(frozen=True)
+class Symmetric:
+    """A reading whose every panel call, not only its down-shifts, is right with probability θ.
+
+    θ is drawn exactly as ``base`` draws it (same stream, same values), so the
+    difference from ``base`` on the reliability ladder is the asymmetry alone.
+    The engine applies it row by row: a proposed move (down or up) is wrong
+    with probability 1 − θ and the child stays; an "already ideal" call is
+    wrong with probability 1 − θ and the child belongs, in proportion, where
+    the panel sent the other children of that setting (no destination the
+    panel never proposed is invented). With m the row's moved share, a move's
+    share p becomes p·(θ + (1 − θ)·(1 − m)/m): θ·p of the panel's own moves plus
+    that share of the wrongly kept children. A ladder reading only; not a
+    scenario model.
+
+    Examples
+    --------
+    >>> base = parse_judgement({"model": "selection", "selectivity": 10, "evidence": {"overturn_rate": 0.96}})
+    >>> Symmetric(base).central() == base.central(), Symmetric(base).name
+    (True, 'symmetric')
+    """
+
+    base: JudgementModel
+    name: str = "symmetric"
+    symmetric: bool = True
+
+    @property
+    def n_variates(self) -> int:
+        return self.base.n_variates
+
+    @property
+    def evidence(self):
+        return getattr(self.base, "evidence", None)
+
+    @property
+    def transport(self):
+        return getattr(self.base, "transport", _ONE)
+
+    def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray | None:
+        return self.base.draw_theta(rng, size)
+
+    def central(self) -> float:
+        return self.base.central()
+
+    def describe(self) -> str:
+        return (f"Symmetric: every call by the panel (moves up, moves down and \"already ideal\") is right with "
+                f"the same probability θ, drawn as in: {self.base.describe()}")
+
+    def to_dict(self) -> dict:
+        return {"model": self.name, "base": self.base.to_dict()}
+
+
 def _check_keys(raw: dict, allowed: set[str], field: str) -> None:
     for key in raw:
         if key not in allowed:
@@ -648,8 +703,10 @@ def parse_judgement(raw: object, field: str = "judgement") -> JudgementModel:
 
 # ---- the reliability ladder and the switching selectivity ---------------------
 
-#: The rungs of the reliability ladder, from most to least trusting.
-LADDER = ("face_value", "contest", "selection", "scrutinised")
+#: The rungs of the reliability ladder, roughly from most to least trusting.
+#: ``symmetric`` is the ``selection`` reading with every panel call equally
+#: uncertain; ``scrutinised`` is a worst case, not a central reading.
+LADDER = ("face_value", "contest", "symmetric", "selection", "scrutinised")
 
 #: Cap on the draws used for the ladder and the switching search. Draws are made
 #: block by block, so these are exactly the first draws of the main run.
@@ -667,7 +724,7 @@ def ladder_models(scenario) -> dict[str, JudgementModel]:
     --------
     >>> from auditor.inputs.scenario import load_scenario
     >>> list(ladder_models(load_scenario("scenarios/west-sussex-2023.toml")))
-    ['face_value', 'contest', 'selection', 'scrutinised']
+    ['face_value', 'contest', 'symmetric', 'selection', 'scrutinised']
     """
     own = scenario.judgement
     evidence = getattr(own, "evidence", None) or parse_evidence(DEFAULT_EVIDENCE)
@@ -680,7 +737,9 @@ def ladder_models(scenario) -> dict[str, JudgementModel]:
     }
     if own.name in out:
         out[own.name] = own
-    return out
+    # The same θ draws as the selection rung, so the two differ only in which calls θ applies to.
+    out["symmetric"] = Symmetric(out["selection"])
+    return {k: out[k] for k in LADDER}
 
 
 def _full_savings(scenario, model: JudgementModel, draws: int, seed: int) -> np.ndarray:
