@@ -210,7 +210,8 @@ def text_summary(result, out: Path | None = None) -> str:
     lines = [result.scenario.title, "",
              f"Verdict: {s['verdict'].upper()}"] + result.headline()
     fair = result.face_value_sentence()
-    lines += ([fair] if fair else []) + ["",
+    scope = result.scope_sentence()
+    lines += ([scope] if scope else []) + ([fair] if fair else []) + ["",
              f"  {'stage':<11}{'median':>10}{'90% interval':>24}{'P(>= low)':>11}"]
     for st in s["stages"]:
         interval = f"{m(st['p05'])} to {m(st['p95'])}" if st["name"] != "point" else "(no uncertainty)"

@@ -69,6 +69,10 @@ class JudgementModel(Protocol):
 class FaceValue:
     """θ = 1: every judged move is right (what a published figure assumes).
 
+    ``evidence``, when given, is the scrutiny evidence the reliability ladder
+    and the tipping point read (:mod:`auditor.analysis.tipping`); it never
+    changes the audit itself.
+
     Examples
     --------
     >>> FaceValue().draw_theta(np.random.default_rng(0), 3) is None
@@ -77,6 +81,7 @@ class FaceValue:
 
     name: str = "face_value"
     n_variates: int = 0
+    evidence: Evidence | None = None
 
     def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray | None:
         return None
@@ -88,7 +93,10 @@ class FaceValue:
         return "Face value: every judgement by the panel is taken as right (θ = 1)."
 
     def to_dict(self) -> dict:
-        return {"model": self.name}
+        out = {"model": self.name}
+        if self.evidence is not None:
+            out["evidence"] = self.evidence.to_list()
+        return out
 
 
 @dataclass(frozen=True)
@@ -586,8 +594,10 @@ def _check_keys(raw: dict, allowed: set[str], field: str) -> None:
 
 
 def _parse_face_value(raw: dict, field: str) -> FaceValue:
-    _check_keys(raw, {"model", "note", "source"}, field)
-    return FaceValue()
+    _check_keys(raw, {"model", "note", "source", "evidence"}, field)
+    if "evidence" not in raw:
+        return FaceValue()
+    return FaceValue(evidence=parse_evidence(raw["evidence"], f"{field}.evidence"))
 
 
 def _parse_fixed(raw: dict, field: str) -> Fixed:
