@@ -9,6 +9,7 @@ itself: :meth:`~AuditResult.summary` is exactly the content of
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,11 +19,13 @@ import numpy as np
 
 from .analysis.sensitivity import N_BOOT, Fragility, SobolIndex, plateau
 from .analysis.verdict import Verdict, chance_words, decide, ends, judge_verdict, share_of_draws
+from .errors import UsageError
+from .figures import audit as figures, sensitivity as sensitivity_figures
 from .inputs.money import format_chance, format_claim, format_money, format_per
 from .inputs.scenario import Scenario
 
 __all__ = ["AuditResult", "SensitivityResult", "StageSummary", "judge_verdict", "share_of_draws", "VERDICTS",
-           "reading_phrase", "tipping_sentence"]
+           "tipping_sentence"]
 
 VERDICTS = ("holds", "widens", "collapses")
 QUANTILES = (0.05, 0.5, 0.95)
@@ -44,59 +47,12 @@ class StageSummary:
         return {"name": self.name, "mean": self.mean, "median": self.median, "p05": self.p05,
                 "p95": self.p95, "p_meets_low": self.p_meets_low, "p_meets_high": self.p_meets_high}
 
-
-def _summarise(name: str, x: np.ndarray, low: float, high: float) -> StageSummary:
-    q05, q50, q95 = np.quantile(x, QUANTILES)
-    return StageSummary(name, float(np.mean(x)), float(q50), float(q05), float(q95),
-                        float(np.mean(x >= low)), float(np.mean(x >= high)))
-
-
-def _span(dist, pct: bool = False) -> str:
-    """A distribution's range in few words: "3 to 30", "3.5% to 50%", or its description."""
-    w = dist.written if isinstance(dist.written, dict) else {}
-    if dist.is_fixed:
-        v = dist.p["value"]
-        return f"{v:.0%}" if pct else f"{v:g}"
-    if "low" in w and "high" in w:
-        lo, hi = float(dist.domain.parse(w["low"], "low")), float(dist.domain.parse(w["high"], "high"))
-        return f"{lo * 100:g}% to {hi * 100:g}%" if pct else f"{lo:g} to {hi:g}"
-    return dist.describe()
-
-
-def reading_label(name: str, model) -> str:
-    """A ladder rung's name with the assumption it rests on, for tables and the summary."""
-    if name == "face_value":
-        return "Face value: the panel is right about every call (what the published figure assumes)"
-    if name == "contest":
-        return (f"Contest: a move is undone only when the family contests it (ASSUMED share "
-                f"{_span(model.contest_rate, pct=True)}) and wins as often as at the tribunal")
-    if name == "selection":
-        return (f"Selection: tribunal outcomes read with wrong council decisions ASSUMED "
-                f"{_span(model.selectivity)} times likelier than right ones to reach a hearing")
-    if name == "symmetric":
-        return ("Selection, symmetric: as the selection reading, with the panel's up-shift and \"already ideal\" "
-                "calls as uncertain as its down-shifts")
-    if name == "scrutinised":
-        return ("Worst case (scrutinised): the panel as unreliable as the council decisions families "
-                "challenged and took to a hearing")
-    if name == "fixed":
-        return f"Fixed: each judged move is right with probability θ ~ {model.theta.describe()} (ASSUMED)"
-    return name
-
-
-def reading_phrase(model) -> str:
-    """The judgement reading as the headline names it (for any model but face value)."""
-    if model.name == "selection":
-        return (f"the selection reading of tribunal outcomes (wrong council decisions assumed "
-                f"{_span(model.selectivity)} times likelier to reach a hearing)")
-    if model.name == "contest":
-        return (f"the contest reading (a move is undone when the family contests it, an assumed "
-                f"{_span(model.contest_rate, pct=True)} of them, and wins)")
-    if model.name == "scrutinised":
-        return "the scrutinised worst case (the panel as unreliable as challenged council decisions)"
-    if model.name == "fixed":
-        return f"an assumed panel reliability θ ~ {model.theta.describe()}"
-    return f"the {model.name} reading"
+    @classmethod
+    def of(cls, name: str, x: np.ndarray, low: float, high: float) -> "StageSummary":
+        """The summary of draws ``x`` against a claim from ``low`` to ``high``."""
+        q05, q50, q95 = np.quantile(x, QUANTILES)
+        return cls(name, float(np.mean(x)), float(q50), float(q05), float(q95),
+                   float(np.mean(x >= low)), float(np.mean(x >= high)))
 
 
 def _share_words(theta: float) -> str:
@@ -194,6 +150,21 @@ class AuditResult:
         Savings per draw for ``sampling``, ``judgement`` and ``full``.
     inputs : mapping of str to ndarray
         Each source's draw per draw (empty when not kept).
+    version : str
+        The auditor version that made the draws.
+    judgement_summary : mapping, optional
+        The summary's ``judgement`` block (model, evidence, θ quantiles, the
+        reliability ladder, the switching selectivity), computed by
+        :func:`auditor.audit`; None for a run made with ``analyses=False``.
+    implied : mapping, optional
+        The summary's ``implied`` block (:mod:`auditor.analysis.implied`), or None.
+    tipping : mapping, optional
+        The panel reliability the low end needs and the appeal selectivity at
+        which the tribunal evidence implies it (:mod:`auditor.analysis.tipping`),
+        computed by :func:`auditor.audit`; None for ``analyses=False``.
+
+    The analyses are computed by :func:`auditor.audit` and stored here; a
+    result never reruns the model.
     """
 
     scenario: Scenario
@@ -204,77 +175,46 @@ class AuditResult:
     stages: Mapping[str, np.ndarray] = field(repr=False)
     inputs: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
     version: str = ""
+    judgement_summary: Mapping[str, Any] | None = field(default=None, repr=False)
+    implied: Mapping[str, Any] | None = field(default=None, repr=False)
+    tipping: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
     def savings(self) -> np.ndarray:
         """The audited savings per draw (the ``full`` stage)."""
         return self.stages["full"]
 
-    @cached_property
-    def _ladder_draws(self) -> dict[str, np.ndarray]:
-        from .model.judgement import ladder_savings
-
-        return ladder_savings(self.scenario, self.draws, self.seed)
-
-    @cached_property
+    @property
     def reliability_ladder(self) -> list[dict[str, Any]]:
-        """Full-stage savings under each reading of the scrutiny evidence (the ladder).
+        """Full-stage savings under face_value, contest, selection and scrutinised.
 
         Same seed and streams as the main run (common random numbers); see
-        :func:`auditor.model.judgement.ladder_savings`. Each row carries a
-        ``label`` naming the reading's assumption. Computed once, on first use.
+        :func:`auditor.analysis.ladder.ladder_savings`. Computed by
+        :func:`auditor.audit` and stored in :attr:`judgement_summary`.
         """
-        from .model.judgement import ladder_models
+        return self._analysed().judgement_summary["ladder"]
 
+    def _analysed(self) -> "AuditResult":
+        """This result, after checking that the analyses were computed and stored."""
+        if self.judgement_summary is None or self.implied is None or self.tipping is None:
+            raise UsageError("this result holds the draws only (audit(..., analyses=False)); the summary and "
+                             "the reports need the analyses: run auditor.audit without analyses=False",
+                             field="analyses")
+        return self
+
+    def stage_summaries(self) -> list[StageSummary]:
+        """Median, 90% interval, mean and chances for each stage, point first."""
+        return list(self._stage_summaries)
+
+    @cached_property
+    def _stage_summaries(self) -> tuple[StageSummary, ...]:
+        # Quantiles sort every stage's draws; worth doing once per result.
         c = self.scenario.claim
-        models = ladder_models(self.scenario)
-        rows = []
-        for name, x in self._ladder_draws.items():
-            row = _summarise(name, x, c.low, c.high).to_dict()
-            row["main"] = name == self.scenario.judgement.name
-            row["label"] = reading_label(name, models[name])
-            rows.append(row)
-        return rows
-
-    @cached_property
-    def judgement_summary(self) -> dict[str, Any]:
-        """The summary's ``judgement`` block: model, evidence, θ quantiles, ladder, switching ρ."""
-        from .model.judgement import Selection, switching_selectivity, theta_draws
-
-        model = self.scenario.judgement
-        out = dict(model.to_dict())
-        theta = self.inputs.get("theta") if self.inputs else None
-        if theta is None:
-            # Inputs are dropped only for very large runs; the first 2,000,000 draws
-            # (the same streams) give θ's quantiles to well within reporting precision.
-            theta = theta_draws(model, self.seed, min(self.draws, 2_000_000))
-        q05, q50, q95 = np.quantile(theta, QUANTILES)
-        out["theta"] = {"median": float(q50), "p05": float(q05), "p95": float(q95)}
-        out["down_shifts_only"] = True
-        out["reading"] = "face value" if model.name == "face_value" else reading_label(model.name, model)
-        if isinstance(model, Selection):
-            sw = switching_selectivity(self.scenario, self.draws, self.seed)
-            out["switching_selectivity"] = sw["value"]
-            out["switching_note"] = sw["note"]
-        out["ladder"] = self.reliability_ladder
-        return out
-
-    @cached_property
-    def tipping(self) -> dict[str, Any]:
-        """The panel reliability the low end needs and the selectivity at which the evidence implies it.
-
-        θ is applied to every proposed move on the audit's own sampling, cost
-        and take-up draws (:mod:`auditor.analysis.tipping`): the run itself
-        under face value, otherwise the ladder's face-value rung (the first
-        ``min(draws, 200,000)`` draws).
-        """
-        from .analysis.tipping import reliability_needed, selectivity_needed
-
-        face = self.savings if self.scenario.judgement.name == "face_value" else self._ladder_draws["face_value"]
-        needed = reliability_needed(face, self.scenario.claim.low)
-        sel = selectivity_needed(self.scenario, needed["low"])
-        return {"reliability_needed": needed, "selectivity_needed": sel["value"], "selectivity": sel,
-                "draws": int(face.size), "p_meets_low_face_value": float(np.mean(face >= self.scenario.claim.low))}
+        pe = self.point_estimate
+        hit_low, hit_high = float(pe >= c.low), float(pe >= c.high)
+        out = [StageSummary("point", pe, pe, pe, pe, hit_low, hit_high)]
+        out += [StageSummary.of(k, self.stages[k], c.low, c.high) for k in ("sampling", "judgement", "full")]
+        return tuple(out)
 
     def prior_alternatives(self) -> list[dict[str, Any]]:
         """Alternative analysis choices the verdict is re-made under (``prior_sensitivity`` rows, when given)."""
@@ -292,20 +232,6 @@ class AuditResult:
         return decide(pl, ph, full.p05, full.p95, c.low, c.high, self.scenario.verdict,
                       mcse_low=se(pl), mcse_high=se(ph), alternatives=self.prior_alternatives())
 
-    def stage_summaries(self) -> list[StageSummary]:
-        """Median, 90% interval, mean and chances for each stage, point first."""
-        return list(self._stage_summaries)
-
-    @cached_property
-    def _stage_summaries(self) -> tuple[StageSummary, ...]:
-        # Quantiles sort every stage's draws; worth doing once per result.
-        c = self.scenario.claim
-        pe = self.point_estimate
-        hit_low, hit_high = float(pe >= c.low), float(pe >= c.high)
-        out = [StageSummary("point", pe, pe, pe, pe, hit_low, hit_high)]
-        out += [_summarise(k, self.stages[k], c.low, c.high) for k in ("sampling", "judgement", "full")]
-        return tuple(out)
-
     def verdict(self) -> tuple[str, str]:
         """The verdict on the published claim and the reason, in words."""
         v = self.verdict_detail
@@ -317,24 +243,26 @@ class AuditResult:
         Names the judgement reading whenever it is not face value, since the
         verdict then rests on that reading's assumption.
         """
+        from .analysis.ladder import reading_phrase
+
         v = self.verdict_detail
         c = self.scenario.claim
         per = format_per(c.per)
         word = "holds at its low end only" if (v.word, v.scope) == ("holds", "low_end") else v.word
         model = self.scenario.judgement
-        lead = "" if model.name == "face_value" else f"Under {reading_phrase(model)}, the"
-        head = f"{lead} claim" if lead else "The claim"
+        head = "The claim" if model.name == "face_value" else f"Under {reading_phrase(model)}, the claim"
         return f"{head} of {claim_words(c.low, c.high)} {per} {word}: {v.reason}."
 
-    def tipping_sentence(self) -> str:
+    def tipping_sentence(self) -> str | None:
         """The headline's second sentence: the panel reliability the low end needs, and what it would take."""
-        return tipping_sentence(self.tipping, self.scenario.claim)
+        return None if self.tipping is None else tipping_sentence(self.tipping, self.scenario.claim)
 
     def headline(self) -> list[str]:
         """Every sentence of the headline, in order: verdict, tipping point, what the call depends on."""
-        out = [self.verdict_sentence(), self.tipping_sentence()]
+        out = [self.verdict_sentence()]
+        tip = self.tipping_sentence()
         dep = self.verdict_detail.dependence_sentence()
-        return out + ([dep] if dep else [])
+        return out + [x for x in (tip, dep) if x]
 
     def scope_sentence(self) -> str | None:
         """For a claim marked ``scope = "partial"``: what the verdict does and does not judge.
@@ -387,15 +315,12 @@ class AuditResult:
         >>> s["run"]["draws"], s["verdict"] in ("holds", "widens", "collapses")
         (2000, True)
         """
-        import copy
-
         # Built once; callers get their own copy so editing it cannot change the result.
         return copy.deepcopy(self._summary)
 
     @cached_property
     def _summary(self) -> dict[str, Any]:
-        from .analysis.implied import implied_assumptions
-
+        self._analysed()
         s = self.scenario
         c = s.claim
         stages = self.stage_summaries()
@@ -446,7 +371,7 @@ class AuditResult:
             "verdict_rule": {"applies_to": "full", "collapse_below": s.verdict.collapse_below,
                              "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
             "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],
-            "implied": implied_assumptions(s),
+            "implied": self.implied,
         }
 
     def to_frame(self):
@@ -479,9 +404,7 @@ class AuditResult:
         -------
         matplotlib.axes.Axes
         """
-        from .figures.audit import ladder
-
-        return ladder(self, ax=ax)
+        return figures.ladder(self, ax=ax)
 
 
 @dataclass(frozen=True)
@@ -562,7 +485,6 @@ class SensitivityResult:
         """
         import pandas as pd
 
-        from .errors import UsageError
 
         if part == "variance_share":
             return pd.DataFrame([{"source": k, "first": v.first, "first_low": v.first_ci[0],
@@ -593,9 +515,7 @@ class SensitivityResult:
         ax : matplotlib.axes.Axes, optional
         kind : {"variance_share", "tornado", "sample_size", "grid"}
         """
-        from .errors import UsageError
-        from .figures import sensitivity as figs
-
-        if kind not in figs.FIGURES:
-            raise UsageError(f"unknown kind {kind!r}; allowed: {', '.join(figs.FIGURES)}", field="kind")
-        return getattr(figs, kind)(self, ax=ax)
+        if kind not in sensitivity_figures.FIGURES:
+            raise UsageError(f"unknown kind {kind!r}; allowed: {', '.join(sensitivity_figures.FIGURES)}",
+                             field="kind")
+        return getattr(sensitivity_figures, kind)(self, ax=ax)

@@ -73,7 +73,7 @@ def theta_for_quantile(scaled: np.ndarray, fixed: np.ndarray | float, q: float, 
     >>> theta_for_quantile(a, 0.0, 0.5, 60.0) is None       # even θ = 1 has median 30 < 60
     True
     """
-    from scipy.optimize import brentq
+    from .roots import find_root
 
     scaled = np.asarray(scaled, dtype=float)
     fixed_arr = np.broadcast_to(np.asarray(fixed, dtype=float), scaled.shape)
@@ -90,7 +90,7 @@ def theta_for_quantile(scaled: np.ndarray, fixed: np.ndarray | float, q: float, 
         return 1.0
     # The quantile of θ·A + B is continuous in θ; with A ≥ 0 it is also monotone,
     # so the bracket holds one root. xtol far below any reported precision.
-    return float(brentq(gap, 0.0, 1.0, xtol=1e-12, rtol=4 * np.finfo(float).eps))
+    return find_root(gap, 0.0, 1.0, xtol=1e-12)
 
 
 def face_value_savings(scenario, draws: int, seed: int) -> np.ndarray:
@@ -169,7 +169,7 @@ def selectivity_for_theta(theta: float, rates: list[tuple[float, float]], s: flo
         if o >= s:
             return None                    # w = 1 at every selectivity
         return (o - f) * need / ((1.0 - need) * (s - o))
-    from scipy.optimize import brentq
+    from .roots import find_root
 
     total = sum(w for _, w in rates)
 
@@ -181,7 +181,7 @@ def selectivity_for_theta(theta: float, rates: list[tuple[float, float]], s: flo
         return 0.0
     if mean_theta(hi) < 0:
         return None
-    return math.exp(brentq(mean_theta, lo, hi, xtol=1e-10))
+    return math.exp(find_root(mean_theta, lo, hi, xtol=1e-10))
 
 
 def _central(v) -> float:
