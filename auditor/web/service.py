@@ -247,10 +247,29 @@ def explore(state: Mapping[str, Any], limits: Limits = LIMITS) -> dict[str, Any]
         "toml": text,
         "name": name,
         "labels": labels,
-        "sentences": {"verdict": result.verdict_sentence(), "face_value": result.face_value_sentence(),
-                      "moves": moves_sentence(summary, labels)},
+        "rungs": rung_labels(scenario),
+        "sentences": {"verdict": result.verdict_sentence(), "tipping": _optional(result, "tipping_sentence"),
+                      "depends": _depends(result), "scope": _optional(result, "scope_sentence"),
+                      "face_value": result.face_value_sentence(), "moves": moves_sentence(summary, labels)},
         "curve": {"full": curve(result.savings), "sampling": curve(result.stages["sampling"])},
     }
+
+
+def _optional(result, method: str) -> str | None:
+    fn = getattr(result, method, None)
+    return fn() if fn is not None else None
+
+
+def _depends(result) -> str | None:
+    detail = getattr(result, "verdict_detail", None)
+    return detail.dependence_sentence() if detail is not None else None
+
+
+def rung_labels(scenario) -> dict[str, str]:
+    """Each rung of the reliability ladder in words, with the assumption it rests on."""
+    from ..analysis.ladder import ladder_models, reading_label
+
+    return {name: reading_label(name, model) for name, model in ladder_models(scenario).items()}
 
 
 # ---- downloads --------------------------------------------------------------
