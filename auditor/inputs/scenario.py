@@ -142,6 +142,13 @@ class Scenario:
     length_of_stay: float | None = None
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        """Legal but questionable choices, one line each (printed by ``validate`` and ``run``)."""
+        from .evidence import evidence_warnings
+
+        return tuple(evidence_warnings(getattr(self.judgement, "evidence", None)))
+
+    @property
     def setting_keys(self) -> tuple[str, ...]:
         return tuple(s.key for s in self.settings)
 
