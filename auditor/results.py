@@ -344,6 +344,7 @@ class AuditResult:
                              "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
             "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],
             "warnings": list(s.warnings),
+            "levers": s.levers.to_dict(),
             "implied": implied_assumptions(s),
         }
 
