@@ -68,7 +68,7 @@ THREE = base_scenario(
     sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 3, ("a", "c"): 1,
                                         ("c", "c"): 2, ("c", "a"): 3, ("c", "b"): 1})},
     judgement={"model": "fixed", "theta": {"dist": "uniform", "low": 0.6, "high": 1.0}},
-    implementation={"realisation": {"dist": "pert", "low": 0.5, "mode": 0.8, "high": 1.0}},
+    implementation={"realisation": {"dist": "pert", "low": 0.2, "mode": 0.5, "high": 1.0}},
 )
 DRAWS = 60_000
 
@@ -78,8 +78,10 @@ def reference_three(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
 
     Row a ~ Dirichlet(4 + ½, 3 + ½, 1 + ½) over (stay, b, c); row c ~ Dirichlet(2 + ½, 3 + ½, 1 + ½)
     over (stay, a, b) (Jeffreys). θ ~ U(0.6, 1) multiplies the down-shifts a → b, c → a, c → b and
-    not the up-shift a → c. Each cost is drawn on its own; r ~ PERT(0.5, 0.8, 1) =
-    0.5 + 0.5·Beta(1 + 4·0.6, 1 + 4·0.4).
+    not the up-shift a → c. Each cost is drawn on its own; r ~ PERT(0.2, 0.5, 1) =
+    0.2 + 0.8·Beta(1 + 4·0.3/0.8, 1 + 4·0.5/0.8) = 0.2 + 0.8·Beta(2.5, 3.5). The realisation is
+    wide on purpose: with a narrow one, replacing the drawn r by its mean would hide in the
+    sampling spread.
     """
     pa = rng.dirichlet([4.5, 3.5, 1.5], n)
     pc = rng.dirichlet([2.5, 3.5, 1.5], n)
@@ -87,8 +89,8 @@ def reference_three(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     ca = rng.uniform(20000, 30000, n)
     cb = rng.uniform(8000, 12000, n)
     cc = rng.triangular(40000, 50000, 60000, n)
-    r = 0.5 + 0.5 * rng.beta(3.4, 2.6, n)
-    mean_a, mean_b, mean_c, mean_r = 25000.0, 10000.0, 50000.0, (0.5 + 4 * 0.8 + 1.0) / 6
+    r = 0.2 + 0.8 * rng.beta(2.5, 3.5, n)
+    mean_a, mean_b, mean_c, mean_r = 25000.0, 10000.0, 50000.0, (0.2 + 4 * 0.5 + 1.0) / 6
 
     def total(th, a, b, c):
         return (200 * (th * pa[:, 1] * (a - b) + pa[:, 2] * (a - c))
@@ -114,10 +116,17 @@ def test_each_stage_matches_an_independent_monte_carlo(three_run, three_referenc
     assert_same_law(three_run.stages[stage], three_reference[stage], stage)
 
 
+def test_draws_do_not_repeat_across_blocks(three_run):
+    # Every source is continuous, so D independent draws are distinct with probability 1;
+    # a block that reused another block's streams would repeat its 8,192 values.
+    assert np.unique(three_run.savings).size == DRAWS
+    assert np.unique(three_run.inputs["cost[a]"]).size == DRAWS
+
+
 def test_point_estimate_of_the_three_setting_scenario(three_run):
     # a→b: 200·3/8·15,000 = 1,125,000; a→c: 200·1/8·(25,000 − 50,000) = −625,000;
-    # c→a: 30·3/6·25,000 = 375,000; c→b: 30·1/6·40,000 = 200,000. Σ = 1,075,000, × r̄ = 4.7/6.
-    assert three_run.point_estimate == pytest.approx(1_075_000 * 4.7 / 6, rel=1e-12)
+    # c→a: 30·3/6·25,000 = 375,000; c→b: 30·1/6·40,000 = 200,000. Σ = 1,075,000, × r̄ = 3.2/6.
+    assert three_run.point_estimate == pytest.approx(1_075_000 * 3.2 / 6, rel=1e-12)
 
 
 def test_costs_of_different_settings_are_drawn_independently(three_run):
@@ -138,7 +147,7 @@ def test_each_input_has_its_declared_law(three_run):
     # One-sample KS at 0.001 (critical distance 1.95/sqrt(D)) against scipy's laws.
     laws = {"cost[a]": stats.uniform(20000, 10000), "cost[b]": stats.uniform(8000, 4000),
             "cost[c]": stats.triang(0.5, loc=40000, scale=20000), "theta": stats.uniform(0.6, 0.4),
-            "realisation": stats.beta(3.4, 2.6, loc=0.5, scale=0.5)}
+            "realisation": stats.beta(2.5, 3.5, loc=0.2, scale=0.8)}
     for key, law in laws.items():
         d = stats.kstest(three_run.inputs[key], law.cdf).statistic
         assert d < 1.95 / math.sqrt(DRAWS), (key, d)
