@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
+from ._version import __version__
 from .errors import AuditorError, UsageError
 
 __all__ = ["main", "build_parser"]
@@ -151,7 +151,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .model.engine import audit
+    from .api import audit
     from .report import parse_formats, write_outputs
     from .inputs.scenario import load_scenario
 
@@ -326,7 +326,7 @@ def _cmd_sensitivity(args) -> int:
     """``auditor sensitivity``: ``--draws`` is the draws per evaluation (default 16,384), not run.draws."""
     from .report.sensitivity import write_sensitivity
     from .inputs.scenario import load_scenario
-    from .analysis.sensitivity import sensitivity
+    from .api import sensitivity
 
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)

@@ -16,10 +16,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .analysis.sensitivity import N_BOOT, Fragility, SobolIndex, plateau
 from .inputs.money import format_chance, format_claim, format_money, format_per
 from .inputs.scenario import Scenario
 
-__all__ = ["AuditResult", "StageSummary", "judge_verdict", "VERDICTS"]
+__all__ = ["AuditResult", "SensitivityResult", "StageSummary", "judge_verdict", "VERDICTS"]
 
 VERDICTS = ("holds", "widens", "collapses")
 QUANTILES = (0.05, 0.5, 0.95)
@@ -352,6 +353,123 @@ class AuditResult:
         -------
         matplotlib.axes.Axes
         """
-        from .report.figures import ladder
+        from .figures.audit import ladder
 
         return ladder(self, ax=ax)
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """The outcome of :func:`auditor.sensitivity`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    draws, seed : int
+        Draws per evaluation (and per Sobol matrix) and the seed.
+    point_estimate : float
+    variance_share : mapping of str to SobolIndex
+    fragility : Fragility or None
+    case_influence : tuple of dict
+    switching_values : tuple of SwitchingValue
+    tornado_base : float
+    tornado : tuple of dict
+    sample_size : tuple of dict
+    sample_size_for_target : int or None
+    grid : mapping
+    """
+
+    scenario: Scenario
+    draws: int
+    seed: int
+    point_estimate: float
+    variance_share: Mapping[str, SobolIndex]
+    fragility: Fragility | None
+    case_influence: tuple
+    switching_values: tuple
+    tornado_base: float
+    tornado: tuple
+    sample_size: tuple
+    sample_size_for_target: int | None
+    grid: Mapping[str, Any] = field(repr=False)
+    version: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        """Exactly the content of ``sensitivity.json``.
+
+        Examples
+        --------
+        >>> import auditor
+        >>> r = auditor.sensitivity("scenarios/west-sussex-2023.toml", draws=2048, seed=1)
+        >>> s = r.summary()
+        >>> s["fragility"]["judgements_to_reverse_for_low"], sorted(s["variance_share"]["costs"])[:2]
+        (1, ['first', 'first_ci'])
+        """
+        s = self.scenario
+        c = s.claim
+        plat = plateau(list(self.sample_size))
+        return {
+            "schema_version": 1,
+            "auditor_version": self.version,
+            "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
+            "run": {"draws": self.draws, "seed": self.seed, "bootstrap": N_BOOT},
+            "claim": {"low": c.low, "high": c.high, "per": c.per},
+            "point_estimate": self.point_estimate,
+            "variance_share": {k: v.to_dict() for k, v in self.variance_share.items()},
+            "fragility": None if self.fragility is None else {
+                **self.fragility.to_dict(), "sentence": self.fragility.sentence(c.low)},
+            "case_influence": list(self.case_influence),
+            "switching_values": [v.to_dict() for v in self.switching_values],
+            "tornado": {"base": self.tornado_base, "rows": list(self.tornado)},
+            "sample_size": list(self.sample_size),
+            "sample_size_for_25pct": self.sample_size_for_target,
+            "sample_size_plateau": plat,
+            "grid": dict(self.grid),
+        }
+
+    def to_frame(self, part: str = "variance_share"):
+        """One part of the analysis as a pandas DataFrame.
+
+        Parameters
+        ----------
+        part : {"variance_share", "case_influence", "switching_values", "tornado", "sample_size", "grid"}
+        """
+        import pandas as pd
+
+        from .errors import UsageError
+
+        if part == "variance_share":
+            return pd.DataFrame([{"source": k, "first": v.first, "first_low": v.first_ci[0],
+                                  "first_high": v.first_ci[1], "total": v.total, "total_low": v.total_ci[0],
+                                  "total_high": v.total_ci[1], "varies": v.varies}
+                                 for k, v in self.variance_share.items()])
+        if part == "case_influence":
+            return pd.DataFrame(list(self.case_influence))
+        if part == "switching_values":
+            return pd.DataFrame([v.to_dict() for v in self.switching_values])
+        if part == "tornado":
+            return pd.DataFrame(list(self.tornado))
+        if part == "sample_size":
+            return pd.DataFrame(list(self.sample_size))
+        if part == "grid":
+            g = self.grid
+            return pd.DataFrame([{"theta": t, "realisation": r, "median": g["median"][i][j],
+                                  "p_meets_low": g["p_meets_low"][i][j]}
+                                 for i, t in enumerate(g["theta"]) for j, r in enumerate(g["realisation"])])
+        raise UsageError(f"unknown part {part!r}; allowed: variance_share, case_influence, switching_values, "
+                         "tornado, sample_size, grid", field="part")
+
+    def plot(self, ax=None, kind: str = "variance_share"):
+        """Draw one figure of the analysis (default: the variance shares).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+        kind : {"variance_share", "tornado", "sample_size", "grid"}
+        """
+        from .errors import UsageError
+        from .figures import sensitivity as figs
+
+        if kind not in figs.FIGURES:
+            raise UsageError(f"unknown kind {kind!r}; allowed: {', '.join(figs.FIGURES)}", field="kind")
+        return getattr(figs, kind)(self, ax=ax)

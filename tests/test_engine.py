@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import auditor
+from auditor import api
 from auditor.model import engine
 from auditor.model.engine import BLOCK_SIZE, build_model, point_estimate, simulate
 from auditor.inputs.scenario import load_scenario, parse_scenario
@@ -197,7 +198,7 @@ def test_inputs_are_kept_only_while_they_fit_in_memory(west_sussex, monkeypatch)
     assert "realisation" in small.inputs
     model = build_model(small.scenario)
     columns = len(model.design.moves) + len(model.costed) + 2
-    monkeypatch.setattr(engine, "KEEP_INPUTS_BYTES", 1000 * columns * 8 - 1)
+    monkeypatch.setattr(api, "KEEP_INPUTS_BYTES", 1000 * columns * 8 - 1)
     big = auditor.audit(west_sussex, draws=1000, seed=1)
     assert dict(big.inputs) == {}
     np.testing.assert_array_equal(big.savings, small.savings)

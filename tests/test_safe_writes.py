@@ -101,7 +101,7 @@ def test_real_sigint_mid_run_keeps_earlier_report(earlier_report) -> None:
 
 def test_interrupt_while_writing_removes_temp_folder(earlier_report, monkeypatch, capsys) -> None:
     scenario, out, before = earlier_report
-    from auditor.report import figures
+    from auditor.figures import audit as figures
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -120,7 +120,7 @@ def test_interrupt_while_writing_removes_temp_folder(earlier_report, monkeypatch
 
 
 def test_interrupt_with_no_earlier_report_says_nothing_was_written(tmp_path, monkeypatch, capsys) -> None:
-    from auditor.report import figures
+    from auditor.figures import audit as figures
 
     scenario = tmp_path / "s.toml"
     scenario.write_text(to_toml(base_scenario()), encoding="utf-8")
@@ -140,7 +140,7 @@ def test_interrupt_with_no_earlier_report_says_nothing_was_written(tmp_path, mon
 
 def test_failure_while_writing_keeps_earlier_report(earlier_report, monkeypatch, capsys) -> None:
     scenario, out, before = earlier_report
-    from auditor.report import figures
+    from auditor.figures import audit as figures
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")

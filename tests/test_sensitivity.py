@@ -20,8 +20,8 @@ from auditor.model import engine
 from auditor.cli import main
 from auditor.inputs.scenario import load_scenario, parse_scenario
 from auditor.analysis.sensitivity import (SourceSeeds, case_influence, fragility, grouped_sobol, plateau,
-                                 point_from_counts, sample_size, sensitivity, switching_values,
-                                 variance_shares)
+                                          point_from_counts, sample_size, switching_values, variance_shares)
+from auditor.api import sensitivity
 from strategies import base_scenario, transitions
 
 FACE = {"judgement": {"model": "face_value"}}

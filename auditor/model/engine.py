@@ -25,7 +25,6 @@ scenario variants), and a longer run extends a shorter one.
 from __future__ import annotations
 
 import math
-import secrets
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -36,10 +35,9 @@ from .sample import Design, build_design, draw_compositions, draw_shares
 from ..inputs.scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
-           "point_estimate", "audit"]
+           "point_estimate"]
 
 BLOCK_SIZE = 8192
-KEEP_INPUTS_BYTES = 256 * 2**20
 SOURCES = {"sampling": 0, "judgement": 1, "costs": 2, "implementation": 3, "composition": 4}
 STAGES = ("point", "sampling", "judgement", "full")
 
@@ -325,11 +323,6 @@ def _simulate_blocks(model: Model, seed: int, blocks: list[tuple[int, int]],
     return out
 
 
-def new_seed() -> int:
-    """A fresh seed from the operating system's entropy (recorded on the result)."""
-    return secrets.randbits(63)
-
-
 def simulate(model: Model, *, draws: int, seed: int, chunk_size: int | None = None,
              executor: Executor | None = None, keep_inputs: bool = True) -> dict[str, np.ndarray]:
     """Run ``draws`` draws in chunks; identical output for any chunking or executor.
@@ -371,91 +364,3 @@ def simulate(model: Model, *, draws: int, seed: int, chunk_size: int | None = No
     futures = [executor.submit(_simulate_blocks, model, seed, c, keep_inputs) for c in chunks]
     parts = [f.result() for f in futures]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
-
-def resolve_scenario(scenario, overrides: dict | None = None, allow_outside: bool = False) -> Scenario:
-    """A loaded scenario from a path or a Scenario, with dotted-key overrides applied."""
-    from ..errors import UsageError
-    from ..inputs.scenario import load_scenario
-
-    if isinstance(scenario, Scenario):
-        if not overrides:
-            return scenario
-        if scenario.path is None:
-            raise UsageError("overrides need a scenario loaded from a file; pass its path instead")
-        return load_scenario(scenario.path, overrides=overrides, allow_outside=allow_outside)
-    return load_scenario(scenario, overrides=overrides or None, allow_outside=allow_outside)
-
-
-def check_run_size(draws, seed, min_draws: int, max_draws: int) -> None:
-    """Refuse a ``draws`` or ``seed`` argument outside its documented range (UsageError)."""
-    from ..errors import UsageError
-    from ..inputs.scenario import MAX_SEED
-
-    def whole(x) -> bool:
-        return not isinstance(x, bool) and isinstance(x, (int, np.integer))
-
-    if draws is not None and not (whole(draws) and min_draws <= draws <= max_draws):
-        raise UsageError(f"must be a whole number from {min_draws:,} to {max_draws:,}, got {draws!r}",
-                         field="draws")
-    if seed is not None and not (whole(seed) and 0 <= seed <= MAX_SEED):
-        raise UsageError(f"must be a whole number from 0 to {MAX_SEED}, got {seed!r}", field="seed")
-
-
-def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_size: int | None = None,
-          executor: Executor | None = None, keep_inputs: bool | None = None, allow_outside: bool = False,
-          **overrides):
-    """Audit a savings claim: the main entry point of the Python API.
-
-    Parameters
-    ----------
-    scenario : Scenario, str or Path
-        A loaded scenario or the path of a scenario file.
-    draws : int, optional
-        Monte Carlo draws (default: the scenario's ``run.draws``).
-    seed : int, optional
-        Seed (default: the scenario's ``run.seed``; when neither is given one
-        is drawn from the OS and recorded on the result).
-    chunk_size, executor
-        See :func:`simulate`; they never change the results.
-    keep_inputs : bool, optional
-        Keep each source's draws for ``to_frame`` (default: when they fit in
-        :data:`KEEP_INPUTS_BYTES`, 256 MiB; a scenario with many moves keeps
-        them for fewer draws).
-    **overrides
-        Dotted scenario keys, as ``--set`` takes them; write dots as double
-        underscores in keyword form (``run__draws=5000``) or pass a dict with
-        ``**{"judgement.model": "face_value"}``.
-
-    Returns
-    -------
-    AuditResult
-
-    Examples
-    --------
-    >>> import auditor
-    >>> r = auditor.audit("scenarios/west-sussex-2023.toml", draws=5000, seed=7)
-    >>> r.draws, r.seed, r.summary()["verdict"] in ("holds", "widens", "collapses")
-    (5000, 7, True)
-    """
-    from .. import __version__
-    from ..results import AuditResult
-    from ..inputs.scenario import MAX_DRAWS
-
-    scenario = resolve_scenario(scenario, overrides, allow_outside)
-    check_run_size(draws, seed, 1, MAX_DRAWS)
-    n = int(draws if draws is not None else scenario.run.draws)
-    if seed is not None:
-        used, source = int(seed), "argument"
-    elif scenario.run.seed is not None:
-        used, source = scenario.run.seed, "scenario"
-    else:
-        used, source = new_seed(), "drawn"
-    model = build_model(scenario)
-    # One float64 column per move share, θ, each drawn cost and realisation.
-    columns = len(model.design.moves) + len(model.costed) + 2
-    keep = n * columns * 8 <= KEEP_INPUTS_BYTES if keep_inputs is None else keep_inputs
-    out = simulate(model, draws=n, seed=used, chunk_size=chunk_size, executor=executor, keep_inputs=keep)
-    stages = {k: out.pop(k) for k in STAGES[1:]}
-    return AuditResult(scenario, n, used, source, point_estimate(model), stages,
-                       out, __version__)

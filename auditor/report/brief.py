@@ -107,7 +107,7 @@ def brief_figure(result, summary=None):
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-    from . import figures
+    from ..figures import audit as figures
     from .html import CAVEATS
 
     s = summary if summary is not None else result.summary()

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import json_text
+from .write import json_text
 
 __all__ = ["inputs_dict", "inputs_json", "write_draws_csv_gz", "draws_csv_bytes"]
 

@@ -322,7 +322,7 @@ def _png_data_uri(png: bytes) -> str:
 
 
 def _figures(result, summary, pngs: Mapping[str, bytes] | None = None) -> list[dict[str, str]]:
-    from . import figures
+    from ..figures import audit as figures
 
     alts = figure_alt_texts(summary)
     captions = {
