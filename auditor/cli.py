@@ -128,9 +128,18 @@ def _overrides(items: list[str]) -> dict:
     return dict(parse_override(item) for item in items)
 
 
+def check_destination(out: Path, kind: str) -> None:
+    """Refuse an unusable ``--out`` before the (slow) work rather than after it."""
+    from .report.folders import check_destination as check
+
+    check(out, kind)
+
+
 def _out_dir(args, suffix: str) -> Path:
     """``--out``, or ``reports/<scenario file stem><suffix>/`` (the contract's default for ``run``)."""
-    return Path(args.out) if args.out else Path("reports") / f"{Path(args.scenario).stem}{suffix}"
+    from .report.folders import output_stem
+
+    return Path(args.out) if args.out else Path("reports") / f"{output_stem(args.scenario)}{suffix}"
 
 
 def _cmd_validate(args) -> int:
@@ -159,6 +168,7 @@ def _cmd_run(args) -> int:
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
     out = _out_dir(args, "")
+    check_destination(out, "report")
     before = _identity(out)
     try:
         with _option_names():
@@ -210,7 +220,8 @@ def text_summary(result, out: Path | None = None) -> str:
     lines = [result.scenario.title, "",
              f"Verdict: {s['verdict'].upper()}", result.verdict_sentence()]
     fair = result.face_value_sentence()
-    lines += ([fair] if fair else []) + ["",
+    scope = result.scope_sentence()
+    lines += ([scope] if scope else []) + ([fair] if fair else []) + ["",
              f"  {'stage':<11}{'median':>10}{'90% interval':>24}{'P(>= low)':>11}"]
     for st in s["stages"]:
         interval = f"{m(st['p05'])} to {m(st['p95'])}" if st["name"] != "point" else "(no uncertainty)"
@@ -285,6 +296,7 @@ def _cmd_sweep(args) -> int:
                              path="--vary")
         vary[key] = values
     out = _out_dir(args, "-sweep")
+    check_destination(out, "sweep")
     with _option_names():
         frame = sweep(args.scenario, vary, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
                       overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
@@ -330,9 +342,10 @@ def _cmd_sensitivity(args) -> int:
 
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
+    out = _out_dir(args, "-sensitivity")
+    check_destination(out, "sensitivity")
     with _option_names():
         result = sensitivity(scenario, draws=args.draws, seed=args.seed)
-    out = _out_dir(args, "-sensitivity")
     write_sensitivity(result, out)
     if not args.quiet:
         s = result.summary()

@@ -245,6 +245,28 @@ class AuditResult:
         per = format_per(c.per)
         return f"The claim of {claim_words(c.low, c.high)} {per} {word}: {why}."
 
+    def scope_sentence(self) -> str | None:
+        """For a claim marked ``scope = "partial"``: what the verdict does and does not judge.
+
+        The verdict words stay the contract's; this sentence sits beside them in
+        every headline so a verdict on the modelled part is never read as one on
+        the whole published figure (None for a whole claim).
+        """
+        c = self.scenario.claim
+        if c.scope != "partial":
+            return None
+        return ("This scenario models only part of what the published figure rests on, so the verdict judges "
+                "only whether the modelled moves could reach it, not the whole figure: "
+                + " ".join((c.scope_note or "").split()).rstrip(".") + ".")
+
+    def budget_sentence(self) -> str:
+        """Which budget the costs are counted against (``claim.budget``), in words."""
+        from .inputs.scenario import BUDGET_WORDS
+
+        c = self.scenario.claim
+        return (f"Costs are counted against {BUDGET_WORDS[c.budget]}"
+                + ("" if c.budget_stated else " (the default: the scenario does not say)") + ".")
+
     def face_value_sentence(self) -> str | None:
         """What the audit gives if the panel's judgements are taken at face value.
 
@@ -299,7 +321,8 @@ class AuditResult:
             "run": {"draws": self.draws, "seed": self.seed, "seed_source": self.seed_source,
                     "sample_method": s.sample.method},
             "claim": {"low": c.low, "high": c.high, "per": c.per, "horizon_years": c.horizon_years,
-                      "basis": c.basis, "derived": c.derived},
+                      "basis": c.basis, "derived": c.derived, "budget": c.budget,
+                      "budget_stated": c.budget_stated, "scope": c.scope, "scope_note": c.scope_note},
             "point_estimate": self.point_estimate,
             "savings": {"mean": full.mean, "median": full.median, "p05": full.p05, "p95": full.p95,
                         "sd": float(np.std(x, ddof=1)) if x.size > 1 else 0.0},
@@ -403,7 +426,7 @@ class SensitivityResult:
         >>> r = auditor.sensitivity("scenarios/west-sussex-2023.toml", draws=2048, seed=1)
         >>> s = r.summary()
         >>> s["fragility"]["judgements_to_reverse_for_low"], sorted(s["variance_share"]["costs"])[:2]
-        (1, ['first', 'first_ci'])
+        (4, ['first', 'first_ci'])
         """
         s = self.scenario
         c = s.claim

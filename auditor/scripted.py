@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .api import _run_iv, audit, new_seed
 from .errors import AuditorError, UsageError
+from .report.folders import check_replaceable, output_stem
 from ._version import __version__
 from .figures import audit as figures
 from .inputs.scenario import Scenario, load_scenario, parse_override
@@ -76,7 +77,8 @@ def expand_paths(paths: Iterable[str | Path]) -> list[str]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = sorted(str(f) for f in p.glob("*.toml") if f.is_file())
+            # Dot-files (editor backups, `..toml`) are not scenarios.
+            found = sorted(str(f) for f in p.glob("*.toml") if f.is_file() and not f.name.startswith("."))
             if not found:
                 raise UsageError("folder has no *.toml scenario files", path=str(p))
             out.extend(found)
@@ -285,15 +287,19 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
         raise UsageError("no scenario files given", field="paths")
     targets: list[str | None] = [None] * len(files)
     if out is not None:
-        out = Path(out)
+        out = _batch_folder(out)
         seen: dict[str, str] = {}
         for i, f in enumerate(files):
-            stem = Path(f).stem
+            stem = output_stem(f)
+            if stem == "index.csv":
+                raise UsageError(f"would write its report to {out / stem}, the batch's index; rename it",
+                                 path=f)
             if stem in seen:
                 raise UsageError(f"{seen[stem]} and {f} would both write to {out / stem}; rename one",
                                  field="paths")
             seen[stem] = f
             targets[i] = str(out / stem)
+            check_replaceable(out / stem, "report")
     ov = dict(overrides or {})
     tasks = [(f, t, draws, seed, ov, allow_outside) for f, t in zip(files, targets)]
     rows = _run_tasks(_batch_task, tasks, executor=executor, jobs=jobs, progress=progress, desc="batch")
@@ -303,6 +309,45 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
     if out is not None:
         atomic_file(out / "index.csv", _csv(frame))
     return frame
+
+
+def _batch_folder(out) -> Path:
+    """Check a batch's ``out`` and mark it; its ``index.csv`` is replaced only if auditor wrote it.
+
+    A batch does not replace its folder (it may hold other reports): it writes
+    ``out/<stem>/`` for each scenario and ``out/index.csv``.
+    """
+    from .report.folders import MARKER, check_out_path, mark_folder
+
+    shown = str(out)
+    folder = check_out_path(out)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError("exists and is not a folder; choose another --out", path=shown)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        kind = (folder / MARKER).read_text(encoding="utf-8").split("\n", 1)[0] if (folder / MARKER).exists() \
+            else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot be used as the output folder: {getattr(exc, 'strerror', exc)}", path=shown) \
+            from None
+    if kind not in (None, "batch"):
+        raise UsageError(f"holds an auditor {kind} output, not a batch; choose another --out", path=shown)
+    index = folder / "index.csv"
+    if kind is None and index.exists():
+        try:
+            with open(index, encoding="utf-8") as fh:
+                first = fh.readline(1000).rstrip("\r\n")
+        except (OSError, UnicodeDecodeError):
+            first = ""
+        if first != ",".join(INDEX_COLUMNS):
+            raise UsageError("holds an index.csv auditor did not write; auditor never replaces it. Choose "
+                             "another --out", path=shown)
+    if kind is None:
+        try:
+            mark_folder(folder, "batch")
+        except OSError as exc:
+            raise UsageError(f"cannot write in the output folder: {exc.strerror}", path=shown) from None
+    return folder
 
 
 # ---- sweep --------------------------------------------------------------------
@@ -409,6 +454,10 @@ def sweep(scenario, vary: Mapping[str, Sequence[Any]], *, out: str | Path | None
         scenario = scenario.path
     path = str(scenario)
     keys, points = _grid(vary)
+    if out is not None:
+        from .report.folders import check_destination
+
+        check_destination(out, "sweep")
     base = dict(overrides or {})
     both = sorted(set(base) & set(keys))
     if both:
@@ -458,7 +507,7 @@ def _load_point(path: str, overrides: dict, keys: list[str], allow_outside: bool
 
 
 def _write_sweep(out: Path, frame, keys: list[str], about: dict, first) -> None:
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, kind="sweep") as tmp:
         (tmp / "sweep.csv").write_text(_csv(frame), encoding="utf-8", newline="")
         (tmp / "sweep.json").write_text(json_text(about), encoding="utf-8")
         claim = None if any(k.startswith("claim.") for k in keys) else first.claim

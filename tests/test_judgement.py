@@ -283,10 +283,11 @@ def test_face_value_summary_has_no_switching(write_scenario):
 def test_west_sussex_uses_selection_with_sourced_evidence(west_sussex):
     s = auditor.load_scenario(west_sussex)
     assert isinstance(s.judgement, Selection)
-    assert s.judgement.evidence.components[0].label == "tribunal:2022/23"
+    # The year available when the claim was made (the article quotes councils' 3.7%).
+    assert s.judgement.evidence.components[0].label == "tribunal:2021/22"
     assert s.judgement.selectivity.source
-    # tribunal:2022/23 in auditor/data/evidence.csv: 7,832 of 7,968 decided appeals found for the family.
-    assert s.judgement.evidence.components[0].rate == pytest.approx(7832 / 7968)
+    # tribunal:2021/22 in auditor/data/evidence.csv: 5,385 of 5,592 decided appeals found for the family.
+    assert s.judgement.evidence.components[0].rate == pytest.approx(5385 / 5592)
     assert math.isfinite(s.judgement.central())
 
 

@@ -93,7 +93,8 @@ class Model:
         if self.design.compositions is not None:
             n += 1  # `reported` form: the integer that picks each draw's split of the cases
         n += getattr(s.judgement, "n_variates", 1)
-        n += sum(s.settings[i].cost.n_variates for i in self.costed)
+        n += sum(s.settings[i].cost.n_variates + sum(d.n_variates for _, d in s.settings[i].parts(s.claim.budget))
+                 for i in self.costed)
         return n + s.realisation.n_variates
 
 
@@ -107,11 +108,15 @@ def build_model(scenario: Scenario) -> Model:
         from .flow import flow_weights
 
         cohorts = flow_weights(scenario)
-    elif scenario.claim.per == "total":
+    elif scenario.claim.per == "total" or scenario.ramp:
         # Stock claim stated as a total: the re-placed cohort saves the annual
-        # amount in every year of the horizon.
-        cohorts = cohorts * scenario.claim.horizon_years
-    cost_mean = np.array([s.cost.mean() for s in scenario.settings])
+        # amount in every year of the horizon (times the ramp where one is given:
+        # the share of the judged moves made by each year).
+        from .flow import stock_factor
+
+        cohorts = cohorts * stock_factor(scenario.claim.horizon_years, scenario.claim.per, scenario.ramp)
+    budget = scenario.claim.budget
+    cost_mean = np.array([s.counted_mean(budget) for s in scenario.settings])
     from_idx = np.array([a for a, _ in design.moves], dtype=np.intp)
     to_idx = np.array([b for _, b in design.moves], dtype=np.intp)
     costed = tuple(sorted(set(from_idx.tolist()) | set(to_idx.tolist())))
@@ -158,13 +163,7 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
                 out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
     theta = s.judgement.draw_theta(stream(seed, block, "judgement"), size)
     # One column per setting: a drawn array, or the mean cost (a scalar) where fixed.
-    cost_cols: dict[int, np.ndarray | float] = {}
-    for i in model.costed:
-        dist: Dist = s.settings[i].cost
-        if dist.is_fixed:
-            cost_cols[i] = model.cost_mean[i]
-        else:
-            cost_cols[i] = dist.draw(stream(seed, block, "costs", i), size)
+    cost_cols = {i: _cost_column(model, seed, block, i, size) for i in model.costed}
     if s.realisation.is_fixed:
         real = None
     else:
@@ -183,6 +182,31 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
             out[f"cost[{s.settings[i].key}]"] = c if isinstance(c, np.ndarray) else np.full(size, c)
         out["realisation"] = np.full(size, model.realisation_mean) if real is None else real
     return out
+
+
+#: Stream item of an optional cost part of setting ``i``: ``(k << 20) + i`` (``cost`` itself is item ``i``),
+#: so adding a part never changes the draws of any other cost.
+PART_ITEMS = {"schools_block": 1, "transport": 2}
+
+
+def _cost_column(model: Model, seed, block: int, i: int, size: int) -> np.ndarray | float:
+    """Setting ``i``'s annual cost per placement at the claim's budget boundary, one value per draw.
+
+    ``cost`` (the high-needs block cost) plus each part the boundary counts
+    (``schools_block`` at ``dsg`` and ``public``, ``transport`` at ``public``),
+    each drawn from its own stream. Where everything is fixed the column is the
+    scalar mean, as before parts existed.
+    """
+    st = model.scenario.settings[i]
+    parts = st.parts(model.scenario.claim.budget)
+    dists: list[tuple[int, Dist]] = [(i, st.cost)] + [((PART_ITEMS[k] << 20) + i, d) for k, d in parts]
+    if all(d.is_fixed for _, d in dists):
+        return model.cost_mean[i]
+    col = None
+    for item, d in dists:
+        x = d.mean() if d.is_fixed else d.draw(stream(seed, block, "costs", item), size)
+        col = x if col is None else col + x
+    return col
 
 
 def _stage_sums_by_column(model: Model, shares, theta, cost_cols, real, stages: dict[str, np.ndarray]) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .write import atomic_dir, atomic_file, current_umask, json_text
+from .write import MARKER, atomic_dir, atomic_file, check_replaceable, current_umask, json_text
 
-__all__ = ["write_outputs", "atomic_dir", "atomic_file", "current_umask", "FIGURES", "FORMATS", "parse_formats",
-           "summary_json", "json_text"]
+__all__ = ["write_outputs", "atomic_dir", "atomic_file", "check_replaceable", "current_umask", "MARKER", "FIGURES",
+           "FORMATS", "parse_formats", "summary_json", "json_text"]
 
 FIGURES = ("ladder", "exceedance", "distribution", "reliability")
 

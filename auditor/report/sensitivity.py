@@ -135,7 +135,7 @@ def write_sensitivity(result, out: str | Path) -> Path:
 
     matplotlib.use("Agg", force=False)
     out = Path(out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, kind="sensitivity") as tmp:
         (tmp / "sensitivity.json").write_text(sensitivity_json(result), encoding="utf-8")
         fig_dir = tmp / "figures"
         fig_dir.mkdir()
