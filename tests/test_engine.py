@@ -260,8 +260,12 @@ def test_cases_file_is_what_the_cases_scenario_runs_on(tmp_path):
                                       encoding="utf-8")
     a = auditor.audit(src / "west-sussex-2023-cases.toml", draws=1000, seed=1)
     b = auditor.audit(tmp_path / "ws.toml", draws=1000, seed=1)
-    # State special row: 6 of 9 → mainstream becomes 5 of 9, a drop of 1986·(1/9)·(20,482.5 − 14,276).
-    assert a.point_estimate - b.point_estimate == pytest.approx(1986 / 9 * (20482.5 - 14276), rel=1e-9)
+    # State special row: 6 of 9 → mainstream becomes 5 of 9, a drop of N_ss·(1/9)·(c̄_ss − c̄_ms).
+    model = build_model(a.scenario)
+    keys = a.scenario.setting_keys
+    ss, ms = keys.index("state_special"), keys.index("mainstream")
+    drop = model.cohorts[ss] / 9 * (model.cost_mean[ss] - model.cost_mean[ms]) * model.realisation_mean
+    assert drop > 0 and a.point_estimate - b.point_estimate == pytest.approx(drop, rel=1e-9)
     assert not np.array_equal(a.stages["sampling"], b.stages["sampling"])
 
 
