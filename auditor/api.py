@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import secrets
 from concurrent.futures import Executor
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from ._version import __version__
 from .errors import UsageError
 from .inputs.scenario import MAX_DRAWS, MAX_SEED, Scenario, load_scenario
-from .analysis import sensitivity as sa
+from .analysis import ladder, sensitivity as sa
+from .analysis.implied import implied_assumptions
 from .model import engine
-from .results import AuditResult, SensitivityResult
+from .model.judgement import Selection
+from .results import QUANTILES, AuditResult, SensitivityResult, StageSummary
 
-__all__ = ["audit", "sensitivity", "new_seed", "resolve_scenario", "KEEP_INPUTS_BYTES"]
+__all__ = ["audit", "sensitivity", "judgement_block", "new_seed", "resolve_scenario", "KEEP_INPUTS_BYTES"]
 
 #: Keep each source's draws (for ``to_frame``) up to this many bytes by default.
 KEEP_INPUTS_BYTES = 256 * 2**20
@@ -36,7 +40,7 @@ def _whole(x) -> bool:
 
 
 def _run_iv(*, draws=None, seed=None, chunk_size=None, executor=None, keep_inputs=None, jobs=None,
-            draws_range: tuple[int, int] = (1, MAX_DRAWS)) -> None:
+            analyses=True, draws_range: tuple[int, int] = (1, MAX_DRAWS)) -> None:
     """Check the run arguments of every entry point, in one place (UsageError naming the field).
 
     In the manner of scipy's ``_*_iv`` functions: each argument is checked for
@@ -63,6 +67,8 @@ def _run_iv(*, draws=None, seed=None, chunk_size=None, executor=None, keep_input
                          f"{type(executor).__name__}", field="executor")
     if keep_inputs is not None and not isinstance(keep_inputs, bool):
         raise UsageError(f"must be True, False or None, got {keep_inputs!r}", field="keep_inputs")
+    if not isinstance(analyses, bool):
+        raise UsageError(f"must be True or False, got {analyses!r}", field="analyses")
     if executor is not None and jobs is not None and jobs > 1:
         raise UsageError("give either jobs or an executor, not both", field="jobs")
 
@@ -94,7 +100,7 @@ def _seed_and_source(seed: int | None, scenario: Scenario) -> tuple[int, str]:
 
 def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_size: int | None = None,
           executor: Executor | None = None, keep_inputs: bool | None = None, allow_outside: bool = False,
-          **overrides) -> AuditResult:
+          analyses: bool = True, **overrides) -> AuditResult:
     """Audit a savings claim: the main entry point of the Python API.
 
     Parameters
@@ -112,6 +118,12 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
         Keep each source's draws for ``to_frame`` (default: when they fit in
         :data:`KEEP_INPUTS_BYTES`, 256 MiB; a scenario with many moves keeps
         them for fewer draws).
+    analyses : bool
+        Compute and store the analyses that ``summary()`` and the reports
+        show: the reliability ladder and switching selectivity
+        (:mod:`auditor.analysis.ladder`, at most 200,000 draws each) and the
+        implied assumptions. ``False`` keeps only the draws, for scripts that
+        need the stages alone (a sweep); such a result refuses ``summary()``.
     **overrides
         Dotted scenario keys, as ``--set`` takes them; write dots as double
         underscores in keyword form (``run__draws=5000``) or pass a dict with
@@ -128,7 +140,8 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     >>> r.draws, r.seed, r.summary()["verdict"] in ("holds", "widens", "collapses")
     (5000, 7, True)
     """
-    _run_iv(draws=draws, seed=seed, chunk_size=chunk_size, executor=executor, keep_inputs=keep_inputs)
+    _run_iv(draws=draws, seed=seed, chunk_size=chunk_size, executor=executor, keep_inputs=keep_inputs,
+            analyses=analyses)
     scenario = resolve_scenario(scenario, overrides, allow_outside)
     n = int(draws if draws is not None else scenario.run.draws)
     used, source = _seed_and_source(seed, scenario)
@@ -138,7 +151,42 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     keep = n * columns * 8 <= KEEP_INPUTS_BYTES if keep_inputs is None else keep_inputs
     out = engine.simulate(model, draws=n, seed=used, chunk_size=chunk_size, executor=executor, keep_inputs=keep)
     stages = {k: out.pop(k) for k in engine.STAGES[1:]}
-    return AuditResult(scenario, n, used, source, engine.point_estimate(model), stages, out, __version__)
+    result = AuditResult(scenario, n, used, source, engine.point_estimate(model), stages, out, __version__)
+    if not analyses:
+        return result
+    return replace(result, judgement_summary=judgement_block(result), implied=implied_assumptions(scenario))
+
+
+def judgement_block(result: AuditResult) -> dict[str, Any]:
+    """The summary's ``judgement`` block: model, evidence, θ quantiles, switching ρ and the ladder.
+
+    Reruns the engine for the ladder's four rungs and, under the ``selection``
+    model, for the switching selectivity (each on at most
+    :data:`auditor.analysis.ladder.LADDER_MAX_DRAWS` draws, common random numbers).
+    """
+    scenario, draws, seed = result.scenario, result.draws, result.seed
+    model = scenario.judgement
+    out = dict(model.to_dict())
+    theta = result.inputs.get("theta") if result.inputs else None
+    if theta is None:
+        # Inputs are dropped only for very large runs; the first 2,000,000 draws
+        # (the same streams) give θ's quantiles to well within reporting precision.
+        theta = engine.theta_draws(model, seed, min(draws, 2_000_000))
+    q05, q50, q95 = np.quantile(theta, QUANTILES)
+    out["theta"] = {"median": float(q50), "p05": float(q05), "p95": float(q95)}
+    out["down_shifts_only"] = True
+    if isinstance(model, Selection):
+        sw = ladder.switching_selectivity(scenario, draws, seed)
+        out["switching_selectivity"] = sw["value"]
+        out["switching_note"] = sw["note"]
+    c = scenario.claim
+    rows = []
+    for name, x in ladder.ladder_savings(scenario, draws, seed).items():
+        row = StageSummary.of(name, x, c.low, c.high).to_dict()
+        row["main"] = name == model.name
+        rows.append(row)
+    out["ladder"] = rows
+    return out
 
 
 def sensitivity(scenario, *, draws: int | None = None, seed: int | None = None,

@@ -9,6 +9,7 @@ itself: :meth:`~AuditResult.summary` is exactly the content of
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +18,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from .analysis.sensitivity import N_BOOT, Fragility, SobolIndex, plateau
+from .errors import UsageError
+from .figures import audit as figures, sensitivity as sensitivity_figures
 from .inputs.money import format_chance, format_claim, format_money, format_per
 from .inputs.scenario import Scenario
 
@@ -42,11 +45,12 @@ class StageSummary:
         return {"name": self.name, "mean": self.mean, "median": self.median, "p05": self.p05,
                 "p95": self.p95, "p_meets_low": self.p_meets_low, "p_meets_high": self.p_meets_high}
 
-
-def _summarise(name: str, x: np.ndarray, low: float, high: float) -> StageSummary:
-    q05, q50, q95 = np.quantile(x, QUANTILES)
-    return StageSummary(name, float(np.mean(x)), float(q50), float(q05), float(q95),
-                        float(np.mean(x >= low)), float(np.mean(x >= high)))
+    @classmethod
+    def of(cls, name: str, x: np.ndarray, low: float, high: float) -> "StageSummary":
+        """The summary of draws ``x`` against a claim from ``low`` to ``high``."""
+        q05, q50, q95 = np.quantile(x, QUANTILES)
+        return cls(name, float(np.mean(x)), float(q50), float(q05), float(q95),
+                   float(np.mean(x >= low)), float(np.mean(x >= high)))
 
 
 def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, claim_high: float,
@@ -160,6 +164,17 @@ class AuditResult:
         Savings per draw for ``sampling``, ``judgement`` and ``full``.
     inputs : mapping of str to ndarray
         Each source's draw per draw (empty when not kept).
+    version : str
+        The auditor version that made the draws.
+    judgement_summary : mapping, optional
+        The summary's ``judgement`` block (model, evidence, θ quantiles, the
+        reliability ladder, the switching selectivity), computed by
+        :func:`auditor.audit`; None for a run made with ``analyses=False``.
+    implied : mapping, optional
+        The summary's ``implied`` block (:mod:`auditor.analysis.implied`), or None.
+
+    The analyses are computed by :func:`auditor.audit` and stored here; a
+    result never reruns the model.
     """
 
     scenario: Scenario
@@ -170,50 +185,31 @@ class AuditResult:
     stages: Mapping[str, np.ndarray] = field(repr=False)
     inputs: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
     version: str = ""
+    judgement_summary: Mapping[str, Any] | None = field(default=None, repr=False)
+    implied: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
     def savings(self) -> np.ndarray:
         """The audited savings per draw (the ``full`` stage)."""
         return self.stages["full"]
 
-    @cached_property
+    @property
     def reliability_ladder(self) -> list[dict[str, Any]]:
         """Full-stage savings under face_value, contest, selection and scrutinised.
 
         Same seed and streams as the main run (common random numbers); see
-        :func:`auditor.model.judgement.ladder_savings`. Computed once, on first use.
+        :func:`auditor.analysis.ladder.ladder_savings`. Computed by
+        :func:`auditor.audit` and stored in :attr:`judgement_summary`.
         """
-        from .model.judgement import ladder_savings
+        return self._analysed().judgement_summary["ladder"]
 
-        c = self.scenario.claim
-        rows = []
-        for name, x in ladder_savings(self.scenario, self.draws, self.seed).items():
-            row = _summarise(name, x, c.low, c.high).to_dict()
-            row["main"] = name == self.scenario.judgement.name
-            rows.append(row)
-        return rows
-
-    @cached_property
-    def judgement_summary(self) -> dict[str, Any]:
-        """The summary's ``judgement`` block: model, evidence, θ quantiles, ladder, switching ρ."""
-        from .model.judgement import Selection, switching_selectivity, theta_draws
-
-        model = self.scenario.judgement
-        out = dict(model.to_dict())
-        theta = self.inputs.get("theta") if self.inputs else None
-        if theta is None:
-            # Inputs are dropped only for very large runs; the first 2,000,000 draws
-            # (the same streams) give θ's quantiles to well within reporting precision.
-            theta = theta_draws(model, self.seed, min(self.draws, 2_000_000))
-        q05, q50, q95 = np.quantile(theta, QUANTILES)
-        out["theta"] = {"median": float(q50), "p05": float(q05), "p95": float(q95)}
-        out["down_shifts_only"] = True
-        if isinstance(model, Selection):
-            sw = switching_selectivity(self.scenario, self.draws, self.seed)
-            out["switching_selectivity"] = sw["value"]
-            out["switching_note"] = sw["note"]
-        out["ladder"] = self.reliability_ladder
-        return out
+    def _analysed(self) -> "AuditResult":
+        """This result, after checking that the analyses were computed and stored."""
+        if self.judgement_summary is None or self.implied is None:
+            raise UsageError("this result holds the draws only (audit(..., analyses=False)); the summary and "
+                             "the reports need the analyses: run auditor.audit without analyses=False",
+                             field="analyses")
+        return self
 
     def stage_summaries(self) -> list[StageSummary]:
         """Median, 90% interval, mean and chances for each stage, point first."""
@@ -226,7 +222,7 @@ class AuditResult:
         pe = self.point_estimate
         hit_low, hit_high = float(pe >= c.low), float(pe >= c.high)
         out = [StageSummary("point", pe, pe, pe, pe, hit_low, hit_high)]
-        out += [_summarise(k, self.stages[k], c.low, c.high) for k in ("sampling", "judgement", "full")]
+        out += [StageSummary.of(k, self.stages[k], c.low, c.high) for k in ("sampling", "judgement", "full")]
         return tuple(out)
 
     def verdict(self) -> tuple[str, str]:
@@ -296,15 +292,12 @@ class AuditResult:
         >>> s["run"]["draws"], s["verdict"] in ("holds", "widens", "collapses")
         (2000, True)
         """
-        import copy
-
         # Built once; callers get their own copy so editing it cannot change the result.
         return copy.deepcopy(self._summary)
 
     @cached_property
     def _summary(self) -> dict[str, Any]:
-        from .analysis.implied import implied_assumptions
-
+        self._analysed()
         s = self.scenario
         c = s.claim
         stages = self.stage_summaries()
@@ -343,7 +336,7 @@ class AuditResult:
             "verdict_rule": {"applies_to": "full", "collapse_below": s.verdict.collapse_below,
                              "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
             "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],
-            "implied": implied_assumptions(s),
+            "implied": self.implied,
         }
 
     def to_frame(self):
@@ -376,9 +369,7 @@ class AuditResult:
         -------
         matplotlib.axes.Axes
         """
-        from .figures.audit import ladder
-
-        return ladder(self, ax=ax)
+        return figures.ladder(self, ax=ax)
 
 
 @dataclass(frozen=True)
@@ -459,7 +450,6 @@ class SensitivityResult:
         """
         import pandas as pd
 
-        from .errors import UsageError
 
         if part == "variance_share":
             return pd.DataFrame([{"source": k, "first": v.first, "first_low": v.first_ci[0],
@@ -490,9 +480,7 @@ class SensitivityResult:
         ax : matplotlib.axes.Axes, optional
         kind : {"variance_share", "tornado", "sample_size", "grid"}
         """
-        from .errors import UsageError
-        from .figures import sensitivity as figs
-
-        if kind not in figs.FIGURES:
-            raise UsageError(f"unknown kind {kind!r}; allowed: {', '.join(figs.FIGURES)}", field="kind")
-        return getattr(figs, kind)(self, ax=ax)
+        if kind not in sensitivity_figures.FIGURES:
+            raise UsageError(f"unknown kind {kind!r}; allowed: {', '.join(sensitivity_figures.FIGURES)}",
+                             field="kind")
+        return getattr(sensitivity_figures, kind)(self, ax=ax)

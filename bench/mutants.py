@@ -227,8 +227,8 @@ MUTANTS: tuple[Mutant, ...] = (
       '"sd": float(np.std(x, ddof=1)) if x.size > 1 else 0.0}', '"sd": float(np.std(x)) if x.size > 1 else 0.0}',
       RESULTS, "the reported sd divides by D, not D − 1"),
     M("mean_is_median", "auditor/results.py",
-      "return StageSummary(name, float(np.mean(x)), float(q50)",
-      "return StageSummary(name, float(q50), float(q50)", RESULTS, "a stage's mean is its median"),
+      "return cls(name, float(np.mean(x)), float(q50)",
+      "return cls(name, float(q50), float(q50)", RESULTS, "a stage's mean is its median"),
     # ---- sensitivity ---------------------------------------------------------------------
     M("tornado_quartiles", "auditor/analysis/sensitivity.py",
       "lo, hi = np.quantile(samp, (0.05, 0.95))", "lo, hi = np.quantile(samp, (0.25, 0.75))", SENS,

@@ -13,8 +13,9 @@ from scipy import stats
 
 import auditor
 from auditor.errors import ScenarioError
-from auditor.model.judgement import (LADDER, FaceValue, Scrutinised, Selection, ladder_models, ladder_savings,
-                               parse_judgement, selection_error_rate, switching_selectivity, theta_draws)
+from auditor.analysis.ladder import LADDER, ladder_models, ladder_savings, switching_selectivity
+from auditor.model.engine import theta_draws
+from auditor.model.judgement import FaceValue, Scrutinised, Selection, parse_judgement, selection_error_rate
 from strategies import base_scenario, transitions
 
 # ---- selection formula -----------------------------------------------------------

@@ -41,6 +41,7 @@ import numpy as np
 from ..model import engine
 from ..inputs.distributions import MONEY, SHARE, Dist
 from ..inputs.scenario import Scenario
+from .roots import find_root
 
 __all__ = ["SourceSeeds", "SobolIndex", "Fragility", "SwitchingValue", "grouped_sobol", "variance_shares", "fragility", "case_influence",
            "switching_values", "tornado", "sample_size", "two_way_grid", "point_from_counts",
@@ -622,49 +623,14 @@ def _median_full(s: Scenario, draws: int, seed: int) -> float:
     return float(np.median(_full(engine.build_model(s), draws, seed)))
 
 
-def _illinois(f: Callable[[float], float], a: float, b: float, fa: float, fb: float, xtol: float,
-              max_iter: int = 100) -> float:
-    """A root of ``f`` in [a, b] (``fa``, ``fb`` of opposite sign) by the Illinois method.
-
-    Regula falsi with the Illinois modification (Dowell and Jarratt 1971): a
-    bracketing method, so it cannot leave [a, b], and near-linear functions
-    such as these medians converge in a handful of evaluations. Written here
-    so that a sensitivity run does not import scipy.optimize (~2 s).
-
-    Examples
-    --------
-    >>> round(_illinois(lambda x: x * x - 2, 0.0, 2.0, -2.0, 2.0, 1e-12), 9)
-    1.414213562
-    """
-    side = 0
-    x = a
-    for _ in range(max_iter):
-        x = (a * fb - b * fa) / (fb - fa)
-        fx = f(x)
-        if fx == 0 or abs(b - a) < xtol:
-            return float(x)
-        if fx * fb > 0:
-            b, fb = x, fx
-            if side == -1:
-                fa /= 2
-            side = -1
-        else:
-            a, fa = x, fx
-            if side == 1:
-                fb /= 2
-            side = 1
-        if abs(b - a) < xtol:
-            return float(x)
-    return float(x)
-
-
 def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int = 9) -> list[SwitchingValue]:
     """For each input, the value at which the median audited saving equals the claim's low end.
 
     Every evaluation uses the same seed, so the other sources keep the same
     draws (common random numbers) and the median is a smooth function of the
     input. The search range is scanned on ``n_scan`` points for a sign change
-    closest to the current value, then refined with Brent's method.
+    closest to the current value, then refined with Brent's method
+    (:func:`auditor.analysis.roots.find_root`).
     ``value`` is None when the median stays on one side of the claim's low end
     over the whole search range.
     """
@@ -685,7 +651,7 @@ def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int =
             if gs[i] == 0:
                 roots.append(float(xs[i]))
             elif gs[i] * gs[i + 1] < 0:
-                roots.append(_illinois(gap, xs[i], xs[i + 1], gs[i], gs[i + 1], 1e-7 * max(1.0, abs(b - a))))
+                roots.append(find_root(gap, xs[i], xs[i + 1], xtol=1e-7 * max(1.0, abs(b - a))))
         if gs[-1] == 0:
             roots.append(float(xs[-1]))
         if not roots:

@@ -35,7 +35,7 @@ from .sample import Design, build_design, draw_compositions, draw_shares
 from ..inputs.scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
-           "point_estimate"]
+           "point_estimate", "theta_draws"]
 
 BLOCK_SIZE = 8192
 SOURCES = {"sampling": 0, "judgement": 1, "costs": 2, "implementation": 3, "composition": 4}
@@ -388,3 +388,13 @@ def simulate(model: Model, *, draws: int, seed: int, chunk_size: int | None = No
     futures = [executor.submit(_simulate_blocks, model, seed, c, keep_inputs) for c in chunks]
     parts = [f.result() for f in futures]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def theta_draws(model, seed: int, draws: int) -> np.ndarray:
+    """The θ the engine uses for each draw (same streams), for summaries when inputs were not kept."""
+    parts = []
+    for block in range(math.ceil(draws / BLOCK_SIZE)):
+        size = min(BLOCK_SIZE, draws - block * BLOCK_SIZE)
+        theta = model.draw_theta(stream(seed, block, "judgement"), size)
+        parts.append(np.ones(size) if theta is None else theta)
+    return np.concatenate(parts)
