@@ -226,7 +226,7 @@ def text_summary(result, out: Path | None = None) -> str:
     s = result.summary()
     c = s["claim"]
     lines = [result.scenario.title, "",
-             f"Verdict: {s['verdict'].upper()}", result.verdict_sentence()]
+             f"Verdict: {s['verdict'].upper()}"] + result.headline()
     fair = result.face_value_sentence()
     scope = result.scope_sentence()
     lines += ([scope] if scope else []) + ([fair] if fair else []) + ["",

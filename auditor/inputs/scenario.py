@@ -109,13 +109,17 @@ class RunSettings:
 class VerdictRule:
     """Thresholds of the verdict, applied to the ``full`` stage.
 
-    * ``collapses`` when P(savings ≥ claim low) < ``collapse_below``;
+    * ``collapses`` when P(savings ≥ claim low) < ``collapse_below`` (0.33: the
+      low end is "unlikely" on the IPCC scale);
     * ``holds`` when P(savings ≥ claim low) ≥ ``hold_at`` and the audited 90%
-      interval is at most ``max_width_ratio`` times as wide as the claim's range;
+      interval is at most ``max_width_ratio`` times as wide as the claim's range
+      (at its low end only when the high end is exceptionally unlikely);
     * ``widens`` otherwise.
+
+    See :mod:`auditor.analysis.verdict` and docs/methods.md §7 for the reasons.
     """
 
-    collapse_below: float = 0.5
+    collapse_below: float = 0.33
     hold_at: float = 0.8
     max_width_ratio: float = 1.5
 
