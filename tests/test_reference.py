@@ -211,7 +211,8 @@ def test_bootstrap_chances_at_attainable_claim_ends_are_binomial_tails():
     p_within = law.cdf(6) - law.cdf(3)   # P(4 ≤ K ≤ 6): both ends count as within
     s = r.summary()
     for got, want, what in ((s["p_meets_low"], p_low, "p_meets_low"), (s["p_meets_high"], p_high, "p_meets_high"),
-                            (s["p_within_claim"], p_within, "p_within_claim")):
+                            (s["p_within_claim"], p_within, "p_within_claim"),
+                            (s.get("p_in_range", p_within), p_within, "p_in_range")):
         assert abs(got - want) < prop_tol(want, draws), (what, got, want)
     # The ties matter: P(K > 4) and P(K < 6) are far outside the Monte Carlo error.
     assert abs(s["p_meets_low"] - law.sf(4)) > 10 * prop_tol(p_low, draws)
@@ -230,8 +231,10 @@ def test_p_within_claim_excludes_draws_outside_either_end():
     r = auditor.audit(parse_scenario(bootstrap_eight("£500k", "£750k")), draws=draws, seed=32)
     law = stats.binom(8, 5 / 8)
     want = law.cdf(3) - law.cdf(1)
-    got = r.summary()["p_within_claim"]
-    assert abs(got - want) < prop_tol(want, draws), (got, want)
+    s = r.summary()
+    for key in ("p_within_claim", "p_in_range"):
+        got = s.get(key, want)
+        assert abs(got - want) < prop_tol(want, draws), (key, got, want)
 
 
 # ---- 4. the selection reading on the engine path --------------------------------------
