@@ -28,7 +28,7 @@ import auditor
 from auditor.analysis import sensitivity as sens
 from auditor.inputs.scenario import parse_scenario
 from auditor.model.engine import build_model, simulate
-from auditor.model.judgement import parse_judgement
+from auditor.inputs.judgement import parse_judgement
 from strategies import base_scenario, transitions
 
 Z = 4.0   # Monte Carlo standard errors allowed in a one-number check
