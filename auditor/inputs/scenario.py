@@ -44,6 +44,7 @@ class Setting:
     cohort: int
     source: str | None = None
     new_per_year: float | None = None
+    dfe: tuple[str, ...] = ()       # DfE categories (auditor.inputs.councils.CATEGORIES); () = from the name
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class Scenario:
     normalised: tuple[tuple[str, str], ...] = ()
     ramp: tuple[float, ...] = ()
     length_of_stay: float | None = None
+    la_code: str | None = None      # DfE 3-digit code of the council whose caseload the cohorts come from
+    census_year: int | None = None  # January of that caseload
 
     @property
     def setting_keys(self) -> tuple[str, ...]:
@@ -356,7 +359,8 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
         raise ScenarioError(f"must be {SCHEMA_VERSION}, got {raw['schema_version']!r}", field="schema_version")
 
     meta = _table(raw, "scenario")
-    _keys(meta, ("title", "authority", "sources", "notes"), "scenario")
+    _keys(meta, ("title", "authority", "sources", "notes", "la_code", "census_year"), "scenario")
+    la_code, census_year = _parse_census(meta)
     title = _string(meta, "title", "scenario", required=True)
     if not title.strip():
         raise ScenarioError("must not be empty", field="scenario.title")
@@ -392,8 +396,36 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
         authority=_string(meta, "authority", "scenario"), sources=tuple(sources),
         notes=_string(meta, "notes", "scenario"), raw=raw,
         normalised=normalised + tuple(x for x in sample.normalised if x not in normalised),
-        ramp=ramp, length_of_stay=stay,
+        ramp=ramp, length_of_stay=stay, la_code=la_code, census_year=census_year,
     )
+
+
+def _parse_census(meta: dict) -> tuple[str | None, int | None]:
+    """``[scenario] la_code`` (a DfE 3-digit or 9-character code) and ``census_year`` (a January published)."""
+    from .councils import CASELOAD_YEARS, find_council, years_for
+
+    code = meta.get("la_code")
+    council = None
+    if code is not None:
+        if isinstance(code, bool) or not isinstance(code, (str, int)):
+            raise ScenarioError(f"must be a council's DfE code such as \"938\" or \"E10000032\", got {code!r}",
+                                field="scenario.la_code")
+        try:
+            council = find_council(code, field="scenario.la_code")
+        except AuditorError as exc:
+            raise ScenarioError(exc.message, field="scenario.la_code") from None
+    year = meta.get("census_year")
+    if year is not None:
+        lo, hi = CASELOAD_YEARS[0], CASELOAD_YEARS[-1]
+        year = _int(year, "scenario.census_year", lo, hi, f"from {lo} to {hi} (the Januaries of DfE's caseload "
+                    "packaged with auditor)")
+        if council is not None and year not in years_for(council.old_code):
+            from .councils import reorganisation_note
+
+            have, note = years_for(council.old_code), reorganisation_note(council.old_code)
+            raise ScenarioError(f"DfE publishes no caseload for {council.name} in January {year}; it has "
+                                f"{have[0]} to {have[-1]}{f' ({note})' if note else ''}", field="scenario.census_year")
+    return (council.old_code if council else None), year
 
 
 def _parse_claim(t: dict) -> Claim:
@@ -441,7 +473,7 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
                                 "spaces and hyphens)", field=f)
         if not isinstance(body, dict):
             raise ScenarioError("must be a table with label, cost and cohort", field=f)
-        _keys(body, ("label", "cost", "cohort", "new_per_year", "source", "note"), f)
+        _keys(body, ("label", "cost", "cohort", "new_per_year", "dfe", "source", "note"), f)
         if "cost" not in body:
             raise ScenarioError("missing; the annual cost of one placement is required", field=f"{f}.cost")
         if "cohort" not in body:
@@ -459,7 +491,12 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
                 raise ScenarioError(f"must be a number >= 0 (children newly placed here each year), got {new!r}",
                                     field=f"{f}.new_per_year")
             new = float(new)
-        out.append(Setting(key, label, cost, cohort, _string(body, "source", f), new))
+        dfe = ()
+        if "dfe" in body:
+            from .councils import parse_dfe
+
+            dfe = parse_dfe(body["dfe"], f"{f}.dfe")
+        out.append(Setting(key, label, cost, cohort, _string(body, "source", f), new, dfe))
     if len(out) < 2:
         raise ScenarioError("needs at least two settings: a move needs somewhere to go", field="settings")
     return tuple(out), names, tuple(normalised)
