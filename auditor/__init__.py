@@ -23,7 +23,8 @@ from .errors import AuditorError, DataError, ScenarioError, UsageError
 # about 0.25 s, which `auditor --version` and `--help` should not pay.
 _LAZY = {"audit": "model.engine", "AuditResult": "results", "Scenario": "inputs.scenario",
          "load_scenario": "inputs.scenario", "batch": "scripted", "sweep": "scripted",
-         "sensitivity": "analysis.sensitivity", "SensitivityResult": "analysis.sensitivity"}
+         "sensitivity": "analysis.sensitivity", "SensitivityResult": "analysis.sensitivity",
+         "track": "analysis.track", "TrackResult": "analysis.track"}
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .scripted import batch, sweep
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .results import AuditResult
     from .inputs.scenario import Scenario, load_scenario
     from .analysis.sensitivity import SensitivityResult, sensitivity
+    from .analysis.track import TrackResult, track
 
 
 def __getattr__(name: str):
@@ -55,6 +57,8 @@ __all__ = [
     "sweep",
     "sensitivity",
     "SensitivityResult",
+    "track",
+    "TrackResult",
     "AuditResult",
     "Scenario",
     "AuditorError",

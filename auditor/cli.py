@@ -116,6 +116,20 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
 
 
+    tr = sub.add_parser("track", help="what happened after the claim: the council's placements in DfE's later "
+                        "Januaries against comparison councils; write track.json")
+    tr.add_argument("scenario", metavar="SCENARIO")
+    tr.add_argument("--until", type=whole_number, metavar="YEAR",
+                    help="the last January to use (default: the latest packaged)")
+    tr.add_argument("--out", metavar="DIR", help="output folder (default: reports/<scenario file stem>-track/)")
+    tr.add_argument("--draws", type=whole_number, metavar="N", help="cost draws for the money (default 20,000)")
+    tr.add_argument("--seed", type=whole_number, metavar="S", help="seed of the cost draws (default: the "
+                    "scenario's run.seed)")
+    tr.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    tr.add_argument("--allow-outside", action="store_true")
+    tr.add_argument("--json", action="store_true", help="print track.json to stdout")
+    tr.add_argument("--quiet", action="store_true", help="print nothing on success")
+
     se = sub.add_parser("sensitivity", help="what drives the width, how fragile the claim is, what sample "
                         "would settle it; write sensitivity.json, sensitivity.md and figures")
     se.add_argument("scenario", metavar="SCENARIO")
@@ -369,6 +383,27 @@ def _cmd_councils(args) -> int:
     return 0
 
 
+def _cmd_track(args) -> int:
+    from .analysis.track import track
+    from .inputs.scenario import load_scenario
+    from .report.track import write_track
+
+    scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
+                             allow_outside=args.allow_outside)
+    with _option_names():
+        result = track(scenario, until=args.until, draws=args.draws, seed=args.seed)
+    out = _out_dir(args, "-track")
+    write_track(result, out)
+    if args.json:
+        print(json.dumps(result.summary(), indent=2, ensure_ascii=False, allow_nan=False))
+    elif not args.quiet:
+        print(result.scenario.title)
+        print("")
+        print(result.sentence())
+        print(f"  report: {out / 'track.md'}")
+    return 0
+
+
 def _cmd_sensitivity(args) -> int:
     """``auditor sensitivity``: ``--draws`` is the draws per evaluation (default 16,384), not run.draws."""
     from .report.sensitivity import write_sensitivity
@@ -396,7 +431,7 @@ def _cmd_sensitivity(args) -> int:
 
 COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
             "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity,
-            "councils": _cmd_councils}
+            "councils": _cmd_councils, "track": _cmd_track}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .errors import AuditorError
 from .inputs.money import format_chance, format_claim, format_money, format_per
 from .inputs.scenario import Scenario
 
@@ -320,7 +321,23 @@ class AuditResult:
                              "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
             "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],
             "implied": implied_assumptions(s),
+            **self._track(),
         }
+
+    def _track(self) -> dict[str, Any]:
+        """``{"track": ...}`` when the scenario names a council and DfE has Januaries after its census, else ``{}``."""
+        s = self.scenario
+        if s.la_code is None or s.census_year is None:
+            return {}
+        from .analysis.track import track
+        from .inputs.councils import CASELOAD_YEARS
+
+        if s.census_year >= CASELOAD_YEARS[-1]:
+            return {}
+        try:
+            return {"track": track(s, seed=self.seed).summary()}
+        except AuditorError as exc:  # e.g. the council's series is suppressed: the audit still stands
+            return {"track": {"status": "unavailable", "reason": exc.one_line()}}
 
     def to_frame(self):
         """One row per draw: each source's draw and the savings at each stage.

@@ -112,6 +112,10 @@ CATALOGUE: dict[str, Case] = {
     "dfe-unknown-category": Case({"scenario.toml": toml().replace('label = "A"', 'label = "A"\ndfe = "special"')}),
     "council-unknown": Case({}, ("new", "mine", "--council", "West Susex")),
     "council-year-not-published": Case({}, ("new", "mine", "--council", "Cumberland", "--year", "2023")),
+    "track-needs-council": Case({"scenario.toml": toml()}, ("track", "scenario.toml")),
+    "track-until-out-of-range": Case({"scenario.toml": toml(scenario={"title": "Test claim", "la_code": "938",
+                                                                      "census_year": 2023})},
+                                     ("track", "scenario.toml", "--until", "2030")),
     # ---- the case review
     "unknown-setting-in-transitions": Case({"scenario.toml": toml(
         sample={"transitions": transitions({("a", "a"): 4, ("a", "hospital"): 6})})}),

@@ -11,7 +11,7 @@ import auditor
 # error classes. Removing or renaming one breaks users' scripts.
 EXPORTED = ["__version__", "audit", "load_scenario", "AuditResult", "Scenario",
             "AuditorError", "ScenarioError", "DataError", "UsageError", "batch", "sweep",
-            "sensitivity", "SensitivityResult"]
+            "sensitivity", "SensitivityResult", "track", "TrackResult"]
 
 
 def test_all_is_pinned():
