@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
+from ._version import __version__
 from .errors import AuditorError, UsageError
 
 __all__ = ["main", "build_parser"]
@@ -153,9 +153,18 @@ def _overrides(items: list[str]) -> dict:
     return dict(parse_override(item) for item in items)
 
 
+def check_destination(out: Path, kind: str) -> None:
+    """Refuse an unusable ``--out`` before the (slow) work rather than after it."""
+    from .report.folders import check_destination as check
+
+    check(out, kind)
+
+
 def _out_dir(args, suffix: str) -> Path:
     """``--out``, or ``reports/<scenario file stem><suffix>/`` (the contract's default for ``run``)."""
-    return Path(args.out) if args.out else Path("reports") / f"{Path(args.scenario).stem}{suffix}"
+    from .report.folders import output_stem
+
+    return Path(args.out) if args.out else Path("reports") / f"{output_stem(args.scenario)}{suffix}"
 
 
 def _cmd_validate(args) -> int:
@@ -177,7 +186,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .model.engine import audit
+    from .api import audit
     from .report import parse_formats, write_outputs
     from .inputs.scenario import load_scenario
 
@@ -186,6 +195,7 @@ def _cmd_run(args) -> int:
                              allow_outside=args.allow_outside)
     _print_population_warnings(scenario)
     out = _out_dir(args, "")
+    check_destination(out, "report")
     before = _identity(out)
     try:
         with _option_names():
@@ -245,7 +255,8 @@ def text_summary(result, out: Path | None = None) -> str:
     lines = [result.scenario.title, "",
              f"Verdict: {s['verdict'].upper()}", result.verdict_sentence()]
     fair = result.face_value_sentence()
-    lines += ([fair] if fair else []) + ["",
+    scope = result.scope_sentence()
+    lines += ([scope] if scope else []) + ([fair] if fair else []) + ["",
              f"  {'stage':<11}{'median':>10}{'90% interval':>24}{'P(>= low)':>11}"]
     for st in s["stages"]:
         interval = f"{m(st['p05'])} to {m(st['p95'])}" if st["name"] != "point" else "(no uncertainty)"
@@ -320,6 +331,7 @@ def _cmd_sweep(args) -> int:
                              path="--vary")
         vary[key] = values
     out = _out_dir(args, "-sweep")
+    check_destination(out, "sweep")
     with _option_names():
         frame = sweep(args.scenario, vary, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
                       overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
@@ -390,9 +402,10 @@ def _cmd_track(args) -> int:
 
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
+    out = _out_dir(args, "-track")
+    check_destination(out, "track")
     with _option_names():
         result = track(scenario, until=args.until, draws=args.draws, seed=args.seed)
-    out = _out_dir(args, "-track")
     write_track(result, out)
     if args.json:
         print(json.dumps(result.summary(), indent=2, ensure_ascii=False, allow_nan=False))
@@ -408,13 +421,14 @@ def _cmd_sensitivity(args) -> int:
     """``auditor sensitivity``: ``--draws`` is the draws per evaluation (default 16,384), not run.draws."""
     from .report.sensitivity import write_sensitivity
     from .inputs.scenario import load_scenario
-    from .analysis.sensitivity import sensitivity
+    from .api import sensitivity
 
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
+    out = _out_dir(args, "-sensitivity")
+    check_destination(out, "sensitivity")
     with _option_names():
         result = sensitivity(scenario, draws=args.draws, seed=args.seed)
-    out = _out_dir(args, "-sensitivity")
     write_sensitivity(result, out)
     if not args.quiet:
         s = result.summary()

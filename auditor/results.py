@@ -9,6 +9,7 @@ itself: :meth:`~AuditResult.summary` is exactly the content of
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,11 +17,13 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .errors import AuditorError
+from .analysis.sensitivity import N_BOOT, Fragility, SobolIndex, plateau
+from .errors import UsageError
+from .figures import audit as figures, sensitivity as sensitivity_figures
 from .inputs.money import format_chance, format_claim, format_money, format_per
 from .inputs.scenario import Scenario
 
-__all__ = ["AuditResult", "StageSummary", "judge_verdict", "VERDICTS"]
+__all__ = ["AuditResult", "SensitivityResult", "StageSummary", "judge_verdict", "VERDICTS"]
 
 VERDICTS = ("holds", "widens", "collapses")
 QUANTILES = (0.05, 0.5, 0.95)
@@ -42,11 +45,12 @@ class StageSummary:
         return {"name": self.name, "mean": self.mean, "median": self.median, "p05": self.p05,
                 "p95": self.p95, "p_meets_low": self.p_meets_low, "p_meets_high": self.p_meets_high}
 
-
-def _summarise(name: str, x: np.ndarray, low: float, high: float) -> StageSummary:
-    q05, q50, q95 = np.quantile(x, QUANTILES)
-    return StageSummary(name, float(np.mean(x)), float(q50), float(q05), float(q95),
-                        float(np.mean(x >= low)), float(np.mean(x >= high)))
+    @classmethod
+    def of(cls, name: str, x: np.ndarray, low: float, high: float) -> "StageSummary":
+        """The summary of draws ``x`` against a claim from ``low`` to ``high``."""
+        q05, q50, q95 = np.quantile(x, QUANTILES)
+        return cls(name, float(np.mean(x)), float(q50), float(q05), float(q95),
+                   float(np.mean(x >= low)), float(np.mean(x >= high)))
 
 
 def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, claim_high: float,
@@ -160,6 +164,20 @@ class AuditResult:
         Savings per draw for ``sampling``, ``judgement`` and ``full``.
     inputs : mapping of str to ndarray
         Each source's draw per draw (empty when not kept).
+    version : str
+        The auditor version that made the draws.
+    judgement_summary : mapping, optional
+        The summary's ``judgement`` block (model, evidence, θ quantiles, the
+        reliability ladder, the switching selectivity), computed by
+        :func:`auditor.audit`; None for a run made with ``analyses=False``.
+    implied : mapping, optional
+        The summary's ``implied`` block (:mod:`auditor.analysis.implied`), or None.
+    track : mapping, optional
+        The summary's ``track`` block (:mod:`auditor.analysis.track`): None when the
+        scenario names no council or DfE has no January after its census year.
+
+    The analyses are computed by :func:`auditor.audit` and stored here; a
+    result never reruns the model.
     """
 
     scenario: Scenario
@@ -170,50 +188,32 @@ class AuditResult:
     stages: Mapping[str, np.ndarray] = field(repr=False)
     inputs: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
     version: str = ""
+    judgement_summary: Mapping[str, Any] | None = field(default=None, repr=False)
+    implied: Mapping[str, Any] | None = field(default=None, repr=False)
+    track: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
     def savings(self) -> np.ndarray:
         """The audited savings per draw (the ``full`` stage)."""
         return self.stages["full"]
 
-    @cached_property
+    @property
     def reliability_ladder(self) -> list[dict[str, Any]]:
         """Full-stage savings under face_value, contest, selection and scrutinised.
 
         Same seed and streams as the main run (common random numbers); see
-        :func:`auditor.model.judgement.ladder_savings`. Computed once, on first use.
+        :func:`auditor.analysis.ladder.ladder_savings`. Computed by
+        :func:`auditor.audit` and stored in :attr:`judgement_summary`.
         """
-        from .model.judgement import ladder_savings
+        return self._analysed().judgement_summary["ladder"]
 
-        c = self.scenario.claim
-        rows = []
-        for name, x in ladder_savings(self.scenario, self.draws, self.seed).items():
-            row = _summarise(name, x, c.low, c.high).to_dict()
-            row["main"] = name == self.scenario.judgement.name
-            rows.append(row)
-        return rows
-
-    @cached_property
-    def judgement_summary(self) -> dict[str, Any]:
-        """The summary's ``judgement`` block: model, evidence, θ quantiles, ladder, switching ρ."""
-        from .model.judgement import Selection, switching_selectivity, theta_draws
-
-        model = self.scenario.judgement
-        out = dict(model.to_dict())
-        theta = self.inputs.get("theta") if self.inputs else None
-        if theta is None:
-            # Inputs are dropped only for very large runs; the first 2,000,000 draws
-            # (the same streams) give θ's quantiles to well within reporting precision.
-            theta = theta_draws(model, self.seed, min(self.draws, 2_000_000))
-        q05, q50, q95 = np.quantile(theta, QUANTILES)
-        out["theta"] = {"median": float(q50), "p05": float(q05), "p95": float(q95)}
-        out["down_shifts_only"] = True
-        if isinstance(model, Selection):
-            sw = switching_selectivity(self.scenario, self.draws, self.seed)
-            out["switching_selectivity"] = sw["value"]
-            out["switching_note"] = sw["note"]
-        out["ladder"] = self.reliability_ladder
-        return out
+    def _analysed(self) -> "AuditResult":
+        """This result, after checking that the analyses were computed and stored."""
+        if self.judgement_summary is None or self.implied is None:
+            raise UsageError("this result holds the draws only (audit(..., analyses=False)); the summary and "
+                             "the reports need the analyses: run auditor.audit without analyses=False",
+                             field="analyses")
+        return self
 
     def stage_summaries(self) -> list[StageSummary]:
         """Median, 90% interval, mean and chances for each stage, point first."""
@@ -226,7 +226,7 @@ class AuditResult:
         pe = self.point_estimate
         hit_low, hit_high = float(pe >= c.low), float(pe >= c.high)
         out = [StageSummary("point", pe, pe, pe, pe, hit_low, hit_high)]
-        out += [_summarise(k, self.stages[k], c.low, c.high) for k in ("sampling", "judgement", "full")]
+        out += [StageSummary.of(k, self.stages[k], c.low, c.high) for k in ("sampling", "judgement", "full")]
         return tuple(out)
 
     def verdict(self) -> tuple[str, str]:
@@ -244,6 +244,28 @@ class AuditResult:
         word = {"holds": "holds", "widens": "widens", "collapses": "collapses"}[verdict]
         per = format_per(c.per)
         return f"The claim of {claim_words(c.low, c.high)} {per} {word}: {why}."
+
+    def scope_sentence(self) -> str | None:
+        """For a claim marked ``scope = "partial"``: what the verdict does and does not judge.
+
+        The verdict words stay the contract's; this sentence sits beside them in
+        every headline so a verdict on the modelled part is never read as one on
+        the whole published figure (None for a whole claim).
+        """
+        c = self.scenario.claim
+        if c.scope != "partial":
+            return None
+        return ("This scenario models only part of what the published figure rests on, so the verdict judges "
+                "only whether the modelled moves could reach it, not the whole figure: "
+                + " ".join((c.scope_note or "").split()).rstrip(".") + ".")
+
+    def budget_sentence(self) -> str:
+        """Which budget the costs are counted against (``claim.budget``), in words."""
+        from .inputs.scenario import BUDGET_WORDS
+
+        c = self.scenario.claim
+        return (f"Costs are counted against {BUDGET_WORDS[c.budget]}"
+                + ("" if c.budget_stated else " (the default: the scenario does not say)") + ".")
 
     def face_value_sentence(self) -> str | None:
         """What the audit gives if the panel's judgements are taken at face value.
@@ -274,15 +296,12 @@ class AuditResult:
         >>> s["run"]["draws"], s["verdict"] in ("holds", "widens", "collapses")
         (2000, True)
         """
-        import copy
-
         # Built once; callers get their own copy so editing it cannot change the result.
         return copy.deepcopy(self._summary)
 
     @cached_property
     def _summary(self) -> dict[str, Any]:
-        from .analysis.implied import implied_assumptions
-
+        self._analysed()
         s = self.scenario
         c = s.claim
         stages = self.stage_summaries()
@@ -299,7 +318,8 @@ class AuditResult:
             "run": {"draws": self.draws, "seed": self.seed, "seed_source": self.seed_source,
                     "sample_method": s.sample.method},
             "claim": {"low": c.low, "high": c.high, "per": c.per, "horizon_years": c.horizon_years,
-                      "basis": c.basis, "derived": c.derived},
+                      "basis": c.basis, "derived": c.derived, "budget": c.budget,
+                      "budget_stated": c.budget_stated, "scope": c.scope, "scope_note": c.scope_note},
             "point_estimate": self.point_estimate,
             "savings": {"mean": full.mean, "median": full.median, "p05": full.p05, "p95": full.p95,
                         "sd": float(np.std(x, ddof=1)) if x.size > 1 else 0.0},
@@ -320,24 +340,9 @@ class AuditResult:
             "verdict_rule": {"applies_to": "full", "collapse_below": s.verdict.collapse_below,
                              "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
             "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],
-            "implied": implied_assumptions(s),
-            **self._track(),
+            "implied": self.implied,
+            **({"track": self.track} if self.track is not None else {}),
         }
-
-    def _track(self) -> dict[str, Any]:
-        """``{"track": ...}`` when the scenario names a council and DfE has Januaries after its census, else ``{}``."""
-        s = self.scenario
-        if s.la_code is None or s.census_year is None:
-            return {}
-        from .analysis.track import track
-        from .inputs.councils import CASELOAD_YEARS
-
-        if s.census_year >= CASELOAD_YEARS[-1]:
-            return {}
-        try:
-            return {"track": track(s, seed=self.seed).summary()}
-        except AuditorError as exc:  # e.g. the council's series is suppressed: the audit still stands
-            return {"track": {"status": "unavailable", "reason": exc.one_line()}}
 
     def to_frame(self):
         """One row per draw: each source's draw and the savings at each stage.
@@ -369,6 +374,118 @@ class AuditResult:
         -------
         matplotlib.axes.Axes
         """
-        from .report.figures import ladder
+        return figures.ladder(self, ax=ax)
 
-        return ladder(self, ax=ax)
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """The outcome of :func:`auditor.sensitivity`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    draws, seed : int
+        Draws per evaluation (and per Sobol matrix) and the seed.
+    point_estimate : float
+    variance_share : mapping of str to SobolIndex
+    fragility : Fragility or None
+    case_influence : tuple of dict
+    switching_values : tuple of SwitchingValue
+    tornado_base : float
+    tornado : tuple of dict
+    sample_size : tuple of dict
+    sample_size_for_target : int or None
+    grid : mapping
+    """
+
+    scenario: Scenario
+    draws: int
+    seed: int
+    point_estimate: float
+    variance_share: Mapping[str, SobolIndex]
+    fragility: Fragility | None
+    case_influence: tuple
+    switching_values: tuple
+    tornado_base: float
+    tornado: tuple
+    sample_size: tuple
+    sample_size_for_target: int | None
+    grid: Mapping[str, Any] = field(repr=False)
+    version: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        """Exactly the content of ``sensitivity.json``.
+
+        Examples
+        --------
+        >>> import auditor
+        >>> r = auditor.sensitivity("scenarios/west-sussex-2023.toml", draws=2048, seed=1)
+        >>> s = r.summary()
+        >>> s["fragility"]["judgements_to_reverse_for_low"], sorted(s["variance_share"]["costs"])[:2]
+        (4, ['first', 'first_ci'])
+        """
+        s = self.scenario
+        c = s.claim
+        plat = plateau(list(self.sample_size))
+        return {
+            "schema_version": 1,
+            "auditor_version": self.version,
+            "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
+            "run": {"draws": self.draws, "seed": self.seed, "bootstrap": N_BOOT},
+            "claim": {"low": c.low, "high": c.high, "per": c.per},
+            "point_estimate": self.point_estimate,
+            "variance_share": {k: v.to_dict() for k, v in self.variance_share.items()},
+            "fragility": None if self.fragility is None else {
+                **self.fragility.to_dict(), "sentence": self.fragility.sentence(c.low)},
+            "case_influence": list(self.case_influence),
+            "switching_values": [v.to_dict() for v in self.switching_values],
+            "tornado": {"base": self.tornado_base, "rows": list(self.tornado)},
+            "sample_size": list(self.sample_size),
+            "sample_size_for_25pct": self.sample_size_for_target,
+            "sample_size_plateau": plat,
+            "grid": dict(self.grid),
+        }
+
+    def to_frame(self, part: str = "variance_share"):
+        """One part of the analysis as a pandas DataFrame.
+
+        Parameters
+        ----------
+        part : {"variance_share", "case_influence", "switching_values", "tornado", "sample_size", "grid"}
+        """
+        import pandas as pd
+
+
+        if part == "variance_share":
+            return pd.DataFrame([{"source": k, "first": v.first, "first_low": v.first_ci[0],
+                                  "first_high": v.first_ci[1], "total": v.total, "total_low": v.total_ci[0],
+                                  "total_high": v.total_ci[1], "varies": v.varies}
+                                 for k, v in self.variance_share.items()])
+        if part == "case_influence":
+            return pd.DataFrame(list(self.case_influence))
+        if part == "switching_values":
+            return pd.DataFrame([v.to_dict() for v in self.switching_values])
+        if part == "tornado":
+            return pd.DataFrame(list(self.tornado))
+        if part == "sample_size":
+            return pd.DataFrame(list(self.sample_size))
+        if part == "grid":
+            g = self.grid
+            return pd.DataFrame([{"theta": t, "realisation": r, "median": g["median"][i][j],
+                                  "p_meets_low": g["p_meets_low"][i][j]}
+                                 for i, t in enumerate(g["theta"]) for j, r in enumerate(g["realisation"])])
+        raise UsageError(f"unknown part {part!r}; allowed: variance_share, case_influence, switching_values, "
+                         "tornado, sample_size, grid", field="part")
+
+    def plot(self, ax=None, kind: str = "variance_share"):
+        """Draw one figure of the analysis (default: the variance shares).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+        kind : {"variance_share", "tornado", "sample_size", "grid"}
+        """
+        if kind not in sensitivity_figures.FIGURES:
+            raise UsageError(f"unknown kind {kind!r}; allowed: {', '.join(sensitivity_figures.FIGURES)}",
+                             field="kind")
+        return getattr(sensitivity_figures, kind)(self, ax=ax)

@@ -20,7 +20,12 @@ from auditor.inputs import councils as C
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT.parent / "shared" / "data" / "ehcp_caseload_by_setting_all_las_2019_2025.csv"
-WS = (ROOT / "scenarios" / "west-sussex-2023.toml").read_text(encoding="utf-8")
+# West Sussex with the independent cohort left at 416 (independent special schools only, without the 197 in
+# non-maintained special schools that DfE's category includes): the population check must flag it.
+WS = (ROOT / "scenarios" / "west-sussex-2023.toml").read_text(encoding="utf-8").replace(
+    "[settings.independent_special]\nlabel", "[settings.independent_special]\nlabel", 1)
+WS = WS[:WS.index("[settings.independent_special]")] + WS[WS.index("[settings.independent_special]"):].replace(
+    "cohort = 613", "cohort = 416", 1)
 
 
 def raw_rows() -> list[dict]:

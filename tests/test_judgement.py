@@ -13,8 +13,9 @@ from scipy import stats
 
 import auditor
 from auditor.errors import ScenarioError
-from auditor.model.judgement import (LADDER, FaceValue, Scrutinised, Selection, ladder_models, ladder_savings,
-                               parse_judgement, selection_error_rate, switching_selectivity, theta_draws)
+from auditor.analysis.ladder import LADDER, ladder_models, ladder_savings, switching_selectivity
+from auditor.model.engine import theta_draws
+from auditor.model.judgement import FaceValue, Scrutinised, Selection, parse_judgement, selection_error_rate
 from strategies import base_scenario, transitions
 
 # ---- selection formula -----------------------------------------------------------
@@ -283,10 +284,11 @@ def test_face_value_summary_has_no_switching(write_scenario):
 def test_west_sussex_uses_selection_with_sourced_evidence(west_sussex):
     s = auditor.load_scenario(west_sussex)
     assert isinstance(s.judgement, Selection)
-    assert s.judgement.evidence.components[0].label == "tribunal:2022/23"
+    # The year available when the claim was made (the article quotes councils' 3.7%).
+    assert s.judgement.evidence.components[0].label == "tribunal:2021/22"
     assert s.judgement.selectivity.source
-    # tribunal:2022/23 in auditor/data/evidence.csv: 7,832 of 7,968 decided appeals found for the family.
-    assert s.judgement.evidence.components[0].rate == pytest.approx(7832 / 7968)
+    # tribunal:2021/22 in auditor/data/evidence.csv: 5,385 of 5,592 decided appeals found for the family.
+    assert s.judgement.evidence.components[0].rate == pytest.approx(5385 / 5592)
     assert math.isfinite(s.judgement.central())
 
 

@@ -18,8 +18,10 @@ def test_west_sussex_loads(west_sussex_cases):
     assert isinstance(s, Scenario)
     assert (s.claim.low, s.claim.high, s.claim.per, s.claim.horizon_years) == (17.8e6, 46.7e6, "year", 5)
     assert s.setting_keys == ("mainstream", "resourced_provision", "state_special", "independent_special")
-    # DfE caseload Jan 2023 figures as written in the scenario.
-    assert [st.cohort for st in s.settings] == [2374, 358, 1986, 416]
+    # DfE caseload Jan 2023 figures as written in the scenario (independent: 416 + 197 non-maintained).
+    assert [st.cohort for st in s.settings] == [2374, 358, 1986, 613]
+    assert s.claim.budget == "high_needs" and s.claim.budget_stated
+    assert s.setting("mainstream").schools_block.mean() == 6000
     assert s.sample.n_cases == 28 and s.sample.form == "cases" and s.sample.method == "bayes"
     assert s.realisation.is_fixed and s.realisation.mean() == 1.0
     assert (s.run.draws, s.run.seed) == (100_000, 2023)

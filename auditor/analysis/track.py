@@ -44,7 +44,7 @@ import numpy as np
 
 from ..errors import UsageError
 
-__all__ = ["track", "TrackResult", "required_path", "did_excess", "placebo_p_value", "panel_statistics"]
+__all__ = ["track", "track_for_run", "TrackResult", "required_path", "did_excess", "placebo_p_value", "panel_statistics"]
 
 #: Coding breaks: (council code, January) → (categories affected, what happened).
 BREAKS = {
@@ -143,9 +143,11 @@ def required_path(total: float, years_after: int, *, basis: str, horizon: int, r
                   stay: float | None = None) -> float:
     """Children the claim needs to have moved ``years_after`` Januaries after the census.
 
-    A stock claim re-places ``total`` children of the census cohort; no
-    timetable being published, the path is a straight line reaching the full
-    number at the end of the horizon. A flow claim moves ``total`` children of
+    A stock claim re-places ``total`` children of the census cohort: with a
+    ramp, ``ramp_k`` of them by year ``k`` (the last value repeats); without
+    one, no timetable being published, a straight line reaching the full
+    number at the end of the horizon (less than the model's "every move from
+    year 1", so the claim gets the benefit of the doubt). A flow claim moves ``total`` children of
     each year's intake, scaled by the ramp; children moved in the last
     ``stay`` years are still in their new setting.
 
@@ -153,11 +155,15 @@ def required_path(total: float, years_after: int, *, basis: str, horizon: int, r
     --------
     >>> required_path(1000, 2, basis="stock", horizon=5)
     400.0
+    >>> required_path(1000, 2, basis="stock", horizon=5, ramp=(0.2, 0.5, 1.0))
+    500.0
     >>> required_path(100, 3, basis="flow", horizon=5, ramp=(0.5, 1.0))
     250.0
     """
     k = max(int(years_after), 0)
     if basis == "stock":
+        if ramp:
+            return float(total) * (ramp[min(k, len(ramp)) - 1] if k >= 1 else 0.0)
         return float(total) * min(k / max(horizon, 1), 1.0)
     r = ramp or (1.0,)
     years = range(1, k + 1)
@@ -350,14 +356,15 @@ def _claim_moves(scenario) -> tuple[np.ndarray, float]:
 
 
 def _saving_per_move(scenario, draws: int, seed: int) -> np.ndarray:
-    """The claim's saving per child moved, with the scenario's cost draws (the engine's cost streams)."""
-    from ..model.engine import build_model, stream
+    """The claim's saving per child moved, with the scenario's cost draws (the engine's cost columns, at the
+    claim's budget boundary)."""
+    from ..model.engine import _cost_column, build_model
 
     model = build_model(scenario)
     flow = scenario.claim.basis == "flow"
     base = np.array([(s.new_per_year or 0.0) if flow else s.cohort for s in scenario.settings], dtype=float)
     f = base[model.from_idx] * model.design.observed_shares
-    costs = {i: scenario.settings[i].cost.draw(stream(seed, 0, "costs", i), draws) for i in model.costed}
+    costs = {i: _cost_column(model, seed, 0, i, draws) for i in model.costed}
     total = np.zeros(draws)
     for m, (a, b) in enumerate(zip(model.from_idx, model.to_idx)):
         total += f[m] * (costs[int(a)] - costs[int(b)])
@@ -563,3 +570,20 @@ def _notes(code: str, years: list[int], cats, panel: Panel) -> list[str]:
     notes.append("Safety Valve councils are not excluded from the comparison: auditor has no sourced list of "
                  "them yet.")
     return notes
+
+
+def track_for_run(scenario, seed: int) -> dict | None:
+    """``summary.json``'s ``track`` block for ``auditor run``: None without a council or data after the claim.
+
+    A council whose series cannot be compared (e.g. suppressed cells) gives
+    ``{"status": "unavailable", "reason": ...}``: the audit itself still stands.
+    """
+    from ..errors import AuditorError
+    from ..inputs.councils import CASELOAD_YEARS
+
+    if scenario.la_code is None or scenario.census_year is None or scenario.census_year >= CASELOAD_YEARS[-1]:
+        return None
+    try:
+        return track(scenario, seed=seed).summary()
+    except AuditorError as exc:
+        return {"status": "unavailable", "reason": exc.one_line()}

@@ -23,7 +23,7 @@ from ..model.judgement import JudgementModel, parse_judgement
 from .money import parse_money
 from ..model.sample import CaseSample, canonical_key, parse_sample
 
-__all__ = ["Scenario", "Setting", "Claim", "RunSettings", "VerdictRule", "load_scenario",
+__all__ = ["Scenario", "Setting", "Claim", "BUDGET_PARTS", "BUDGET_WORDS", "SCOPES", "RunSettings", "VerdictRule", "load_scenario",
            "parse_scenario", "apply_overrides", "parse_override", "locate", "MAX_DRAWS", "MAX_SEED",
            "SCHEMA_VERSION"]
 
@@ -44,7 +44,40 @@ class Setting:
     cohort: int
     source: str | None = None
     new_per_year: float | None = None
-    dfe: tuple[str, ...] = ()       # DfE categories (auditor.inputs.councils.CATEGORIES); () = from the name
+    # Parts of a placement's cost paid from outside the high-needs block; each is
+    # counted only when the claim's budget boundary includes it (BUDGET_PARTS).
+    schools_block: Dist | None = None   # e.g. a mainstream school's notional SEN money
+    transport: Dist | None = None       # home-to-school transport, council general fund
+    dfe: tuple[str, ...] = ()           # DfE categories (auditor.inputs.councils.CATEGORIES); () = from the name
+
+    def parts(self, budget: str) -> tuple[tuple[str, Dist], ...]:
+        """The optional cost parts counted at ``budget``, in a fixed order.
+
+        Examples
+        --------
+        >>> from auditor.inputs.distributions import MONEY, parse_dist
+        >>> st = Setting("mainstream", "Mainstream", parse_dist(8000, MONEY, "c"), 10,
+        ...              schools_block=parse_dist(6000, MONEY, "s"))
+        >>> [k for k, _ in st.parts("high_needs")], [k for k, _ in st.parts("dsg")]
+        ([], ['schools_block'])
+        """
+        return tuple((k, getattr(self, k)) for k in BUDGET_PARTS[budget] if getattr(self, k) is not None)
+
+    def counted_mean(self, budget: str) -> float:
+        """Mean annual cost of one placement at ``budget``: ``cost`` plus the counted parts."""
+        m = self.cost.mean()
+        for _, d in self.parts(budget):
+            m = m + d.mean()
+        return m
+
+
+#: Which optional cost parts each budget boundary counts on top of ``cost``
+#: (the high-needs block cost: place funding and top-up, or fees).
+BUDGET_PARTS = {"high_needs": (), "dsg": ("schools_block",), "public": ("schools_block", "transport")}
+BUDGET_WORDS = {"high_needs": "the high-needs block of the Dedicated Schools Grant",
+                "dsg": "the whole Dedicated Schools Grant (high-needs and schools blocks)",
+                "public": "public money as a whole (the Dedicated Schools Grant plus home-to-school transport)"}
+SCOPES = ("whole", "partial")
 
 
 @dataclass(frozen=True)
@@ -58,6 +91,10 @@ class Claim:
     source: str | None = None
     basis: str = "stock"
     derived: bool = False   # True: worked out by the scenario's author, not published by the council
+    budget: str = "high_needs"
+    budget_stated: bool = False   # False: the scenario did not say; the default was used
+    scope: str = "whole"          # "partial": the modelled levers produce only part of the figure
+    scope_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -402,7 +439,7 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
 
 def _parse_census(meta: dict) -> tuple[str | None, int | None]:
     """``[scenario] la_code`` (a DfE 3-digit or 9-character code) and ``census_year`` (a January published)."""
-    from .councils import CASELOAD_YEARS, find_council, years_for
+    from .councils import CASELOAD_YEARS, find_council, reorganisation_note, years_for
 
     code = meta.get("la_code")
     council = None
@@ -420,8 +457,6 @@ def _parse_census(meta: dict) -> tuple[str | None, int | None]:
         year = _int(year, "scenario.census_year", lo, hi, f"from {lo} to {hi} (the Januaries of DfE's caseload "
                     "packaged with auditor)")
         if council is not None and year not in years_for(council.old_code):
-            from .councils import reorganisation_note
-
             have, note = years_for(council.old_code), reorganisation_note(council.old_code)
             raise ScenarioError(f"DfE publishes no caseload for {council.name} in January {year}; it has "
                                 f"{have[0]} to {have[-1]}{f' ({note})' if note else ''}", field="scenario.census_year")
@@ -429,7 +464,8 @@ def _parse_census(meta: dict) -> tuple[str | None, int | None]:
 
 
 def _parse_claim(t: dict) -> Claim:
-    _keys(t, ("low", "high", "per", "horizon_years", "basis", "derived", "source", "note"), "claim")
+    _keys(t, ("low", "high", "per", "horizon_years", "basis", "derived", "budget", "scope", "scope_note",
+              "source", "note"), "claim")
     vals = {}
     for key in ("low", "high"):
         if key not in t:
@@ -455,7 +491,21 @@ def _parse_claim(t: dict) -> Claim:
     if not isinstance(derived, bool):
         raise ScenarioError(f"must be true (the figure was worked out from published findings, not published "
                             f"as a claim) or false, got {derived!r}", field="claim.derived")
-    return Claim(vals["low"], vals["high"], per, horizon, _string(t, "source", "claim"), basis, derived)
+    budget = t.get("budget", "high_needs")
+    if budget not in BUDGET_PARTS:
+        raise ScenarioError(f"must be 'high_needs' (the high-needs block), 'dsg' (the whole Dedicated Schools "
+                            f"Grant) or 'public' (DSG plus home-to-school transport), got {budget!r}",
+                            field="claim.budget")
+    scope = t.get("scope", "whole")
+    if scope not in SCOPES:
+        raise ScenarioError(f"must be 'whole' (the modelled moves produce the whole figure) or 'partial' (they "
+                            f"produce only part of it), got {scope!r}", field="claim.scope")
+    scope_note = _string(t, "scope_note", "claim")
+    if scope == "partial" and not (scope_note or "").strip():
+        raise ScenarioError("missing; a partial claim needs `scope_note` saying which part of the figure the "
+                            "modelled moves produce and what else it rests on", field="claim.scope_note")
+    return Claim(vals["low"], vals["high"], per, horizon, _string(t, "source", "claim"), basis, derived,
+                 budget, "budget" in t, scope, scope_note)
 
 
 def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple[tuple[str, str], ...]]:
@@ -473,7 +523,8 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
                                 "spaces and hyphens)", field=f)
         if not isinstance(body, dict):
             raise ScenarioError("must be a table with label, cost and cohort", field=f)
-        _keys(body, ("label", "cost", "cohort", "new_per_year", "dfe", "source", "note"), f)
+        _keys(body, ("label", "cost", "cohort", "new_per_year", "schools_block", "transport", "dfe", "source", "note"),
+              f)
         if "cost" not in body:
             raise ScenarioError("missing; the annual cost of one placement is required", field=f"{f}.cost")
         if "cohort" not in body:
@@ -491,12 +542,12 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
                 raise ScenarioError(f"must be a number >= 0 (children newly placed here each year), got {new!r}",
                                     field=f"{f}.new_per_year")
             new = float(new)
-        dfe = ()
+        parts = {k: parse_dist(body[k], MONEY, f"{f}.{k}") for k in ("schools_block", "transport") if k in body}
         if "dfe" in body:
             from .councils import parse_dfe
 
-            dfe = parse_dfe(body["dfe"], f"{f}.dfe")
-        out.append(Setting(key, label, cost, cohort, _string(body, "source", f), new, dfe))
+            parts["dfe"] = parse_dfe(body["dfe"], f"{f}.dfe")
+        out.append(Setting(key, label, cost, cohort, _string(body, "source", f), new, **parts))
     if len(out) < 2:
         raise ScenarioError("needs at least two settings: a move needs somewhere to go", field="settings")
     return tuple(out), names, tuple(normalised)

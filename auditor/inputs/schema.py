@@ -56,7 +56,7 @@ def scenario_schema() -> dict[str, Any]:
     """
     from ..model.judgement import MODELS
     from ..model.sample import SAMPLE_METHODS
-    from .scenario import SCHEMA_VERSION
+    from .scenario import BUDGET_PARTS, SCHEMA_VERSION, SCOPES
 
     dist = {"$ref": "#/$defs/dist"}
     win_prob = {"description": "A probability: a number in [0, 1] or { dist = ..., ... } on [0, 1]",
@@ -74,7 +74,7 @@ def scenario_schema() -> dict[str, Any]:
     dfe = {"description": "The DfE category (or categories) this setting stands for, or \"none\"; "
                           "inferred from the setting's name when omitted",
            "anyOf": [{"enum": [*CATEGORIES, "none"]}, {"type": "array", "minItems": 1, "items": category}]}
-    setting = _obj({"label": _TEXT, "cost": dist, "cohort": _WHOLE,
+    setting = _obj({"label": _TEXT, "cost": dist, "cohort": _WHOLE, "schools_block": dist, "transport": dist,
                     "new_per_year": {"type": "number", "minimum": 0}, "dfe": dfe, "source": _TEXT, "note": _TEXT},
                    ("cost", "cohort"))
     return {
@@ -98,6 +98,8 @@ def scenario_schema() -> dict[str, Any]:
             "claim": _obj({"low": _MONEY, "high": _MONEY, "per": {"enum": ["year", "total"]},
                            "horizon_years": {"type": "integer", "minimum": 1, "maximum": 100},
                            "basis": {"enum": ["stock", "flow"]}, "derived": {"type": "boolean"},
+                           "budget": {"enum": list(BUDGET_PARTS)}, "scope": {"enum": list(SCOPES)},
+                           "scope_note": _TEXT,
                            "source": _TEXT, "note": _TEXT},
                           ("low", "high")),
             "settings": {"type": "object", "minProperties": 2, "additionalProperties": setting},

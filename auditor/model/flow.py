@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import ScenarioError
 
-__all__ = ["flow_factor", "flow_weights", "parse_flow", "year_weights"]
+__all__ = ["flow_factor", "flow_weights", "parse_flow", "stock_factor", "year_weights"]
 
 
 def year_weights(horizon: int, ramp: Sequence[float] = (), length_of_stay: float | None = None) -> np.ndarray:
@@ -65,6 +65,31 @@ def flow_factor(horizon: int, per: str, ramp: Sequence[float] = (), length_of_st
     return total / horizon if per == "year" else total
 
 
+def stock_factor(horizon: int, per: str, ramp: Sequence[float] = ()) -> float:
+    """The multiplier from the stock formula's annual run rate to the claim's basis.
+
+    A stock claim re-places the current cohort. Without a ramp every judged
+    move is in place from year 1, so the claim is the annual run rate (``per =
+    "year"``) or ``horizon`` times it (``"total"``). With a ramp, ``ramp_j`` is
+    the share of the judged moves made by year ``j`` (the last value repeats):
+    the total over the horizon is ``Σ ramp_j`` run-rate years, and ``per =
+    "year"`` compares the claim with their average, ``Σ ramp_j / H``.
+
+    Examples
+    --------
+    >>> stock_factor(5, "year"), stock_factor(5, "total")
+    (1.0, 5.0)
+    >>> stock_factor(5, "year", [0.2, 0.4, 0.6, 0.8, 1.0])   # a linear ramp: 60% of the run rate
+    0.6
+    >>> stock_factor(5, "total", [0.5, 1.0])                 # 0.5 + 1 + 1 + 1 + 1
+    4.5
+    """
+    if not len(ramp):
+        return float(horizon) if per == "total" else 1.0
+    total = float(sum(ramp[min(j, len(ramp) - 1)] for j in range(horizon)))
+    return total / horizon if per == "year" else total
+
+
 def flow_weights(scenario) -> np.ndarray:
     """``new_per_year × flow_factor`` per setting: the engine's weights under flow."""
     c = scenario.claim
@@ -86,9 +111,8 @@ def parse_flow(claim, settings: Sequence[Any], impl: Mapping[str, Any]) -> tuple
                                 field="settings")
     ramp: tuple[float, ...] = ()
     if "ramp" in impl:
-        if not flow:
-            raise ScenarioError("applies to claim.basis = 'flow' (new placements year by year); a stock "
-                                "claim re-places the cohort once", field="implementation.ramp")
+        # Flow: the share of each year's judged shifts that happen. Stock: the share of
+        # the judged moves of the current cohort made by each year (stock_factor).
         raw = impl["ramp"]
         if not isinstance(raw, list) or not raw or len(raw) > claim.horizon_years:
             raise ScenarioError(f"must be a list of 1 to {claim.horizon_years} shares (one per year of the "
