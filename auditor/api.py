@@ -20,7 +20,7 @@ import numpy as np
 from ._version import __version__
 from .errors import UsageError
 from .inputs.scenario import MAX_DRAWS, MAX_SEED, Scenario, load_scenario
-from .analysis import ladder, sensitivity as sa
+from .analysis import ladder, sensitivity as sa, tipping
 from .analysis.implied import implied_assumptions
 from .model import engine
 from .model.judgement import Selection
@@ -154,16 +154,34 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     result = AuditResult(scenario, n, used, source, engine.point_estimate(model), stages, out, __version__)
     if not analyses:
         return result
+    ladder_draws = ladder.ladder_savings(scenario, n, used)
     from .analysis.track import track_for_run
 
-    return replace(result, judgement_summary=judgement_block(result), implied=implied_assumptions(scenario),
+    return replace(result, judgement_summary=judgement_block(result, ladder_draws),
+                   implied=implied_assumptions(scenario), tipping=tipping_block(result, ladder_draws),
                    track=track_for_run(scenario, used))
 
 
-def judgement_block(result: AuditResult) -> dict[str, Any]:
+def tipping_block(result: AuditResult, ladder_draws: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The panel reliability the low end needs (θ50, θ80) and the selectivity at which the evidence implies θ50.
+
+    θ is applied to every proposed move on the audit's own sampling, cost and
+    take-up draws (:mod:`auditor.analysis.tipping`): the run itself under face
+    value, otherwise the ladder's face-value rung (the first
+    ``min(draws, 200,000)`` draws, the same streams).
+    """
+    scenario = result.scenario
+    face = result.savings if scenario.judgement.name == "face_value" else ladder_draws["face_value"]
+    needed = tipping.reliability_needed(face, scenario.claim.low)
+    sel = tipping.selectivity_needed(scenario, needed["low"])
+    return {"reliability_needed": needed, "selectivity_needed": sel["value"], "selectivity": sel,
+            "draws": int(face.size), "p_meets_low_face_value": float(np.mean(face >= scenario.claim.low))}
+
+
+def judgement_block(result: AuditResult, ladder_draws: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
     """The summary's ``judgement`` block: model, evidence, θ quantiles, switching ρ and the ladder.
 
-    Reruns the engine for the ladder's four rungs and, under the ``selection``
+    Reruns the engine for the ladder's rungs (unless their draws are given) and, under the ``selection``
     model, for the switching selectivity (each on at most
     :data:`auditor.analysis.ladder.LADDER_MAX_DRAWS` draws, common random numbers).
     """
@@ -178,15 +196,20 @@ def judgement_block(result: AuditResult) -> dict[str, Any]:
     q05, q50, q95 = np.quantile(theta, QUANTILES)
     out["theta"] = {"median": float(q50), "p05": float(q05), "p95": float(q95)}
     out["down_shifts_only"] = True
+    out["reading"] = "face value" if model.name == "face_value" else ladder.reading_label(model.name, model)
     if isinstance(model, Selection):
         sw = ladder.switching_selectivity(scenario, draws, seed)
         out["switching_selectivity"] = sw["value"]
         out["switching_note"] = sw["note"]
     c = scenario.claim
     rows = []
-    for name, x in ladder.ladder_savings(scenario, draws, seed).items():
+    if ladder_draws is None:
+        ladder_draws = ladder.ladder_savings(scenario, draws, seed)
+    models = ladder.ladder_models(scenario)
+    for name, x in ladder_draws.items():
         row = StageSummary.of(name, x, c.low, c.high).to_dict()
         row["main"] = name == model.name
+        row["label"] = ladder.reading_label(name, models[name])
         rows.append(row)
     out["ladder"] = rows
     return out

@@ -138,6 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--out", metavar="DIR", help="output folder (default: reports/<scenario file stem>-sensitivity/, "
                     "beside the run report rather than inside it, because `auditor run` replaces its folder)")
     se.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    sv = sub.add_parser("serve", help="start the local web app: a guided form with live results "
+                        "(needs the web extra: pip install \"auditor[web]\")")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer "
+                    "only; anything else lets other computers use the app)")
+    sv.add_argument("--port", type=whole_number, default=8765, help="port (default 8765)")
+    sv.add_argument("--no-open", dest="open_browser", action="store_false",
+                    help="do not open a browser window")
     return parser
 
 
@@ -253,7 +261,7 @@ def text_summary(result, out: Path | None = None) -> str:
     s = result.summary()
     c = s["claim"]
     lines = [result.scenario.title, "",
-             f"Verdict: {s['verdict'].upper()}", result.verdict_sentence()]
+             f"Verdict: {s['verdict'].upper()}"] + result.headline()
     fair = result.face_value_sentence()
     scope = result.scope_sentence()
     lines += ([scope] if scope else []) + ([fair] if fair else []) + ["",
@@ -443,9 +451,33 @@ def _cmd_sensitivity(args) -> int:
     return 0
 
 
+<<<<<<< HEAD
 COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
             "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity,
             "councils": _cmd_councils, "track": _cmd_track}
+=======
+def _cmd_serve(args) -> int:
+    """``auditor serve``: the web libraries are imported here, never at start-up."""
+    import importlib.util
+
+    missing = [m for m in ("starlette", "uvicorn", "multipart") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(f"needs the web extra (missing {', '.join(missing)}); install it with "
+                         "pip install -e \".[web]\"", field="serve")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"must be a whole number from 0 to 65535, got {args.port}", field="--port")
+    from .web import serve
+
+    try:
+        serve(args.host, args.port, open_browser=args.open_browser)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+COMMANDS = {"serve": _cmd_serve, "validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
+            "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity}
+>>>>>>> main
 
 
 def main(argv: Sequence[str] | None = None) -> int:

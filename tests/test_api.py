@@ -66,7 +66,7 @@ def test_summary_reads_stored_analyses_and_never_reruns_the_model(west_sussex, m
     monkeypatch.setattr(ladder, "simulate", refuse)
     s = r.summary()
     assert s["judgement"] == r.judgement_summary and s["implied"] == r.implied
-    assert [row["name"] for row in r.reliability_ladder] == ["face_value", "contest", "selection", "scrutinised"]
+    assert [row["name"] for row in r.reliability_ladder] == list(ladder.LADDER)
 
 
 def test_draws_only_result_refuses_summary(west_sussex):

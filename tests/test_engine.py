@@ -360,12 +360,13 @@ WEST_SUSSEX_PINS = {
 
 
 def test_west_sussex_streams_pinned():
-    # Recorded when the scenario fixed win_if_right at 0.5, used tribunal 2022/23, left the
-    # non-maintained special schools out (416) and costed mainstream with the £6k notional
-    # SEN money; the overrides keep that configuration so the pins keep testing the
-    # streams, not the scenario's choices.
+    # Recorded when the scenario used the selection model (win_if_right fixed at 0.5,
+    # tribunal 2022/23), left the non-maintained special schools out (416) and costed
+    # mainstream with the £6k notional SEN money; the overrides keep that configuration
+    # so the pins keep testing the streams, not the scenario's choices.
     r = auditor.audit("scenarios/west-sussex-2023.toml", draws=20_000, seed=1,
-                      **{"judgement.win_if_right": 0.5, "judgement.evidence": "tribunal:2022/23",
+                      **{"judgement.model": "selection", "judgement.win_if_right": 0.5,
+                         "judgement.evidence": "tribunal:2022/23",
                          "settings.independent_special.cohort": 416,
                          "settings.mainstream.cost": {"dist": "uniform", "low": 13890, "high": 14662}})
     for stage, (first, last0, first1, last, total) in WEST_SUSSEX_PINS.items():
@@ -382,7 +383,7 @@ def test_west_sussex_streams_pinned():
     assert s["p_meets_low"] == 0.00045
     assert s["judgement"]["theta"]["median"] == 0.2500114832317948
     assert [rung["median"] for rung in s["judgement"]["ladder"]] == [
-        17437706.356037494, 11898157.19288823, 2528399.8910501692, -1408750.0223354064]
+        17437706.356037494, 11898157.19288823, 4548948.94261492, 2528399.8910501692, -1408750.0223354064]
 
 
 @pytest.mark.parametrize("order", ["C", "F"])

@@ -263,7 +263,8 @@ def test_summary_judgement_block(write_scenario):
     assert j["theta"]["median"] == pytest.approx(float(np.median(r.inputs["theta"])))
     assert "switching_selectivity" in j
     assert [row["name"] for row in j["ladder"]] == list(LADDER)
-    assert [row["main"] for row in j["ladder"]] == [False, False, True, False]
+    assert [row["main"] for row in j["ladder"]] == [name == "selection" for name in LADDER]
+    assert all(row["label"] for row in j["ladder"])
     import json
     json.dumps(r.summary(), allow_nan=False)
 
@@ -281,15 +282,19 @@ def test_face_value_summary_has_no_switching(write_scenario):
     assert "switching_selectivity" not in j
 
 
-def test_west_sussex_uses_selection_with_sourced_evidence(west_sussex):
+def test_west_sussex_takes_the_panel_at_face_value_and_reads_the_evidence_on_the_ladder(west_sussex):
+    # No published figure gives the panel's reliability or the appeal selectivity, so the
+    # shipped scenario takes the panel at face value (as the published figure does); the
+    # selection reading appears on the ladder with the packaged tribunal evidence.
     s = auditor.load_scenario(west_sussex)
-    assert isinstance(s.judgement, Selection)
+    assert s.judgement.name == "face_value"
+    sel = ladder_models(s)["selection"]
+    assert isinstance(sel, Selection)
     # The year available when the claim was made (the article quotes councils' 3.7%).
-    assert s.judgement.evidence.components[0].label == "tribunal:2021/22"
-    assert s.judgement.selectivity.source
+    assert sel.evidence.components[0].label == "tribunal:2021/22"
     # tribunal:2021/22 in auditor/data/evidence.csv: 5,385 of 5,592 decided appeals found for the family.
-    assert s.judgement.evidence.components[0].rate == pytest.approx(5385 / 5592)
-    assert math.isfinite(s.judgement.central())
+    assert sel.evidence.components[0].rate == pytest.approx(5385 / 5592)
+    assert math.isfinite(sel.central())
 
 
 def test_selection_error_rate_in_place_matches_general():

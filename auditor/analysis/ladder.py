@@ -5,9 +5,10 @@ model swapped for another reading of the same evidence, on common random
 numbers (every other source keeps its draws):
 
 ``ladder_savings``
-    Full-stage savings under face_value, contest, selection and scrutinised
-    (:data:`LADDER`), shown beside the verdict so a reader sees how much of it
-    rests on the judgement model.
+    Full-stage savings under face_value, contest, symmetric, selection and
+    scrutinised (:data:`LADDER`), shown beside the verdict so a reader sees how
+    much of it rests on the judgement model. Each rung is labelled by the
+    assumption it rests on (:func:`reading_label`).
 ``switching_selectivity``
     For the ``selection`` model, the selectivity ρ at which the median audited
     saving reaches the claim's low end (:func:`auditor.analysis.roots.find_root`).
@@ -23,13 +24,16 @@ import numpy as np
 from ..inputs.distributions import POSITIVE, parse_dist
 from ..inputs.evidence import DEFAULT_EVIDENCE, parse_evidence
 from ..model.engine import build_model, simulate
-from ..model.judgement import Contest, FaceValue, JudgementModel, Scrutinised, Selection
+from ..model.judgement import Contest, FaceValue, JudgementModel, Scrutinised, Selection, Symmetric
 from .roots import find_root
 
-__all__ = ["LADDER", "LADDER_MAX_DRAWS", "ladder_models", "ladder_savings", "switching_selectivity"]
+__all__ = ["LADDER", "LADDER_MAX_DRAWS", "ladder_models", "ladder_savings", "switching_selectivity",
+           "reading_label", "reading_phrase"]
 
-#: The rungs of the reliability ladder, from most to least trusting.
-LADDER = ("face_value", "contest", "selection", "scrutinised")
+#: The rungs of the reliability ladder, roughly from most to least trusting.
+#: ``symmetric`` is the ``selection`` reading with every panel call equally
+#: uncertain; ``scrutinised`` is a worst case, not a central reading.
+LADDER = ("face_value", "contest", "symmetric", "selection", "scrutinised")
 
 #: Cap on the draws used for the ladder and the switching search. Draws are made
 #: block by block, so these are exactly the first draws of the main run.
@@ -47,7 +51,7 @@ def ladder_models(scenario) -> dict[str, JudgementModel]:
     --------
     >>> from auditor.inputs.scenario import load_scenario
     >>> list(ladder_models(load_scenario("scenarios/west-sussex-2023.toml")))
-    ['face_value', 'contest', 'selection', 'scrutinised']
+    ['face_value', 'contest', 'symmetric', 'selection', 'scrutinised']
     """
     own = scenario.judgement
     evidence = getattr(own, "evidence", None) or parse_evidence(DEFAULT_EVIDENCE)
@@ -61,7 +65,9 @@ def ladder_models(scenario) -> dict[str, JudgementModel]:
     }
     if own.name in out:
         out[own.name] = own
-    return out
+    # The same θ draws as the selection rung, so the two differ only in which calls θ applies to.
+    out["symmetric"] = Symmetric(out["selection"])
+    return {k: out[k] for k in LADDER}
 
 
 def _full_savings(scenario, model: JudgementModel, draws: int, seed: int) -> np.ndarray:
@@ -129,3 +135,59 @@ def switching_selectivity(scenario, draws: int, seed: int, *, low: float = 1.0,
         out["note"] = (f"the median reaches the claim's low end when wrong decisions are at least "
                        f"{math.exp(root):.3g} times likelier than right ones to be appealed and decided")
     return out
+
+
+def _span(dist, pct: bool = False) -> str:
+    """A distribution's range in few words: "3 to 30", "3.5% to 50%", or its description."""
+    w = dist.written if isinstance(dist.written, dict) else {}
+    if dist.is_fixed:
+        v = dist.p["value"]
+        return f"{v:.0%}" if pct else f"{v:g}"
+    if "low" in w and "high" in w:
+        lo, hi = float(dist.domain.parse(w["low"], "low")), float(dist.domain.parse(w["high"], "high"))
+        return f"{lo * 100:g}% to {hi * 100:g}%" if pct else f"{lo:g} to {hi:g}"
+    return dist.describe()
+
+
+def reading_label(name: str, model: JudgementModel) -> str:
+    """A ladder rung's name with the assumption it rests on, for tables and the summary.
+
+    Examples
+    --------
+    >>> from auditor.inputs.scenario import load_scenario
+    >>> m = ladder_models(load_scenario("scenarios/west-sussex-2023.toml"))
+    >>> reading_label("selection", m["selection"])
+    'Selection: tribunal outcomes read with wrong council decisions ASSUMED 3 to 30 times likelier than right ones to reach a hearing'
+    """
+    if name == "face_value":
+        return "Face value: the panel is right about every call (what the published figure assumes)"
+    if name == "contest":
+        return (f"Contest: a move is undone only when the family contests it (ASSUMED share "
+                f"{_span(model.contest_rate, pct=True)}) and wins as often as at the tribunal")
+    if name == "selection":
+        return (f"Selection: tribunal outcomes read with wrong council decisions ASSUMED "
+                f"{_span(model.selectivity)} times likelier than right ones to reach a hearing")
+    if name == "symmetric":
+        return ("Selection, symmetric: as the selection reading, with the panel's up-shift and \"already ideal\" "
+                "calls as uncertain as its down-shifts")
+    if name == "scrutinised":
+        return ("Worst case (scrutinised): the panel as unreliable as the council decisions families "
+                "challenged and took to a hearing")
+    if name == "fixed":
+        return f"Fixed: each judged move is right with probability θ ~ {model.theta.describe()} (ASSUMED)"
+    return name
+
+
+def reading_phrase(model: JudgementModel) -> str:
+    """The judgement reading as the headline names it (for any model but face value)."""
+    if model.name == "selection":
+        return (f"the selection reading of tribunal outcomes (wrong council decisions assumed "
+                f"{_span(model.selectivity)} times likelier to reach a hearing)")
+    if model.name == "contest":
+        return (f"the contest reading (a move is undone when the family contests it, an assumed "
+                f"{_span(model.contest_rate, pct=True)} of them, and wins)")
+    if model.name == "scrutinised":
+        return "the scrutinised worst case (the panel as unreliable as challenged council decisions)"
+    if model.name == "fixed":
+        return f"an assumed panel reliability θ ~ {model.theta.describe()}"
+    return f"the {model.name} reading"

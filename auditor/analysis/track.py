@@ -322,18 +322,10 @@ def _join(items: list[str]) -> str:
 
 
 def _likelihood_words(p: float) -> str:
-    """IPCC calibrated likelihood words (Mastrandrea et al. 2010) for a placebo p-value."""
-    try:
-        from ..results import likelihood_words  # the verdict's words, where they exist
-    except ImportError:
-        likelihood_words = None
-    if likelihood_words is not None:
-        return likelihood_words(p)
-    for bound, words in ((0.01, "exceptionally unlikely"), (0.10, "very unlikely"), (0.33, "unlikely"),
-                         (0.66, "about as likely as not"), (0.90, "likely"), (0.99, "very likely")):
-        if p < bound:
-            return words
-    return "virtually certain"
+    """The verdict's IPCC calibrated likelihood words (Mastrandrea et al. 2010) for a chance ``p``."""
+    from .verdict import likelihood_words
+
+    return likelihood_words(p)
 
 
 # ---- the analysis ---------------------------------------------------------------------

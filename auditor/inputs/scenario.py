@@ -23,7 +23,8 @@ from ..model.judgement import JudgementModel, parse_judgement
 from .money import parse_money
 from ..model.sample import CaseSample, canonical_key, parse_sample
 
-__all__ = ["Scenario", "Setting", "Claim", "BUDGET_PARTS", "BUDGET_WORDS", "SCOPES", "RunSettings", "VerdictRule", "load_scenario",
+__all__ = ["Scenario", "Setting", "Claim", "BUDGET_PARTS", "BUDGET_WORDS", "SCOPES", "RunSettings", "VerdictRule",
+           "load_scenario", "loads_scenario",
            "parse_scenario", "apply_overrides", "parse_override", "locate", "MAX_DRAWS", "MAX_SEED",
            "SCHEMA_VERSION"]
 
@@ -109,13 +110,17 @@ class RunSettings:
 class VerdictRule:
     """Thresholds of the verdict, applied to the ``full`` stage.
 
-    * ``collapses`` when P(savings ≥ claim low) < ``collapse_below``;
+    * ``collapses`` when P(savings ≥ claim low) < ``collapse_below`` (0.33: the
+      low end is "unlikely" on the IPCC scale);
     * ``holds`` when P(savings ≥ claim low) ≥ ``hold_at`` and the audited 90%
-      interval is at most ``max_width_ratio`` times as wide as the claim's range;
+      interval is at most ``max_width_ratio`` times as wide as the claim's range
+      (at its low end only when the high end is exceptionally unlikely);
     * ``widens`` otherwise.
+
+    See :mod:`auditor.analysis.verdict` and docs/methods.md §7 for the reasons.
     """
 
-    collapse_below: float = 0.5
+    collapse_below: float = 0.33
     hold_at: float = 0.8
     max_width_ratio: float = 1.5
 
@@ -190,6 +195,44 @@ def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = Non
     shown = str(path)
     data, text = read_utf8(p, shown, ScenarioError, folder="is a folder; give the path of a .toml scenario file",
                            missing="file not found", save_as="UTF-8")
+    return _load(data, text, shown, overrides=overrides, base_dir=p.parent, allow_outside=allow_outside)
+
+
+def loads_scenario(data: bytes, *, name: str = "scenario.toml", files: Mapping[str, str] | None = None,
+                   overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario held in memory (an upload), never touching the disk.
+
+    Parameters
+    ----------
+    data : bytes
+        The scenario file's bytes (UTF-8). ``sha256`` is their hash, as
+        :func:`load_scenario` gives for the same file.
+    name : str
+        The file name shown in error messages.
+    files : mapping of str to str, optional
+        Case lists by the name ``sample.cases`` gives; a scenario naming a
+        case list not in ``files`` is an error, and no path is ever opened.
+    overrides : mapping, optional
+        As for :func:`load_scenario`.
+
+    Examples
+    --------
+    >>> text = Path("scenarios/west-sussex-2023.toml").read_bytes()
+    >>> loads_scenario(text).sha256 == load_scenario("scenarios/west-sussex-2023.toml").sha256
+    True
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ScenarioError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", path=name,
+                            line=line) from None
+    return _load(data, text, name, overrides=overrides, files=dict(files or {}))
+
+
+def _load(data: bytes, text: str, shown: str, *, overrides: Mapping[str, Any] | None = None,
+          base_dir: Path = Path("."), allow_outside: bool = False,
+          files: Mapping[str, str] | None = None) -> Scenario:
     text = text.replace("\r\n", "\n")
     try:
         raw = tomllib.loads(text)
@@ -206,7 +249,7 @@ def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = Non
     if overrides:
         raw, touched = apply_overrides(raw, overrides)
     try:
-        scenario = parse_scenario(raw, base_dir=p.parent, allow_outside=allow_outside)
+        scenario = parse_scenario(raw, base_dir=base_dir, allow_outside=allow_outside, files=files)
     except DataError:
         raise
     except AuditorError as exc:
@@ -385,8 +428,9 @@ def _int(value: Any, field: str, lo: int, hi: int, what: str) -> int:
     return value
 
 
-def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool = False) -> Scenario:
-    """Validate an already-parsed TOML document (see :func:`load_scenario`)."""
+def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool = False,
+                   files: Mapping[str, str] | None = None) -> Scenario:
+    """Validate an already-parsed TOML document (see :func:`load_scenario`; ``files`` as :func:`loads_scenario`)."""
     for key in raw:
         if key not in TOP_KEYS:
             raise ScenarioError(f"unknown top-level key; allowed: {', '.join(TOP_KEYS)}", field=key)
@@ -409,7 +453,7 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
 
     claim = _parse_claim(_table(raw, "claim"))
     settings, names, normalised = _parse_settings(_table(raw, "settings"))
-    sample = parse_sample(_table(raw, "sample"), names, base_dir, allow_outside=allow_outside)
+    sample = parse_sample(_table(raw, "sample"), names, base_dir, allow_outside=allow_outside, files=files)
     judgement = parse_judgement(_table(raw, "judgement", required=False))
 
     impl = _table(raw, "implementation", required=False) or {}

@@ -230,8 +230,11 @@ def _stage_sums_by_column(model: Model, shares, theta, cost_cols, real, stages: 
     n_moves = shares.shape[1]
     weights = model.weights
     delta_mean = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
-    judged = [shares[:, j] if theta is None or not model.down[j] else shares[:, j] * theta
-              for j in range(n_moves)]
+    if theta is not None and getattr(model.scenario.judgement, "symmetric", False):
+        judged = _symmetric_judged(model, shares, theta)
+    else:
+        judged = [shares[:, j] if theta is None or not model.down[j] else shares[:, j] * theta
+                  for j in range(n_moves)]
 
     def sampling(j: int, out: np.ndarray) -> None:
         np.multiply(shares[:, j], delta_mean[j], out=out)
@@ -252,6 +255,23 @@ def _stage_sums_by_column(model: Model, shares, theta, cost_cols, real, stages: 
     np.multiply(stages["sampling"], model.realisation_mean, out=stages["sampling"])
     np.multiply(stages["judgement"], model.realisation_mean, out=stages["judgement"])
     np.multiply(stages["full"], model.realisation_mean if real is None else real, out=stages["full"])
+
+
+def _symmetric_judged(model: Model, shares: np.ndarray, theta: np.ndarray) -> list[np.ndarray]:
+    """Each move's share when every panel call is right with probability θ (the ``symmetric`` reading).
+
+    In a row with moved share m, a move's share p becomes p·(θ + (1 − θ)·(1 − m)/m):
+    θ·p of the panel's own moves stand, and the (1 − θ)·(1 − m) wrongly kept
+    children go where the panel sent that row's other children, in proportion.
+    A row with nothing moved (m = 0) stays as it is.
+    """
+    rows = model.design.row_of_move
+    moved = np.zeros((shares.shape[0], int(rows.max()) + 1 if rows.size else 0))
+    for j, r in enumerate(rows):
+        moved[:, r] += shares[:, j]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(moved > 0, theta[:, None] + (1.0 - theta[:, None]) * (1.0 - moved) / moved, 0.0)
+    return [shares[:, j] * factor[:, r] for j, r in enumerate(rows)]
 
 
 def _add_terms(term, n: int, out: np.ndarray, pairwise: bool) -> None:

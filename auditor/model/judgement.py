@@ -42,7 +42,7 @@ from ..inputs.distributions import POSITIVE, SHARE, Dist, parse_dist
 from ..errors import ScenarioError
 from ..inputs.evidence import DEFAULT_EVIDENCE, Component, Evidence, parse_evidence
 
-__all__ = ["JudgementModel", "FaceValue", "Fixed", "Scrutinised", "Contest", "Selection", "MODELS",
+__all__ = ["JudgementModel", "FaceValue", "Fixed", "Scrutinised", "Contest", "Selection", "Symmetric", "MODELS",
            "parse_judgement", "selection_error_rate", "DEFAULT_ESS"]
 
 
@@ -68,6 +68,10 @@ class JudgementModel(Protocol):
 class FaceValue:
     """θ = 1: every judged move is right (what a published figure assumes).
 
+    ``evidence``, when given, is the scrutiny evidence the reliability ladder
+    and the tipping point read (:mod:`auditor.analysis.tipping`); it never
+    changes the audit itself.
+
     Examples
     --------
     >>> FaceValue().draw_theta(np.random.default_rng(0), 3) is None
@@ -76,6 +80,7 @@ class FaceValue:
 
     name: str = "face_value"
     n_variates: int = 0
+    evidence: Evidence | None = None
 
     def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray | None:
         return None
@@ -87,7 +92,10 @@ class FaceValue:
         return "Face value: every judgement by the panel is taken as right (θ = 1)."
 
     def to_dict(self) -> dict:
-        return {"model": self.name}
+        out = {"model": self.name}
+        if self.evidence is not None:
+            out["evidence"] = self.evidence.to_list()
+        return out
 
 
 @dataclass(frozen=True)
@@ -139,9 +147,12 @@ DEFAULT_CONTEST_RATE = parse_dist({"dist": "uniform", "low": 0.035, "high": 0.5}
                                   "judgement.contest_rate")
 
 #: Default appeal selectivity ρ (``selection``): ASSUMPTION, a lognormal with 90% of
-#: its mass between 3 and 30. ρ = 1 (no selection) is implausible because families
-#: appeal decisions they believe wrong and councils concede weak cases before a
-#: hearing; public data cannot pin ρ down, which is why the switching value is reported.
+#: its mass between 3 and 30, resting on no published figure. Families appeal the
+#: decisions they believe wrong, which pushes ρ above 1; councils concede weak
+#: (often wrong) decisions before a hearing, which takes wrong decisions out of the
+#: decided pool and pulls ρ *down*. Public data pin neither, so this reading is a
+#: labelled rung of the reliability ladder; the headline carries the tipping point
+#: (:mod:`auditor.analysis.tipping`) instead.
 DEFAULT_SELECTIVITY = parse_dist({"dist": "interval", "low": 3, "high": 30, "level": 0.9}, POSITIVE,
                                  "judgement.selectivity")
 
@@ -522,6 +533,58 @@ class Selection:
         return out
 
 
+@dataclass(frozen=True)
+class Symmetric:
+    """A reading whose every panel call, not only its down-shifts, is right with probability θ.
+
+    θ is drawn exactly as ``base`` draws it (same stream, same values), so the
+    difference from ``base`` on the reliability ladder is the asymmetry alone.
+    The engine applies it row by row: a proposed move (down or up) is wrong
+    with probability 1 − θ and the child stays; an "already ideal" call is
+    wrong with probability 1 − θ and the child belongs, in proportion, where
+    the panel sent the other children of that setting (no destination the
+    panel never proposed is invented). With m the row's moved share, a move's
+    share p becomes p·(θ + (1 − θ)·(1 − m)/m): θ·p of the panel's own moves plus
+    that share of the wrongly kept children. A ladder reading only; not a
+    scenario model.
+
+    Examples
+    --------
+    >>> base = parse_judgement({"model": "selection", "selectivity": 10, "evidence": {"overturn_rate": 0.96}})
+    >>> Symmetric(base).central() == base.central(), Symmetric(base).name
+    (True, 'symmetric')
+    """
+
+    base: JudgementModel
+    name: str = "symmetric"
+    symmetric: bool = True
+
+    @property
+    def n_variates(self) -> int:
+        return self.base.n_variates
+
+    @property
+    def evidence(self):
+        return getattr(self.base, "evidence", None)
+
+    @property
+    def transport(self):
+        return getattr(self.base, "transport", _ONE)
+
+    def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray | None:
+        return self.base.draw_theta(rng, size)
+
+    def central(self) -> float:
+        return self.base.central()
+
+    def describe(self) -> str:
+        return (f"Symmetric: every call by the panel (moves up, moves down and \"already ideal\") is right with "
+                f"the same probability θ, drawn as in: {self.base.describe()}")
+
+    def to_dict(self) -> dict:
+        return {"model": self.name, "base": self.base.to_dict()}
+
+
 def _check_keys(raw: dict, allowed: set[str], field: str) -> None:
     for key in raw:
         if key not in allowed:
@@ -530,8 +593,10 @@ def _check_keys(raw: dict, allowed: set[str], field: str) -> None:
 
 
 def _parse_face_value(raw: dict, field: str) -> FaceValue:
-    _check_keys(raw, {"model", "note", "source"}, field)
-    return FaceValue()
+    _check_keys(raw, {"model", "note", "source", "evidence"}, field)
+    if "evidence" not in raw:
+        return FaceValue()
+    return FaceValue(evidence=parse_evidence(raw["evidence"], f"{field}.evidence"))
 
 
 def _parse_fixed(raw: dict, field: str) -> Fixed:

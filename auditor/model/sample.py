@@ -30,6 +30,7 @@ import io
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from ..errors import DataError, ScenarioError
 from ..inputs.files import read_utf8
 
 __all__ = ["Case", "CaseSample", "Design", "Report", "parse_sample", "build_design", "draw_shares",
-           "draw_compositions", "enumerate_compositions", "read_cases", "canonical_key", "SAMPLE_METHODS",
+           "draw_compositions", "enumerate_compositions", "read_cases", "parse_cases", "canonical_key", "SAMPLE_METHODS",
            "SHARE_TOLERANCE", "MAX_COMPOSITIONS"]
 
 SAMPLE_METHODS = ("bayes", "bootstrap")
@@ -331,7 +332,8 @@ def _dirichlet_shares(design: Design, gammas: np.ndarray) -> np.ndarray:
 # ---- parsing -------------------------------------------------------------
 
 def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
-                 allow_outside: bool = False, field: str = "sample") -> CaseSample:
+                 allow_outside: bool = False, field: str = "sample",
+                 files: Mapping[str, str] | None = None) -> CaseSample:
     """Validate the ``[sample]`` table.
 
     Parameters
@@ -344,6 +346,10 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
         The scenario's folder; a ``cases`` path is relative to it.
     allow_outside : bool
         Allow a ``cases`` file outside ``base_dir`` (off for untrusted files).
+    files : mapping of str to str, optional
+        Case lists held in memory, by the name ``cases`` gives (the web app's
+        uploads). When given, ``cases`` is looked up here and the disk is
+        never read, whatever the name says.
     """
     if not isinstance(raw, dict):
         raise ScenarioError("must be a table with `cases`, `transitions` or `reported`", field=field)
@@ -372,13 +378,13 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
     order = list(settings.values())
     seen: list[tuple[str, str]] = []
     out = _parse_form(raw, forms[0], method, float(prior), source, settings, order, base_dir, allow_outside,
-                      field, seen)
+                      field, seen, files)
     return replace(out, normalised=tuple(dict.fromkeys(seen)))
 
 
 def _parse_form(raw: dict, form: str, method: str, prior: float, source: str | None, settings: dict[str, str],
                 order: list[str], base_dir: Path, allow_outside: bool, field: str,
-                seen: list[tuple[str, str]]) -> CaseSample:
+                seen: list[tuple[str, str]], files: Mapping[str, str] | None = None) -> CaseSample:
     if form == "reported":
         if method != "bayes":
             raise ScenarioError("the `reported` form needs method 'bayes' (the bootstrap has no observed "
@@ -394,6 +400,14 @@ def _parse_form(raw: dict, form: str, method: str, prior: float, source: str | N
     rel = raw["cases"]
     if not isinstance(rel, str) or not rel.strip():
         raise ScenarioError("must be the path of a CSV file, relative to the scenario", field=f"{field}.cases")
+    if files is not None:
+        if rel not in files:
+            given = ", ".join(repr(k) for k in files) or "none"
+            raise ScenarioError(f"no uploaded case list is named {rel!r} (uploaded: {given}); upload the CSV "
+                                "with the scenario", field=f"{field}.cases")
+        cases = parse_cases(files[rel], settings, rel, normalised=seen)
+        counts = [(c.current, c.ideal, 1) for c in cases]
+        return CaseSample("cases", method, float(prior), _aggregate(counts, order), cases, rel, source)
     path = (base_dir / rel).resolve()
     if not allow_outside and not path.is_relative_to(base_dir.resolve()):
         raise ScenarioError(f"{rel!r} is outside the scenario's folder; move it there or pass --allow-outside",
@@ -465,6 +479,20 @@ def read_cases(path: Path, settings: dict[str, str], *, shown: str | None = None
     _, text = read_utf8(path, name, DataError, folder="is a folder; `sample.cases` must name a CSV file",
                         missing="file not found (the path is relative to the scenario file)",
                         save_as="UTF-8 CSV")
+    return parse_cases(text, settings, name, normalised=normalised)
+
+
+def parse_cases(text: str, settings: dict[str, str], name: str, *,
+                normalised: list | None = None) -> tuple[Case, ...]:
+    r"""Read the text of a cases CSV; ``name`` is the file as shown in messages.
+
+    Examples
+    --------
+    >>> rows = parse_cases("case_id,current,ideal\n1,special,mainstream\n", {"special": "special",
+    ...                    "mainstream": "mainstream"}, "cases.csv")
+    >>> rows[0].current, rows[0].ideal, rows[0].line
+    ('special', 'mainstream', 2)
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
     rows = [(reader.line_num, row) for row in reader]
     rows = [(n, [c.strip() for c in r]) for n, r in rows if any(c.strip() for c in r)]
