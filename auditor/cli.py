@@ -451,11 +451,6 @@ def _cmd_sensitivity(args) -> int:
     return 0
 
 
-<<<<<<< HEAD
-COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
-            "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity,
-            "councils": _cmd_councils, "track": _cmd_track}
-=======
 def _cmd_serve(args) -> int:
     """``auditor serve``: the web libraries are imported here, never at start-up."""
     import importlib.util
@@ -476,8 +471,8 @@ def _cmd_serve(args) -> int:
 
 
 COMMANDS = {"serve": _cmd_serve, "validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
-            "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity}
->>>>>>> main
+            "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity,
+            "councils": _cmd_councils, "track": _cmd_track}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
