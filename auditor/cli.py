@@ -187,9 +187,9 @@ def _cmd_validate(args) -> int:
             print(f"auditor: error: {exc.one_line()}", file=sys.stderr)
             failed += 1
             continue
+        _print_warnings(path, s)
         print(f"{path}: ok ({len(s.settings)} settings, {s.sample.n_cases} cases, "
               f"judgement {s.judgement.name})")
-        _print_population_warnings(s)
     return 2 if failed else 0
 
 
@@ -201,7 +201,7 @@ def _cmd_run(args) -> int:
     formats = parse_formats(args.formats)  # checked before the (slow) audit
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
-    _print_population_warnings(scenario)
+    _print_warnings(args.scenario, scenario)
     out = _out_dir(args, "")
     check_destination(out, "report")
     before = _identity(out)
@@ -219,12 +219,10 @@ def _cmd_run(args) -> int:
     return 0
 
 
-def _print_population_warnings(scenario) -> None:
-    """Cohorts more than 5% away from DfE's figure for the scenario's la_code and census_year (stderr)."""
-    from .inputs.councils import population_warnings
-
-    for line in population_warnings(scenario):
-        print(f"auditor: warning: {line}", file=sys.stderr)
+def _print_warnings(path, scenario) -> None:
+    """One ``auditor: warning:`` line on stderr per questionable choice; the exit code is unchanged."""
+    for line in scenario.warnings:
+        print(f"auditor: warning: {path}: {line}", file=sys.stderr)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

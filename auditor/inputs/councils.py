@@ -365,6 +365,9 @@ def setting_categories(setting) -> tuple[str, ...]:
 def population_warnings(scenario, *, tolerance: float = 0.05) -> list[str]:
     """One line per cohort more than ``tolerance`` away from DfE's figure for the scenario's council and year.
 
+    The lines start with the dotted field; ``validate`` and ``run`` print each
+    after ``auditor: warning: <file>:`` (see :attr:`Scenario.warnings`).
+
     Settings whose DfE category cannot be told (no ``dfe`` key and a name
     auditor does not recognise) and cohorts of 0 (a destination only) are
     not compared; the first kind is listed in one line of its own.
@@ -379,7 +382,6 @@ def population_warnings(scenario, *, tolerance: float = 0.05) -> list[str]:
         return []
     council = find_council(scenario.la_code)
     row = counts(council.old_code, scenario.census_year)
-    where = scenario.path or "scenario"
     out, unmapped = [], []
     for s in scenario.settings:
         cats = setting_categories(s)
@@ -391,16 +393,16 @@ def population_warnings(scenario, *, tolerance: float = 0.05) -> list[str]:
             continue
         dfe = category_total(row, cats)
         if dfe is None:
-            out.append(f"{where}: settings.{s.key}.cohort: DfE suppressed {' + '.join(cats)} for "
+            out.append(f"settings.{s.key}.cohort: DfE suppressed {' + '.join(cats)} for "
                        f"{council.name} in January {scenario.census_year}; the cohort could not be checked")
             continue
         if dfe == 0 or abs(s.cohort - dfe) / dfe > tolerance:
             gap = "" if dfe == 0 else f" ({(s.cohort - dfe) / dfe:+.0%})"
-            out.append(f"{where}: settings.{s.key}.cohort: {s.cohort:,} differs from DfE's {dfe:,}{gap} for "
+            out.append(f"settings.{s.key}.cohort: {s.cohort:,} differs from DfE's {dfe:,}{gap} for "
                        f"{council.name} ({council.old_code}), January {scenario.census_year}, "
                        f"{' + '.join(cats)}; source: {SOURCE_URL}")
     if unmapped:
-        out.append(f"{where}: settings: {', '.join(unmapped)} not compared with DfE (the category cannot be told "
+        out.append(f"settings: {', '.join(unmapped)} not compared with DfE (the category cannot be told "
                    f"from the name; add dfe = \"...\" to the setting, one of {', '.join(CATEGORIES)}, or "
                    f"\"none\")")
     return out
