@@ -466,7 +466,7 @@ class SensitivityResult:
             "point_estimate": self.point_estimate,
             "variance_share": {k: v.to_dict() for k, v in self.variance_share.items()},
             "fragility": None if self.fragility is None else {
-                **self.fragility.to_dict(), "sentence": self.fragility.sentence(c.low)},
+                **self.fragility.to_dict(), "sentence": self.fragility.sentence(c.low, c.high)},
             "case_influence": list(self.case_influence),
             "switching_values": [v.to_dict() for v in self.switching_values],
             "tornado": {"base": self.tornado_base, "rows": list(self.tornado)},
