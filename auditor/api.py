@@ -23,7 +23,7 @@ from .inputs.scenario import MAX_DRAWS, MAX_SEED, Scenario, load_scenario
 from .analysis import ladder, sensitivity as sa, tipping
 from .analysis.implied import implied_assumptions
 from .model import engine
-from .model.judgement import Selection
+from .inputs.judgement import Selection
 from .results import QUANTILES, AuditResult, SensitivityResult, StageSummary
 
 __all__ = ["audit", "sensitivity", "judgement_block", "new_seed", "resolve_scenario", "KEEP_INPUTS_BYTES"]

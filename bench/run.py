@@ -134,7 +134,7 @@ def _floor_judgement(judgement, rng: np.random.Generator, size: int) -> int:
     if evidence is None:
         judgement.draw_theta(rng, size)
         return int(getattr(judgement, "n_variates", 1))
-    from auditor.model.judgement import _rate_params
+    from auditor.inputs.judgement import _rate_params
 
     n = 0
     for c in evidence.components:

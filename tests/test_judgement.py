@@ -1,4 +1,4 @@
-"""Tests for auditor.model.judgement: the reliability models, the ladder and the switching selectivity."""
+"""Tests for auditor.inputs.judgement: the reliability models, the ladder and the switching selectivity."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import auditor
 from auditor.errors import ScenarioError
 from auditor.analysis.ladder import LADDER, ladder_models, ladder_savings, switching_selectivity
 from auditor.model.engine import theta_draws
-from auditor.model.judgement import FaceValue, Scrutinised, Selection, parse_judgement, selection_error_rate
+from auditor.inputs.judgement import FaceValue, Scrutinised, Selection, parse_judgement, selection_error_rate
 from strategies import base_scenario, transitions
 
 # ---- selection formula -----------------------------------------------------------
@@ -298,7 +298,7 @@ def test_west_sussex_takes_the_panel_at_face_value_and_reads_the_evidence_on_the
 
 
 def test_selection_error_rate_in_place_matches_general():
-    from auditor.model.judgement import _selection_error_rate_into, selection_error_rate
+    from auditor.inputs.judgement import _selection_error_rate_into, selection_error_rate
 
     rng = np.random.default_rng(11)
     o = np.concatenate([rng.random(5000), [0.5, 1.0, 0.0, 0.75]])
@@ -448,7 +448,7 @@ def test_switching_selectivity_with_uncertain_f(write_scenario):
 def _former_theta(m, rng, size):
     # The models' draws as written with rng.spawn before child generators were built
     # lazily (every child built, used or not): the reference for the lazy version.
-    from auditor.model.judgement import _rate_params, _selection_error_rate_into, _win_value
+    from auditor.inputs.judgement import _rate_params, _selection_error_rate_into, _win_value
 
     def mixture(rng_, one):
         rngs = rng_.spawn(1 + len(m.evidence.components))
@@ -529,7 +529,7 @@ def test_lazy_child_streams_match_spawn(raw, spawned_before):
 
 
 def test_children_are_spawn_children():
-    from auditor.model.judgement import _Children
+    from auditor.inputs.judgement import _Children
 
     for k in (1, 3, 5):
         kids, ref = _Children.of(np.random.default_rng(2), k), np.random.default_rng(2).spawn(k)

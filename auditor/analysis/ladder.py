@@ -24,7 +24,7 @@ import numpy as np
 from ..inputs.distributions import POSITIVE, parse_dist
 from ..inputs.evidence import DEFAULT_EVIDENCE, parse_evidence
 from ..model.engine import build_model, simulate
-from ..model.judgement import Contest, FaceValue, JudgementModel, Scrutinised, Selection, Symmetric
+from ..inputs.judgement import Contest, FaceValue, JudgementModel, Scrutinised, Selection, Symmetric
 from .roots import find_root
 
 __all__ = ["LADDER", "LADDER_MAX_DRAWS", "ladder_models", "ladder_savings", "switching_selectivity",

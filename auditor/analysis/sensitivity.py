@@ -250,7 +250,7 @@ def composition_tables(model: engine.Model) -> list[dict[tuple[int, int], float]
     """Count tables ``{(from, to): cases}`` for every split a ``reported`` sample allows.
 
     Each consistent split of the reviewed cases (see
-    :func:`auditor.model.sample.enumerate_compositions`) is one possible review. When
+    :func:`auditor.inputs.sample.enumerate_compositions`) is one possible review. When
     there are more than :data:`MAX_SPLITS`, an evenly spaced subset is used.
     """
     d = model.design
@@ -589,7 +589,7 @@ def _with_realisation(s: Scenario, x: float) -> Scenario:
 
 
 def _with_theta(s: Scenario, x: float) -> Scenario:
-    from ..model.judgement import Fixed
+    from ..inputs.judgement import Fixed
 
     return dataclasses.replace(s, judgement=Fixed(_fixed(x)))
 

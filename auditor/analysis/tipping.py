@@ -100,7 +100,7 @@ def face_value_savings(scenario, draws: int, seed: int) -> np.ndarray:
     sampling, cost and take-up draws (common random numbers).
     """
     from ..model.engine import build_model, simulate
-    from ..model.judgement import FaceValue
+    from ..inputs.judgement import FaceValue
 
     built = build_model(replace(scenario, judgement=FaceValue()))
     return simulate(built, draws=draws, seed=seed, keep_inputs=False)["full"]
@@ -122,7 +122,7 @@ def reliability_needed(face_savings: np.ndarray, low: float) -> dict:
 
 
 def _theta_from_rho(o: float, rho: float, s: float, f: float) -> float:
-    from ..model.judgement import selection_error_rate
+    from ..inputs.judgement import selection_error_rate
 
     return 1.0 - float(selection_error_rate(o, rho, s, f))
 

@@ -19,9 +19,10 @@ from typing import Any, Mapping
 from .distributions import MONEY, SHARE, Dist, parse_dist
 from ..errors import AuditorError, DataError, ScenarioError
 from .files import read_utf8
-from ..model.judgement import JudgementModel, parse_judgement
+from .flow import parse_flow
+from .judgement import JudgementModel, parse_judgement
 from .money import parse_money
-from ..model.sample import CaseSample, canonical_key, parse_sample
+from .sample import CaseSample, canonical_key, parse_sample
 
 __all__ = ["Scenario", "Setting", "Claim", "BUDGET_PARTS", "BUDGET_WORDS", "SCOPES", "RunSettings", "VerdictRule",
            "load_scenario", "loads_scenario",
@@ -455,8 +456,6 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
     impl = _table(raw, "implementation", required=False) or {}
     _keys(impl, ("realisation", "ramp", "length_of_stay_years", "source", "note"), "implementation")
     realisation = parse_dist(impl.get("realisation", 1.0), SHARE, "implementation.realisation")
-    from ..model.flow import parse_flow
-
     ramp, stay = parse_flow(claim, settings, impl)
 
     run_raw = _table(raw, "run", required=False) or {}

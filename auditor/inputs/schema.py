@@ -54,8 +54,8 @@ def scenario_schema() -> dict[str, Any]:
     >>> s["properties"]["claim"]["properties"]["basis"]["enum"]
     ['stock', 'flow']
     """
-    from ..model.judgement import MODELS
-    from ..model.sample import SAMPLE_METHODS
+    from .judgement import MODELS
+    from .sample import SAMPLE_METHODS
     from .scenario import BUDGET_PARTS, SCHEMA_VERSION, SCOPES
 
     dist = {"$ref": "#/$defs/dist"}

@@ -145,7 +145,7 @@ def create_app(limits: Limits = LIMITS, *, host: str = "127.0.0.1"):
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
-    from .. import __version__
+    from .._version import __version__
     from . import service
 
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))

@@ -131,7 +131,7 @@ def form_scenario(state: Mapping[str, Any], limits: Limits = LIMITS) -> tuple[st
     written into ``[run]`` so that ``auditor run`` on the file reproduces the
     app's result without options.
     """
-    from .. import __version__
+    from .._version import __version__
     from ..inputs.scenario import MAX_SEED
     from .toml_text import dumps
 

@@ -33,14 +33,14 @@ parser, which is the seam new models plug into.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
 
-from ..inputs.distributions import POSITIVE, SHARE, Dist, parse_dist
+from .distributions import POSITIVE, SHARE, Dist, parse_dist
 from ..errors import ScenarioError
-from ..inputs.evidence import DEFAULT_EVIDENCE, Component, Evidence, parse_evidence
+from .evidence import DEFAULT_EVIDENCE, Component, Evidence, parse_evidence
 
 __all__ = ["JudgementModel", "FaceValue", "Fixed", "Scrutinised", "Contest", "Selection", "Symmetric", "MODELS",
            "parse_judgement", "selection_error_rate", "DEFAULT_ESS"]
