@@ -15,7 +15,7 @@ from auditor.analysis.tipping import (reliability_needed, selectivity_for_theta,
                                       theta_for_quantile)
 from auditor.inputs.scenario import parse_scenario
 from auditor.model import engine
-from auditor.model.judgement import Symmetric, parse_judgement, selection_error_rate
+from auditor.inputs.judgement import Symmetric, parse_judgement, selection_error_rate
 from strategies import base_scenario
 
 
