@@ -226,22 +226,47 @@ def test_longer_run_extends_shorter_run(m, extra, seed, method):
 @settings(max_examples=10)
 @given(order=st.randoms(use_true_random=False), seed=seeds)
 def test_case_order_does_not_matter(tmp_path_factory, order, seed):
-    # The West Sussex cases, shuffled: the counts, and so every draw, are the same.
+    # The West Sussex cases, shuffled, under the scenario that reads them case by case
+    # (west-sussex-2023-cases.toml): the counts, and so every draw, are the same.
     src = Path(__file__).resolve().parent.parent / "scenarios"
     folder = tmp_path_factory.mktemp("shuffled")
     lines = (src / "west-sussex-2023.cases.csv").read_text(encoding="utf-8").splitlines()
     header, body = lines[0], lines[1:]
     order.shuffle(body)
     (folder / "west-sussex-2023.cases.csv").write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
-    (folder / "ws.toml").write_text((src / "west-sussex-2023.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    a = auditor.audit(src / "west-sussex-2023.toml", draws=3000, seed=seed)
+    (folder / "ws.toml").write_text((src / "west-sussex-2023-cases.toml").read_text(encoding="utf-8"),
+                                    encoding="utf-8")
+    a = auditor.audit(src / "west-sussex-2023-cases.toml", draws=3000, seed=seed)
     b = auditor.audit(folder / "ws.toml", draws=3000, seed=seed)
+    # The shuffled file is the one read: its cases come in the shuffled order.
+    assert [c.case_id for c in b.scenario.sample.cases] == [line.split(",")[0] for line in body]
     for key in ("sampling", "judgement", "full"):
         np.testing.assert_array_equal(a.stages[key], b.stages[key])
     sa, sb = a.summary(), b.summary()
     for s in (sa, sb):
         del s["scenario"]
     assert sa == sb
+
+
+def test_cases_file_is_what_the_cases_scenario_runs_on(tmp_path):
+    # The counterpart of the shuffle test: one case judged differently changes the draws,
+    # so equal draws above come from equal counts, not from a file that is never read.
+    src = Path(__file__).resolve().parent.parent / "scenarios"
+    text = (src / "west-sussex-2023.cases.csv").read_text(encoding="utf-8")
+    assert "WS04,state_special,mainstream" in text
+    (tmp_path / "west-sussex-2023.cases.csv").write_text(
+        text.replace("WS04,state_special,mainstream", "WS04,state_special,state_special"), encoding="utf-8")
+    (tmp_path / "ws.toml").write_text((src / "west-sussex-2023-cases.toml").read_text(encoding="utf-8"),
+                                      encoding="utf-8")
+    a = auditor.audit(src / "west-sussex-2023-cases.toml", draws=1000, seed=1)
+    b = auditor.audit(tmp_path / "ws.toml", draws=1000, seed=1)
+    # State special row: 6 of 9 → mainstream becomes 5 of 9, a drop of N_ss·(1/9)·(c̄_ss − c̄_ms).
+    model = build_model(a.scenario)
+    keys = a.scenario.setting_keys
+    ss, ms = keys.index("state_special"), keys.index("mainstream")
+    drop = model.cohorts[ss] / 9 * (model.cost_mean[ss] - model.cost_mean[ms]) * model.realisation_mean
+    assert drop > 0 and a.point_estimate - b.point_estimate == pytest.approx(drop, rel=1e-9)
+    assert not np.array_equal(a.stages["sampling"], b.stages["sampling"])
 
 
 @settings(max_examples=20)
