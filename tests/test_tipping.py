@@ -173,3 +173,11 @@ def test_every_shipped_scenario_judges_both_ends_and_states_its_tipping_point(pa
     assert s["judgement"]["model"] == "face_value"
     if 0.33 <= s["p_meets_low"]:
         assert s["verdict"] != "collapses"
+
+
+def test_headline_names_a_judgement_reading_that_is_not_face_value(west_sussex):
+    r = auditor.audit(west_sussex, draws=2000, seed=1, **{"judgement.model": "selection"})
+    head = r.summary()["headline"]
+    assert head[0].startswith("Under the selection reading of tribunal outcomes (wrong council decisions assumed "
+                              "3 to 30 times likelier to reach a hearing), the claim of £17.8m–£46.7m a year ")
+    assert auditor.audit(west_sussex, draws=2000, seed=1).summary()["headline"][0].startswith("The claim of")
