@@ -512,7 +512,9 @@
     var step = [1, 2, 5, 10].map(function (m) { return m * mag; }).filter(function (x) { return x >= raw; })[0];
     for (var v = Math.ceil(lo / step) * step; v <= hi; v += step) {
       g.appendChild(svg("line", {x1: X(v), x2: X(v), y1: H - B, y2: H - B + 4, stroke: "#999"}));
-      g.appendChild(svg("text", {x: X(v), y: H - B + 16, "text-anchor": "middle"}, money(Math.abs(v) < step / 1e6 ? 0 : v)));
+      // A label by the right edge ends at its tick, so it is not cut off.
+      var anchor = X(v) > W - R - 30 ? "end" : "middle";
+      g.appendChild(svg("text", {x: X(v), y: H - B + 16, "text-anchor": anchor}, money(Math.abs(v) < step / 1e6 ? 0 : v)));
     }
     g.appendChild(svg("text", {x: (L + W) / 2, y: H - 6, "text-anchor": "middle"}, "Savings " + (claim.per === "year" ? "a year" : "in total")));
     [["low", claim.low, ""], ["high", claim.high, "5,4"]].forEach(function (c) {
