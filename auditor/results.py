@@ -162,6 +162,9 @@ class AuditResult:
         The panel reliability the low end needs and the appeal selectivity at
         which the tribunal evidence implies it (:mod:`auditor.analysis.tipping`),
         computed by :func:`auditor.audit`; None for ``analyses=False``.
+    track : mapping, optional
+        The summary's ``track`` block (:mod:`auditor.analysis.track`): None when the
+        scenario names no council or DfE has no January after its census year.
 
     The analyses are computed by :func:`auditor.audit` and stored here; a
     result never reruns the model.
@@ -178,6 +181,7 @@ class AuditResult:
     judgement_summary: Mapping[str, Any] | None = field(default=None, repr=False)
     implied: Mapping[str, Any] | None = field(default=None, repr=False)
     tipping: Mapping[str, Any] | None = field(default=None, repr=False)
+    track: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
     def savings(self) -> np.ndarray:
@@ -374,6 +378,7 @@ class AuditResult:
             "warnings": list(s.warnings),
             "levers": s.levers.to_dict(),
             "implied": self.implied,
+            **({"track": self.track} if self.track is not None else {}),
         }
 
     def to_frame(self):
