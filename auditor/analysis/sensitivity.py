@@ -221,22 +221,24 @@ def _count_table(scenario: Scenario) -> dict[tuple[int, int], float]:
     return table
 
 
-def point_from_counts(model: engine.Model, table: Mapping[tuple[int, int], float]) -> float:
-    """The published-style point estimate for a table ``{(from, to): count}``.
-
-    ``Σ_s N_s · Σ_{t≠s} k[s→t] / n_s · (c̄_s − c̄_t) · r̄``: observed shares, θ = 1,
-    mean costs and realisation, as :func:`auditor.model.engine.point_estimate`.
-    A row with no cases contributes nothing.
-    """
+def _row_totals(table: Mapping[tuple[int, int], float]) -> dict[int, float]:
     rows: dict[int, float] = {}
     for (s, _), k in table.items():
         rows[s] = rows.get(s, 0) + k
-    c = model.cost_mean
-    total = 0.0
-    for (s, t), k in table.items():
-        if s != t and k > 0 and rows[s] > 0:
-            total += model.cohorts[s] * k / rows[s] * (c[s] - c[t])
-    return float(total * model.realisation_mean)
+    return rows
+
+
+def point_from_counts(model: engine.Model, table: Mapping[tuple[int, int], float]) -> float:
+    """The published-style point estimate for a table ``{(from, to): count}``.
+
+    Each judged move's share is ``k[s→t] / n_s`` (a row with no cases
+    contributes nothing), put through :func:`auditor.model.engine.savings` with
+    θ = 1, mean costs and realisation, as :func:`~auditor.model.engine.point_estimate`.
+    The table's move cells are the design's moves (fewer cases, never new moves).
+    """
+    rows = _row_totals(table)
+    shares = [table.get((f, t), 0) / rows[f] if rows.get(f, 0) > 0 else 0.0 for f, t in model.design.moves]
+    return engine.savings(model, np.array(shares, dtype=float))
 
 
 def _counts_available(scenario: Scenario) -> bool:
@@ -318,21 +320,57 @@ class Fragility:
     splits: int = 1
     range_for_low: tuple[int | None, int | None] | None = None
     range_for_high: tuple[int | None, int | None] | None = None
+    flips_for_low: int | None = None
+    flips_for_high: int | None = None
+    flippable: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         out = {"judgements_to_reverse_for_low": self.judgements_to_reverse_for_low,
                "judgements_to_reverse_for_high": self.judgements_to_reverse_for_high,
                "down_shift_judgements": self.down_shifts, "n_cases": self.n_cases,
                "reversed_for_low": list(self.reversed_for_low),
-               "reversed_for_high": list(self.reversed_for_high)}
+               "reversed_for_high": list(self.reversed_for_high),
+               "judgements_to_flip_for_low": self.flips_for_low,
+               "judgements_to_flip_for_high": self.flips_for_high,
+               "flippable_judgements": self.flippable}
         if self.splits > 1:
             out.update({"splits_considered": self.splits,
                         "judgements_to_reverse_for_low_range": list(self.range_for_low),
                         "judgements_to_reverse_for_high_range": list(self.range_for_high)})
         return out
 
-    def sentence(self, low: float) -> str:
-        """One plain sentence about the claim's low end."""
+    def sentence(self, low: float, high: float | None = None) -> str:
+        """Plain sentences about the claim's low end, both ways: reversals that break it, flips that reach it.
+
+        "The other way" (:func:`_up_units`) is a reversal that raises the
+        published-style estimate; the second sentence says how many of them
+        reach the low end (when the estimate is below it) or the high end
+        (when it is already at or above the low end), so a count of reversals
+        is read against the margin on the other side.
+        """
+        first = self._down_sentence(low)
+        other = self._other_way_sentence(low, high)
+        return first if other is None else f"{first} {other}"
+
+    def _other_way_sentence(self, low: float, high: float | None) -> str | None:
+        from ..inputs.money import format_money
+
+        if self.flips_for_low is None and self.flips_for_high is None and not self.flippable:
+            return None
+        below = self.point < low
+        k = self.flips_for_low if below or high is None or high == low else self.flips_for_high
+        end = (f"the claim's low end of {format_money(low)}" if below or high is None or high == low
+               else f"the claim's high end of {format_money(high)}")
+        if k is None:
+            return (f"The other way, even reversing all {self.flippable} judgements that could raise it leaves "
+                    f"the estimate below {end}.")
+        if k == 0:
+            return None
+        many = f"{k} reversals that raise" if k != 1 else "1 reversal that raises"
+        return (f"The other way, {many} the estimate would bring it to {end} (an up-shift judged \"already "
+                f"ideal\", or an \"already ideal\" case moved where the panel sent others from its setting).")
+
+    def _down_sentence(self, low: float) -> str:
         from ..inputs.money import format_money
 
         k, n = self.judgements_to_reverse_for_low, self.n_cases
@@ -361,8 +399,8 @@ def _down_units(model: engine.Model, table: Mapping[tuple[int, int], float] | No
                 ) -> list[tuple[str, float]]:
     """Each down-shift judgement in the sample with the point it carries.
 
-    Reversing one case in row s from t to "stay" lowers the point by
-    ``N_s · (c̄_s − c̄_t) / n_s · r̄``: row totals do not change, so the effects of
+    Reversing one case in row s from t to "stay" lowers the point by the
+    savings of a share of ``1 / n_s`` on that move (``N_s · (c̄_s − c̄_t) / n_s · r̄``): row totals do not change, so the effects of
     reversals are additive and independent, and taking the largest first is exact.
     """
     s = model.scenario
@@ -370,13 +408,14 @@ def _down_units(model: engine.Model, table: Mapping[tuple[int, int], float] | No
     index = {k: i for i, k in enumerate(keys)}
     by_case = table is None and s.sample.form == "cases"
     table = _count_table(s) if table is None else table
-    rows: dict[int, float] = {}
-    for (a, _), k in table.items():
-        rows[a] = rows.get(a, 0) + k
+    rows = _row_totals(table)
     c = model.cost_mean
+    move = {m: j for j, m in enumerate(model.design.moves)}
 
     def effect(a: int, b: int) -> float:
-        return model.cohorts[a] * (c[a] - c[b]) / rows[a] * model.realisation_mean
+        one = np.zeros(len(move))
+        one[move[(a, b)]] = 1.0 / rows[a]
+        return engine.savings(model, one)
 
     units: list[tuple[str, float]] = []
     if by_case:
@@ -389,6 +428,54 @@ def _down_units(model: engine.Model, table: Mapping[tuple[int, int], float] | No
             if a != b and k > 0 and c[a] > c[b]:
                 units += [(f"{keys[a]}->{keys[b]}", effect(a, b))] * int(k)
     return units
+
+
+def _up_units(model: engine.Model, table: Mapping[tuple[int, int], float] | None = None
+              ) -> list[tuple[str, float]]:
+    """Each judgement that could be reversed *the other way*, with the amount it adds to the point.
+
+    Two kinds: an up-shift (a move to a dearer setting) changed to "already
+    ideal" adds ``N_s · (c̄_t − c̄_s) / n_s · r̄``; an "already ideal" case in a
+    setting from which the panel moved others to a cheaper setting, changed to
+    the cheapest such destination, adds ``N_s · (c̄_s − c̄_t) / n_s · r̄``. No
+    destination the panel never chose is invented. Row totals do not change,
+    so, as for :func:`_down_units`, the effects add up and largest-first is exact.
+    """
+    s = model.scenario
+    keys = s.setting_keys
+    table = _count_table(s) if table is None else table
+    rows: dict[int, float] = {}
+    for (a, _), k in table.items():
+        rows[a] = rows.get(a, 0) + k
+    c = model.cost_mean
+
+    def effect(a: int, b: int) -> float:
+        return model.cohorts[a] * abs(c[a] - c[b]) / rows[a] * model.realisation_mean
+
+    units: list[tuple[str, float]] = []
+    for (a, b), k in table.items():
+        if k <= 0:
+            continue
+        if a != b and c[a] < c[b]:
+            units += [(f"{keys[a]}->{keys[b]} to already ideal", effect(a, b))] * int(k)
+        elif a == b:
+            cheaper = [t for (f, t), n in table.items() if f == a and t != a and n > 0 and c[t] < c[a]]
+            if cheaper:
+                t = min(cheaper, key=lambda i: c[i])
+                units += [(f"{keys[a]} already ideal to {keys[t]}", effect(a, t))] * int(k)
+    return units
+
+
+def _fewest_up(point: float, bound: float, units: list[tuple[str, float]]) -> int | None:
+    """The fewest other-way reversals that bring the point to at least ``bound`` (0 if already)."""
+    if point >= bound:
+        return 0
+    value = point
+    for j, (_, e) in enumerate(sorted(units, key=lambda u: -u[1]), start=1):
+        value += e
+        if value >= bound:
+            return j
+    return None
 
 
 def _fewest(point: float, bound: float, units: list[tuple[str, float]]) -> tuple[int | None, tuple[str, ...]]:
@@ -425,7 +512,10 @@ def fragility(model: engine.Model) -> Fragility | None:
     units = _down_units(model)
     k_low, names_low = _fewest(point, s.claim.low, units)
     k_high, names_high = _fewest(point, s.claim.high, units)
-    return Fragility(k_low, k_high, len(units), s.sample.n_cases, names_low, names_high, point)
+    up = _up_units(model)
+    return Fragility(k_low, k_high, len(units), s.sample.n_cases, names_low, names_high, point,
+                     flips_for_low=_fewest_up(point, s.claim.low, up),
+                     flips_for_high=_fewest_up(point, s.claim.high, up), flippable=len(up))
 
 
 def _reported_fragility(model: engine.Model) -> Fragility:
@@ -445,9 +535,12 @@ def _reported_fragility(model: engine.Model) -> Fragility:
         numbers = [v for v in values if v is not None]
         return (min(numbers) if numbers else None, None if None in values else max(numbers))
 
+    up = _up_units(model, table)
     return Fragility(k_low, k_high, len(units), int(s.sample.n), names_low, names_high, point,
                      splits=len(per_split), range_for_low=span([p[0] for p in per_split]),
-                     range_for_high=span([p[1] for p in per_split]))
+                     range_for_high=span([p[1] for p in per_split]),
+                     flips_for_low=_fewest_up(point, s.claim.low, up),
+                     flips_for_high=_fewest_up(point, s.claim.high, up), flippable=len(up))
 
 
 # ---- 3. case influence ---------------------------------------------------------------
@@ -671,15 +764,11 @@ def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int =
 
 # ---- 5. tornado ----------------------------------------------------------------------------------
 
-def _deterministic(model: engine.Model, *, shares=None, theta: float = 1.0, costs=None,
+def _deterministic(model: engine.Model, *, theta: float = 1.0, costs=None,
                    realisation: float | None = None) -> float:
-    """The savings formula at given inputs (observed shares and central values by default)."""
-    p = model.design.observed_shares if shares is None else shares
-    c = model.cost_mean if costs is None else costs
-    r = model.realisation_mean if realisation is None else realisation
-    th = np.where(model.down, theta, 1.0)
-    delta = c[model.from_idx] - c[model.to_idx]
-    return float(np.sum(model.weights * th * p * delta) * r)
+    """The savings at observed shares and the given θ, costs and realisation (central by default)."""
+    return engine.savings(model, model.design.observed_shares, theta=theta, costs=costs,
+                          realisation=realisation)
 
 
 def tornado(scenario: Scenario, *, draws: int, seed: int) -> tuple[float, list[dict[str, Any]]]:
