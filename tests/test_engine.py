@@ -372,6 +372,9 @@ def test_seed_sources(write_scenario):
 # and pin the reproducibility contract of docs/methods.md §8. Any change to the
 # streams (seeding, sampler, order of arithmetic) makes this test fail; such a
 # change must be a deliberate, documented break of the contract, not a speed-up.
+# They are a regression guard, not a proof: that the draws follow the right laws
+# is shown independently in tests/test_reference.py (an independent Monte Carlo of
+# every stage, exact binomial and multinomial checks, the selection reading's θ).
 
 WEST_SUSSEX_PINS = {
     # stage: (draw 0, draw 8191 (last of block 0), draw 8192 (first of block 1), draw 19999, sum)
