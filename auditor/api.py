@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import secrets
 from concurrent.futures import Executor
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from ._version import __version__
 from .errors import UsageError
 from .inputs.scenario import MAX_DRAWS, MAX_SEED, Scenario, load_scenario
-from .analysis import sensitivity as sa
+from .analysis import fragility, ladder, sensitivity as sa, tipping
+from .analysis.implied import implied_assumptions
 from .model import engine
-from .results import AuditResult, SensitivityResult
+from .inputs.judgement import Selection
+from .results import QUANTILES, AuditResult, SensitivityResult, StageSummary
 
-__all__ = ["audit", "sensitivity", "new_seed", "resolve_scenario", "KEEP_INPUTS_BYTES"]
+__all__ = ["audit", "sensitivity", "judgement_block", "new_seed", "resolve_scenario", "KEEP_INPUTS_BYTES"]
 
 #: Keep each source's draws (for ``to_frame``) up to this many bytes by default.
 KEEP_INPUTS_BYTES = 256 * 2**20
@@ -36,7 +40,7 @@ def _whole(x) -> bool:
 
 
 def _run_iv(*, draws=None, seed=None, chunk_size=None, executor=None, keep_inputs=None, jobs=None,
-            draws_range: tuple[int, int] = (1, MAX_DRAWS)) -> None:
+            analyses=True, draws_range: tuple[int, int] = (1, MAX_DRAWS)) -> None:
     """Check the run arguments of every entry point, in one place (UsageError naming the field).
 
     In the manner of scipy's ``_*_iv`` functions: each argument is checked for
@@ -63,6 +67,8 @@ def _run_iv(*, draws=None, seed=None, chunk_size=None, executor=None, keep_input
                          f"{type(executor).__name__}", field="executor")
     if keep_inputs is not None and not isinstance(keep_inputs, bool):
         raise UsageError(f"must be True, False or None, got {keep_inputs!r}", field="keep_inputs")
+    if not isinstance(analyses, bool):
+        raise UsageError(f"must be True or False, got {analyses!r}", field="analyses")
     if executor is not None and jobs is not None and jobs > 1:
         raise UsageError("give either jobs or an executor, not both", field="jobs")
 
@@ -94,7 +100,7 @@ def _seed_and_source(seed: int | None, scenario: Scenario) -> tuple[int, str]:
 
 def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_size: int | None = None,
           executor: Executor | None = None, keep_inputs: bool | None = None, allow_outside: bool = False,
-          **overrides) -> AuditResult:
+          analyses: bool = True, **overrides) -> AuditResult:
     """Audit a savings claim: the main entry point of the Python API.
 
     Parameters
@@ -112,6 +118,12 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
         Keep each source's draws for ``to_frame`` (default: when they fit in
         :data:`KEEP_INPUTS_BYTES`, 256 MiB; a scenario with many moves keeps
         them for fewer draws).
+    analyses : bool
+        Compute and store the analyses that ``summary()`` and the reports
+        show: the reliability ladder and switching selectivity
+        (:mod:`auditor.analysis.ladder`, at most 200,000 draws each) and the
+        implied assumptions. ``False`` keeps only the draws, for scripts that
+        need the stages alone (a sweep); such a result refuses ``summary()``.
     **overrides
         Dotted scenario keys, as ``--set`` takes them; write dots as double
         underscores in keyword form (``run__draws=5000``) or pass a dict with
@@ -128,7 +140,8 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     >>> r.draws, r.seed, r.summary()["verdict"] in ("holds", "widens", "collapses")
     (5000, 7, True)
     """
-    _run_iv(draws=draws, seed=seed, chunk_size=chunk_size, executor=executor, keep_inputs=keep_inputs)
+    _run_iv(draws=draws, seed=seed, chunk_size=chunk_size, executor=executor, keep_inputs=keep_inputs,
+            analyses=analyses)
     scenario = resolve_scenario(scenario, overrides, allow_outside)
     n = int(draws if draws is not None else scenario.run.draws)
     used, source = _seed_and_source(seed, scenario)
@@ -138,7 +151,68 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     keep = n * columns * 8 <= KEEP_INPUTS_BYTES if keep_inputs is None else keep_inputs
     out = engine.simulate(model, draws=n, seed=used, chunk_size=chunk_size, executor=executor, keep_inputs=keep)
     stages = {k: out.pop(k) for k in engine.STAGES[1:]}
-    return AuditResult(scenario, n, used, source, engine.point_estimate(model), stages, out, __version__)
+    result = AuditResult(scenario, n, used, source, engine.point_estimate(model), stages, out, __version__)
+    if not analyses:
+        return result
+    ladder_draws = ladder.ladder_savings(scenario, n, used)
+    from .analysis.track import track_for_run
+
+    return replace(result, judgement_summary=judgement_block(result, ladder_draws),
+                   implied=implied_assumptions(scenario), tipping=tipping_block(result, ladder_draws),
+                   track=track_for_run(scenario, used))
+
+
+def tipping_block(result: AuditResult, ladder_draws: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The panel reliability the low end needs (θ50, θ80) and the selectivity at which the evidence implies θ50.
+
+    θ is applied to every proposed move on the audit's own sampling, cost and
+    take-up draws (:mod:`auditor.analysis.tipping`): the run itself under face
+    value, otherwise the ladder's face-value rung (the first
+    ``min(draws, 200,000)`` draws, the same streams).
+    """
+    scenario = result.scenario
+    face = result.savings if scenario.judgement.name == "face_value" else ladder_draws["face_value"]
+    needed = tipping.reliability_needed(face, scenario.claim.low)
+    sel = tipping.selectivity_needed(scenario, needed["low"])
+    return {"reliability_needed": needed, "selectivity_needed": sel["value"], "selectivity": sel,
+            "draws": int(face.size), "p_meets_low_face_value": float(np.mean(face >= scenario.claim.low))}
+
+
+def judgement_block(result: AuditResult, ladder_draws: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+    """The summary's ``judgement`` block: model, evidence, θ quantiles, switching ρ and the ladder.
+
+    Reruns the engine for the ladder's rungs (unless their draws are given) and, under the ``selection``
+    model, for the switching selectivity (each on at most
+    :data:`auditor.analysis.ladder.LADDER_MAX_DRAWS` draws, common random numbers).
+    """
+    scenario, draws, seed = result.scenario, result.draws, result.seed
+    model = scenario.judgement
+    out = dict(model.to_dict())
+    theta = result.inputs.get("theta") if result.inputs else None
+    if theta is None:
+        # Inputs are dropped only for very large runs; the first 2,000,000 draws
+        # (the same streams) give θ's quantiles to well within reporting precision.
+        theta = engine.theta_draws(model, seed, min(draws, 2_000_000))
+    q05, q50, q95 = np.quantile(theta, QUANTILES)
+    out["theta"] = {"median": float(q50), "p05": float(q05), "p95": float(q95)}
+    out["down_shifts_only"] = True
+    out["reading"] = "face value" if model.name == "face_value" else ladder.reading_label(model.name, model)
+    if isinstance(model, Selection):
+        sw = ladder.switching_selectivity(scenario, draws, seed)
+        out["switching_selectivity"] = sw["value"]
+        out["switching_note"] = sw["note"]
+    c = scenario.claim
+    rows = []
+    if ladder_draws is None:
+        ladder_draws = ladder.ladder_savings(scenario, draws, seed)
+    models = ladder.ladder_models(scenario)
+    for name, x in ladder_draws.items():
+        row = StageSummary.of(name, x, c.low, c.high).to_dict()
+        row["main"] = name == model.name
+        row["label"] = ladder.reading_label(name, models[name])
+        rows.append(row)
+    out["ladder"] = rows
+    return out
 
 
 def sensitivity(scenario, *, draws: int | None = None, seed: int | None = None,
@@ -176,7 +250,7 @@ def sensitivity(scenario, *, draws: int | None = None, seed: int | None = None,
         scenario=scenario, draws=n, seed=used, point_estimate=engine.point_estimate(model),
         variance_share=sa.variance_shares(model, draws=n, seed=used,
                                           n_boot=sa.N_BOOT if n_boot is None else n_boot),
-        fragility=sa.fragility(model), case_influence=tuple(sa.case_influence(model)),
+        fragility=fragility.fragility(model), case_influence=tuple(fragility.case_influence(model)),
         switching_values=tuple(sa.switching_values(scenario, draws=n, seed=used)),
         tornado_base=base, tornado=tuple(bars), sample_size=tuple(rows), sample_size_for_target=n_target,
         grid=sa.two_way_grid(scenario, draws=n, seed=used), version=__version__)

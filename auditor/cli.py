@@ -16,6 +16,7 @@ from typing import Sequence
 
 from ._version import __version__
 from .errors import AuditorError, UsageError
+from .inputs.money import parse_whole
 
 __all__ = ["main", "build_parser"]
 
@@ -46,18 +47,15 @@ def _print_json(data) -> None:
 
 
 def whole_number(text: str) -> int:
-    """An argparse type: a whole number, allowing pasted thousands separators.
+    """An argparse type: a whole number, allowing pasted thousands separators (:func:`parse_whole`).
 
     Examples
     --------
     >>> whole_number("100,000"), whole_number("1_000_000"), whole_number(" 42 ")
     (100000, 1000000, 42)
     """
-    cleaned = text.strip()
-    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+", cleaned):
-        cleaned = cleaned.replace(",", "")
     try:
-        return int(cleaned)
+        return parse_whole(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number such as 100000 or 100,000, got {text!r}") from None
 
@@ -121,6 +119,31 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--template", choices=("stock", "flow", "reported"), default="stock",
                    help="stock: case-review counts, current cohort re-placed (default); flow: only children "
                         "newly placed each year; reported: rebuilt from published shares")
+    n.add_argument("--council", metavar="NAME_OR_CODE",
+                   help="fill in the cohorts and new plans a year from DfE for this council (a name such as "
+                        "'West Sussex', a DfE code such as 938, or E10000032)")
+    n.add_argument("--year", type=whole_number, metavar="Y",
+                   help="with --council: the January of DfE's caseload to use (default: the latest packaged)")
+
+    co = sub.add_parser("councils", help="list every council in DfE's EHC plan tables with its codes and "
+                        "headline counts")
+    co.add_argument("--year", type=whole_number, metavar="Y", help="January of the caseload (default: the latest)")
+    co.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
+
+
+    tr = sub.add_parser("track", help="what happened after the claim: the council's placements in DfE's later "
+                        "Januaries against comparison councils; write track.json")
+    tr.add_argument("scenario", metavar="SCENARIO")
+    tr.add_argument("--until", type=whole_number, metavar="YEAR",
+                    help="the last January to use (default: the latest packaged)")
+    tr.add_argument("--out", metavar="DIR", help="output folder (default: reports/<scenario file stem>-track/)")
+    tr.add_argument("--draws", type=whole_number, metavar="N", help="cost draws for the money (default 20,000)")
+    tr.add_argument("--seed", type=whole_number, metavar="S", help="seed of the cost draws (default: the "
+                    "scenario's run.seed)")
+    tr.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    tr.add_argument("--allow-outside", action="store_true")
+    tr.add_argument("--json", action="store_true", help="print track.json to stdout")
+    tr.add_argument("--quiet", action="store_true", help="print nothing on success")
 
     se = sub.add_parser("sensitivity", help="what drives the width, how fragile the claim is, what sample "
                         "would settle it; write sensitivity.json, sensitivity.md and figures")
@@ -130,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--out", metavar="DIR", help="output folder (default: reports/<scenario file stem>-sensitivity/, "
                     "beside the run report rather than inside it, because `auditor run` replaces its folder)")
     se.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    sv = sub.add_parser("serve", help="start the local web app: a guided form with live results "
+                        "(needs the web extra: pip install \"auditor[web]\")")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer "
+                    "only; anything else lets other computers use the app)")
+    sv.add_argument("--port", type=whole_number, default=8765, help="port (default 8765)")
+    sv.add_argument("--no-open", dest="open_browser", action="store_false",
+                    help="do not open a browser window")
     return parser
 
 
@@ -171,6 +202,7 @@ def _cmd_validate(args) -> int:
             _print(f"auditor: error: {exc.one_line()}", file=sys.stderr)
             failed += 1
             continue
+        _print_warnings(path, s)
         _print(f"{path}: ok ({len(s.settings)} settings, {s.sample.n_cases} cases, "
               f"judgement {s.judgement.name})")
     return 2 if failed else 0
@@ -184,6 +216,7 @@ def _cmd_run(args) -> int:
     formats = parse_formats(args.formats)  # checked before the (slow) audit
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
+    _print_warnings(args.scenario, scenario)
     out = _out_dir(args, "")
     check_destination(out, "report")
     before = _identity(out)
@@ -199,6 +232,12 @@ def _cmd_run(args) -> int:
     elif not args.quiet:
         _print(text_summary(result, out))
     return 0
+
+
+def _print_warnings(path, scenario) -> None:
+    """One ``auditor: warning:`` line on stderr per questionable choice; the exit code is unchanged."""
+    for line in scenario.warnings:
+        _print(f"auditor: warning: {path}: {line}", file=sys.stderr)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -235,7 +274,7 @@ def text_summary(result, out: Path | None = None) -> str:
     s = result.summary()
     c = s["claim"]
     lines = [result.scenario.title, "",
-             f"Verdict: {s['verdict'].upper()}", result.verdict_sentence()]
+             f"Verdict: {s['verdict'].upper()}"] + result.headline()
     fair = result.face_value_sentence()
     scope = result.scope_sentence()
     lines += ([scope] if scope else []) + ([fair] if fair else []) + ["",
@@ -346,8 +385,56 @@ def _cmd_evidence(args) -> int:
 def _cmd_new(args) -> int:
     from .inputs.templates import write_template
 
-    path = write_template(args.name, args.template)
-    _print(f"wrote {path} ({args.template} template); fill it in, then: auditor validate {path}")
+    path = write_template(args.name, args.template, council=args.council, year=args.year)
+    filled = "" if args.council is None else ", cohorts from DfE"
+    _print(f"wrote {path} ({args.template} template{filled}); fill it in, then: auditor validate {path}")
+    return 0
+
+
+def _cmd_councils(args) -> int:
+    from .inputs.councils import council_rows
+
+    rows = council_rows(args.year)
+    if args.json:
+        _print_json(rows)
+        return 0
+    year = rows[0]["year"] if rows else args.year
+    head = (f"{'code':<5}{'ONS code':<11}{'council':<36}{'plans':>8}{'mainstr.':>9}{'RP/unit':>8}"
+            f"{'state sp.':>10}{'indep.':>8}{'post-16':>8}{'new ' + str(year - 1):>9}  DBV")
+    lines = [f"EHC plans by setting, January {year} (DfE; RP/unit = resourced provision and SEN units; "
+             f"new = plans made in {year - 1})", head]
+
+    def n(v):
+        return "x" if v is None else f"{v:,}"
+
+    for r in rows:
+        lines.append(f"{r['code']:<5}{r['ons_code']:<11}{r['name'][:35]:<36}{n(r['total']):>8}{n(r['mainstream']):>9}"
+                     f"{n(r['resourced_provision']):>8}{n(r['state_special']):>10}{n(r['independent_special']):>8}"
+                     f"{n(r['post_16']):>8}{n(r['new_plans']):>9}  {r['dbv_tranche'] or ''}")
+    lines.append(f"{len(rows)} councils; x = suppressed by DfE. Source: {rows[0]['source'] if rows else ''}")
+    _print("\n".join(lines))
+    return 0
+
+
+def _cmd_track(args) -> int:
+    from .analysis.track import track
+    from .inputs.scenario import load_scenario
+    from .report.track import write_track
+
+    scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
+                             allow_outside=args.allow_outside)
+    out = _out_dir(args, "-track")
+    check_destination(out, "track")
+    with _option_names():
+        result = track(scenario, until=args.until, draws=args.draws, seed=args.seed)
+    write_track(result, out)
+    if args.json:
+        _print(json.dumps(result.summary(), indent=2, ensure_ascii=False, allow_nan=False))
+    elif not args.quiet:
+        _print(result.scenario.title)
+        _print("")
+        _print(result.sentence())
+        _print(f"  report: {out / 'track.md'}")
     return 0
 
 
@@ -369,7 +456,7 @@ def _cmd_sensitivity(args) -> int:
         shares = ", ".join(f"{k} {v['total']:.0%}" for k, v in s["variance_share"].items() if v["varies"])
         lines = [result.scenario.title, ""]
         if result.fragility is not None:
-            lines.append(result.fragility.sentence(result.scenario.claim.low))
+            lines.append(result.fragility.sentence(result.scenario.claim.low, result.scenario.claim.high))
         lines += [f"Variance shares (total): {shares or 'nothing varies'}",
                   f"draws {result.draws:,} per evaluation, seed {result.seed}",
                   f"report: {out / 'sensitivity.md'}"]
@@ -377,8 +464,28 @@ def _cmd_sensitivity(args) -> int:
     return 0
 
 
-COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
-            "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity}
+def _cmd_serve(args) -> int:
+    """``auditor serve``: the web libraries are imported here, never at start-up."""
+    import importlib.util
+
+    missing = [m for m in ("starlette", "uvicorn", "multipart") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(f"needs the web extra (missing {', '.join(missing)}); install it with "
+                         "pip install -e \".[web]\"", field="serve")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"must be a whole number from 0 to 65535, got {args.port}", field="--port")
+    from .web import serve
+
+    try:
+        serve(args.host, args.port, open_browser=args.open_browser)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+COMMANDS = {"serve": _cmd_serve, "validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
+            "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity,
+            "councils": _cmd_councils, "track": _cmd_track}
 
 
 class Terminated(KeyboardInterrupt):

@@ -397,7 +397,7 @@ def _sweep_task(path: str, overrides: dict, draws: int | None, seed: int | None,
     would multiply the cost of every grid point for columns a sweep does not show.
     """
     scenario = _load_point(path, overrides, keys, allow_outside)
-    result = audit(scenario, draws=draws, seed=seed, keep_inputs=False)
+    result = audit(scenario, draws=draws, seed=seed, keep_inputs=False, analyses=False)
     full = result.stage_summaries()[-1]
     return {"savings_median": full.median, "savings_p05": full.p05, "savings_p95": full.p95,
             "savings_mean": full.mean, "p_meets_low": full.p_meets_low, "p_meets_high": full.p_meets_high,

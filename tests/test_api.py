@@ -27,6 +27,7 @@ from auditor.errors import UsageError
     ({"executor": "pool"}, "executor",
      "must be a concurrent.futures.Executor (an object with submit()), got str"),
     ({"keep_inputs": 1}, "keep_inputs", "must be True, False or None, got 1"),
+    ({"analyses": None}, "analyses", "must be True or False, got None"),
     ({"jobs": 2, "executor": ThreadPoolExecutor(1)}, "jobs", "give either jobs or an executor, not both"),
 ])
 def test_each_run_argument_message(kwargs, field, message):
@@ -49,3 +50,29 @@ def test_entry_points_use_the_validator(west_sussex):
         auditor.sensitivity(west_sussex, draws=10, seed=1)
     with pytest.raises(UsageError, match="^seed: must be a whole number from 0 to"):
         auditor.batch([west_sussex], seed=-2)
+
+
+def test_summary_reads_stored_analyses_and_never_reruns_the_model(west_sussex, monkeypatch):
+    # The analyses are computed by audit(); afterwards the engine may not run again.
+    from auditor.analysis import ladder
+    from auditor.model import engine
+
+    r = auditor.audit(west_sussex, draws=3000, seed=4)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("summary() reran the model")
+
+    monkeypatch.setattr(engine, "simulate", refuse)
+    monkeypatch.setattr(ladder, "simulate", refuse)
+    s = r.summary()
+    assert s["judgement"] == r.judgement_summary and s["implied"] == r.implied
+    assert [row["name"] for row in r.reliability_ladder] == list(ladder.LADDER)
+
+
+def test_draws_only_result_refuses_summary(west_sussex):
+    full = auditor.audit(west_sussex, draws=3000, seed=4)
+    bare = auditor.audit(west_sussex, draws=3000, seed=4, analyses=False)
+    np.testing.assert_array_equal(bare.savings, full.savings)
+    assert bare.stage_summaries() == full.stage_summaries()
+    with pytest.raises(UsageError, match=r"^analyses: this result holds the draws only"):
+        bare.summary()

@@ -40,7 +40,7 @@ def test_defaults_when_sections_are_omitted(write_scenario):
     assert s.run.draws == 100_000 and s.run.seed is None
     assert s.judgement.name == "face_value"
     assert s.realisation.mean() == 1.0
-    assert s.verdict == VerdictRule(0.5, 0.8, 1.5)
+    assert s.verdict == VerdictRule(0.33, 0.8, 1.5)
     assert s.sample.prior == 0.5 and s.sample.method == "bayes"
     assert s.claim.horizon_years == 1
 
@@ -166,7 +166,7 @@ CASES = [
     (_set("judgement", {"model": "fixed", "theta": 1.2}), "judgement.theta",
      r"must be between 0 and 1, got 1\.2", r"^theta"),
     (_set("judgement", {"model": "face_value", "theta": 1}), "judgement.theta",
-     r"unknown key for model 'face_value'; allowed: model, note, source", r"^theta"),
+     r"unknown key for model 'face_value'; allowed: evidence, model, note, source", r"^theta"),
     (_set("implementation.colour", 1), "implementation.colour", r"unknown key; allowed: realisation, .*source, note",
      r"^colour"),
     (_set("implementation.realisation", 1.5), "implementation.realisation",

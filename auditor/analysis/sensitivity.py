@@ -12,12 +12,9 @@ judgement model and resampling scheme that ``auditor run`` uses.
     taken from B (:class:`SourceSeeds`). First order by Saltelli et al.
     (2010), total effect by Jansen (1999); percentile bootstrap intervals
     over the N rows.
-``fragility``
-    The fewest down-shift judgements that, changed to "already ideal", take
-    the published-style point estimate below the claim's low (or high) end.
-``case_influence``
-    The change in the point estimate from dropping each case (each cell for
-    count data).
+``fragility``, ``case_influence``
+    In :mod:`auditor.analysis.fragility`: the fewest judgements whose reversal
+    takes the point estimate below the claim, and the effect of each case.
 ``switching_values``
     The value of an input at which the median audited saving equals the
     claim's low end, found with common random numbers and Brent's method.
@@ -41,10 +38,11 @@ import numpy as np
 from ..model import engine
 from ..inputs.distributions import MONEY, SHARE, Dist
 from ..inputs.scenario import Scenario
+from .roots import find_root
 
-__all__ = ["SourceSeeds", "SobolIndex", "Fragility", "SwitchingValue", "grouped_sobol", "variance_shares", "fragility", "case_influence",
-           "switching_values", "tornado", "sample_size", "two_way_grid", "point_from_counts",
-           "plateau", "N_BOOT", "DEFAULT_DRAWS", "SAMPLE_SIZES", "SOURCE_LABELS", "TARGET_HALF_WIDTH"]
+__all__ = ["SourceSeeds", "SobolIndex", "SwitchingValue", "grouped_sobol", "variance_shares",
+           "switching_values", "tornado", "sample_size", "two_way_grid", "plateau", "N_BOOT", "DEFAULT_DRAWS",
+           "SAMPLE_SIZES", "SOURCE_LABELS", "TARGET_HALF_WIDTH"]
 
 DEFAULT_DRAWS = 16_384   # two engine blocks: each evaluation takes ~10 ms on West Sussex
 SAMPLE_SIZES = (28, 56, 112, 224, 448)
@@ -209,288 +207,6 @@ def variance_shares(model: engine.Model, *, draws: int, seed: int,
     return {k: v for k, v in out.items() if k in BASE_SOURCES or v.varies}
 
 
-# ---- point estimate from a counts table -------------------------------------------
-
-def _count_table(scenario: Scenario) -> dict[tuple[int, int], float]:
-    index = {k: i for i, k in enumerate(scenario.setting_keys)}
-    table: dict[tuple[int, int], float] = {}
-    for cur, ideal, k in scenario.sample.counts:
-        key = (index[cur], index[ideal])
-        table[key] = table.get(key, 0) + k
-    return table
-
-
-def point_from_counts(model: engine.Model, table: Mapping[tuple[int, int], float]) -> float:
-    """The published-style point estimate for a table ``{(from, to): count}``.
-
-    ``Σ_s N_s · Σ_{t≠s} k[s→t] / n_s · (c̄_s − c̄_t) · r̄``: observed shares, θ = 1,
-    mean costs and realisation, as :func:`auditor.model.engine.point_estimate`.
-    A row with no cases contributes nothing.
-    """
-    rows: dict[int, float] = {}
-    for (s, _), k in table.items():
-        rows[s] = rows.get(s, 0) + k
-    c = model.cost_mean
-    total = 0.0
-    for (s, t), k in table.items():
-        if s != t and k > 0 and rows[s] > 0:
-            total += model.cohorts[s] * k / rows[s] * (c[s] - c[t])
-    return float(total * model.realisation_mean)
-
-
-def _counts_available(scenario: Scenario) -> bool:
-    return scenario.sample.form in ("cases", "transitions") and bool(scenario.sample.counts)
-
-
-MAX_SPLITS = 20_000
-
-
-def composition_tables(model: engine.Model) -> list[dict[tuple[int, int], float]]:
-    """Count tables ``{(from, to): cases}`` for every split a ``reported`` sample allows.
-
-    Each consistent split of the reviewed cases (see
-    :func:`auditor.model.sample.enumerate_compositions`) is one possible review. When
-    there are more than :data:`MAX_SPLITS`, an evenly spaced subset is used.
-    """
-    d = model.design
-    comp = d.compositions
-    if comp is None:
-        return [_count_table(model.scenario)]
-    rows = range(comp.shape[0]) if comp.shape[0] <= MAX_SPLITS else np.linspace(
-        0, comp.shape[0] - 1, MAX_SPLITS).round().astype(int)
-    row_from = [d.moves[list(d.row_of_move).index(r)][0] for r in range(len(d.row_starts))]
-    tables = []
-    for i in rows:
-        table = {(f, f): float(comp[i, start]) for f, start in zip(row_from, d.row_starts)}
-        for (f, t), col in zip(d.moves, d.move_cols):
-            table[(f, t)] = table.get((f, t), 0.0) + float(comp[i, col])
-        tables.append(table)
-    return tables
-
-
-def _typical_split(model: engine.Model) -> tuple[dict[tuple[int, int], float], list[tuple]]:
-    """For a reported sample: each split's fragility, and the split with the median count.
-
-    Returns the median split's table and, per split, ``(k_low, k_high, down, point)``.
-    """
-    low, high = model.scenario.claim.low, model.scenario.claim.high
-    tables = composition_tables(model)
-    per_split = []
-    for table in tables:
-        point = point_from_counts(model, table)
-        units = _down_units(model, table)
-        per_split.append((_fewest(point, low, units)[0], _fewest(point, high, units)[0], len(units), point))
-    # None (no reversal is enough) sorts after every number.
-    order = sorted(range(len(tables)), key=lambda i: (math.inf if per_split[i][0] is None else per_split[i][0],
-                                                      per_split[i][3]))
-    return tables[order[(len(order) - 1) // 2]], per_split
-
-
-# ---- 2. fragility -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Fragility:
-    """How many down-shift judgements must be reversed to bring the point below a bound.
-
-    Attributes
-    ----------
-    judgements_to_reverse_for_low, judgements_to_reverse_for_high : int or None
-        0 when the point is already below the bound; None when reversing every
-        down-shift judgement still leaves it at or above.
-    down_shifts : int
-        Down-shift judgements in the sample (moves to a cheaper setting).
-    n_cases : int
-    reversed_for_low, reversed_for_high : tuple of str
-        Which judgements (case ids, or ``from->to`` for count data), largest
-        effect first.
-    point : float
-        The point estimate before any reversal.
-    """
-
-    judgements_to_reverse_for_low: int | None
-    judgements_to_reverse_for_high: int | None
-    down_shifts: int
-    n_cases: int
-    reversed_for_low: tuple[str, ...] = ()
-    reversed_for_high: tuple[str, ...] = ()
-    point: float = 0.0
-    splits: int = 1
-    range_for_low: tuple[int | None, int | None] | None = None
-    range_for_high: tuple[int | None, int | None] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {"judgements_to_reverse_for_low": self.judgements_to_reverse_for_low,
-               "judgements_to_reverse_for_high": self.judgements_to_reverse_for_high,
-               "down_shift_judgements": self.down_shifts, "n_cases": self.n_cases,
-               "reversed_for_low": list(self.reversed_for_low),
-               "reversed_for_high": list(self.reversed_for_high)}
-        if self.splits > 1:
-            out.update({"splits_considered": self.splits,
-                        "judgements_to_reverse_for_low_range": list(self.range_for_low),
-                        "judgements_to_reverse_for_high_range": list(self.range_for_high)})
-        return out
-
-    def sentence(self, low: float) -> str:
-        """One plain sentence about the claim's low end."""
-        from ..inputs.money import format_money
-
-        k, n = self.judgements_to_reverse_for_low, self.n_cases
-        lo = format_money(low)
-        if k is None:
-            return (f"Even if all {self.down_shifts} of the {n} judgements that move a child to a cheaper "
-                    f"setting were reversed, the published-style estimate would stay at or above {lo}.")
-        if k == 0:
-            return f"The published-style estimate is already below the claim's low end of {lo}."
-        if self.splits > 1 and self.range_for_low is not None:
-            a, b = self.range_for_low
-            head = (f"The split of the {n} reviewed cases between settings was not published. Across the "
-                    f"{self.splits:,} splits that fit what was reported, ")
-            most = "every judgement" if b is None else f"{b} of the panel's judgements"
-            if a == 0:
-                return (head + f"the published-style estimate is already below the claim's low end of {lo} for "
-                        f"some, and reversing at most {most} (to \"already ideal\") takes it below for the rest; "
-                        f"{k} for the middle split.")
-            return (head + f"reversing {a} to {most} (to \"already ideal\") brings the published-style "
-                    f"estimate below the claim's low end of {lo}; {k} for the middle split.")
-        return (f"Reverse {k} of the {n} panel judgements (to \"already ideal\") and the "
-                f"published-style estimate falls below the claim's low end of {lo}.")
-
-
-def _down_units(model: engine.Model, table: Mapping[tuple[int, int], float] | None = None
-                ) -> list[tuple[str, float]]:
-    """Each down-shift judgement in the sample with the point it carries.
-
-    Reversing one case in row s from t to "stay" lowers the point by
-    ``N_s · (c̄_s − c̄_t) / n_s · r̄``: row totals do not change, so the effects of
-    reversals are additive and independent, and taking the largest first is exact.
-    """
-    s = model.scenario
-    keys = s.setting_keys
-    index = {k: i for i, k in enumerate(keys)}
-    by_case = table is None and s.sample.form == "cases"
-    table = _count_table(s) if table is None else table
-    rows: dict[int, float] = {}
-    for (a, _), k in table.items():
-        rows[a] = rows.get(a, 0) + k
-    c = model.cost_mean
-
-    def effect(a: int, b: int) -> float:
-        return model.cohorts[a] * (c[a] - c[b]) / rows[a] * model.realisation_mean
-
-    units: list[tuple[str, float]] = []
-    if by_case:
-        for case in s.sample.cases:
-            a, b = index[case.current], index[case.ideal]
-            if a != b and c[a] > c[b]:
-                units.append((case.case_id, effect(a, b)))
-    else:
-        for (a, b), k in table.items():
-            if a != b and k > 0 and c[a] > c[b]:
-                units += [(f"{keys[a]}->{keys[b]}", effect(a, b))] * int(k)
-    return units
-
-
-def _fewest(point: float, bound: float, units: list[tuple[str, float]]) -> tuple[int | None, tuple[str, ...]]:
-    if point < bound:
-        return 0, ()
-    ordered = sorted(units, key=lambda u: -u[1])   # stable: ties keep the sample's order
-    value = point
-    for j, (_, e) in enumerate(ordered, start=1):
-        value -= e
-        if value < bound:
-            return j, tuple(name for name, _ in ordered[:j])
-    return None, ()
-
-
-def fragility(model: engine.Model) -> Fragility | None:
-    """The fewest down-shift judgements to reverse to bring the point below each claim bound.
-
-    Returns None when the sample is not given as cases or counts.
-
-    Examples
-    --------
-    >>> import auditor
-    >>> m = engine.build_model(auditor.load_scenario("scenarios/west-sussex-2023-cases.toml"))
-    >>> f = fragility(m)
-    >>> f.judgements_to_reverse_for_low, f.down_shifts, f.n_cases
-    (4, 10, 28)
-    """
-    s = model.scenario
-    if s.sample.form == "reported":
-        return _reported_fragility(model)
-    if not _counts_available(s):
-        return None
-    point = point_from_counts(model, _count_table(s))
-    units = _down_units(model)
-    k_low, names_low = _fewest(point, s.claim.low, units)
-    k_high, names_high = _fewest(point, s.claim.high, units)
-    return Fragility(k_low, k_high, len(units), s.sample.n_cases, names_low, names_high, point)
-
-
-def _reported_fragility(model: engine.Model) -> Fragility:
-    """Fragility of a ``reported`` sample: one answer per possible split, summarised.
-
-    The headline numbers are those of the middle split (median number of
-    reversals for the low end); the ranges cover every split.
-    """
-    s = model.scenario
-    table, per_split = _typical_split(model)
-    point = point_from_counts(model, table)
-    units = _down_units(model, table)
-    k_low, names_low = _fewest(point, s.claim.low, units)
-    k_high, names_high = _fewest(point, s.claim.high, units)
-
-    def span(values: list[int | None]) -> tuple[int | None, int | None]:
-        numbers = [v for v in values if v is not None]
-        return (min(numbers) if numbers else None, None if None in values else max(numbers))
-
-    return Fragility(k_low, k_high, len(units), int(s.sample.n), names_low, names_high, point,
-                     splits=len(per_split), range_for_low=span([p[0] for p in per_split]),
-                     range_for_high=span([p[1] for p in per_split]))
-
-
-# ---- 3. case influence ---------------------------------------------------------------
-
-def case_influence(model: engine.Model) -> list[dict[str, Any]]:
-    """Change in the point estimate from dropping each case (each cell for count data).
-
-    Sorted by the size of the change, largest first (ties keep the sample's order).
-    """
-    s = model.scenario
-    if s.sample.form == "reported":
-        # No case list exists; the cells of the middle split (see fragility) stand in.
-        table = _typical_split(model)[0]
-    elif not _counts_available(s):
-        return []
-    else:
-        table = _count_table(s)
-    keys = s.setting_keys
-    index = {k: i for i, k in enumerate(keys)}
-    point = point_from_counts(model, table)
-
-    def without(cell: tuple[int, int], k: float) -> float:
-        t = dict(table)
-        t[cell] -= k
-        return point_from_counts(model, t)
-
-    rows = []
-    if s.sample.form == "cases":
-        cache: dict[tuple[int, int], float] = {}
-        for case in s.sample.cases:
-            cell = (index[case.current], index[case.ideal])
-            if cell not in cache:
-                cache[cell] = without(cell, 1)
-            rows.append({"case": case.case_id, "current": case.current, "ideal": case.ideal,
-                         "cases": 1, "point_without": cache[cell], "change": cache[cell] - point})
-    else:
-        for cell, k in table.items():
-            if k > 0:
-                p = without(cell, k)
-                rows.append({"case": f"{keys[cell[0]]}->{keys[cell[1]]}", "current": keys[cell[0]],
-                             "ideal": keys[cell[1]], "cases": int(k), "point_without": p, "change": p - point})
-    return sorted(rows, key=lambda r: -abs(r["change"]))
-
-
 # ---- scenario variants ------------------------------------------------------------------
 
 def _with_realisation(s: Scenario, x: float) -> Scenario:
@@ -498,7 +214,7 @@ def _with_realisation(s: Scenario, x: float) -> Scenario:
 
 
 def _with_theta(s: Scenario, x: float) -> Scenario:
-    from ..model.judgement import Fixed
+    from ..inputs.judgement import Fixed
 
     return dataclasses.replace(s, judgement=Fixed(_fixed(x)))
 
@@ -622,49 +338,14 @@ def _median_full(s: Scenario, draws: int, seed: int) -> float:
     return float(np.median(_full(engine.build_model(s), draws, seed)))
 
 
-def _illinois(f: Callable[[float], float], a: float, b: float, fa: float, fb: float, xtol: float,
-              max_iter: int = 100) -> float:
-    """A root of ``f`` in [a, b] (``fa``, ``fb`` of opposite sign) by the Illinois method.
-
-    Regula falsi with the Illinois modification (Dowell and Jarratt 1971): a
-    bracketing method, so it cannot leave [a, b], and near-linear functions
-    such as these medians converge in a handful of evaluations. Written here
-    so that a sensitivity run does not import scipy.optimize (~2 s).
-
-    Examples
-    --------
-    >>> round(_illinois(lambda x: x * x - 2, 0.0, 2.0, -2.0, 2.0, 1e-12), 9)
-    1.414213562
-    """
-    side = 0
-    x = a
-    for _ in range(max_iter):
-        x = (a * fb - b * fa) / (fb - fa)
-        fx = f(x)
-        if fx == 0 or abs(b - a) < xtol:
-            return float(x)
-        if fx * fb > 0:
-            b, fb = x, fx
-            if side == -1:
-                fa /= 2
-            side = -1
-        else:
-            a, fa = x, fx
-            if side == 1:
-                fb /= 2
-            side = 1
-        if abs(b - a) < xtol:
-            return float(x)
-    return float(x)
-
-
 def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int = 9) -> list[SwitchingValue]:
     """For each input, the value at which the median audited saving equals the claim's low end.
 
     Every evaluation uses the same seed, so the other sources keep the same
     draws (common random numbers) and the median is a smooth function of the
     input. The search range is scanned on ``n_scan`` points for a sign change
-    closest to the current value, then refined with Brent's method.
+    closest to the current value, then refined with Brent's method
+    (:func:`auditor.analysis.roots.find_root`).
     ``value`` is None when the median stays on one side of the claim's low end
     over the whole search range.
     """
@@ -685,7 +366,7 @@ def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int =
             if gs[i] == 0:
                 roots.append(float(xs[i]))
             elif gs[i] * gs[i + 1] < 0:
-                roots.append(_illinois(gap, xs[i], xs[i + 1], gs[i], gs[i + 1], 1e-7 * max(1.0, abs(b - a))))
+                roots.append(find_root(gap, xs[i], xs[i + 1], xtol=1e-7 * max(1.0, abs(b - a))))
         if gs[-1] == 0:
             roots.append(float(xs[-1]))
         if not roots:
@@ -705,15 +386,11 @@ def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int =
 
 # ---- 5. tornado ----------------------------------------------------------------------------------
 
-def _deterministic(model: engine.Model, *, shares=None, theta: float = 1.0, costs=None,
+def _deterministic(model: engine.Model, *, theta: float = 1.0, costs=None,
                    realisation: float | None = None) -> float:
-    """The savings formula at given inputs (observed shares and central values by default)."""
-    p = model.design.observed_shares if shares is None else shares
-    c = model.cost_mean if costs is None else costs
-    r = model.realisation_mean if realisation is None else realisation
-    th = np.where(model.down, theta, 1.0)
-    delta = c[model.from_idx] - c[model.to_idx]
-    return float(np.sum(model.weights * th * p * delta) * r)
+    """The savings at observed shares and the given θ, costs and realisation (central by default)."""
+    return engine.savings(model, model.design.observed_shares, theta=theta, costs=costs,
+                          realisation=realisation)
 
 
 def tornado(scenario: Scenario, *, draws: int, seed: int) -> tuple[float, list[dict[str, Any]]]:

@@ -19,11 +19,14 @@ from typing import Any, Mapping
 from .distributions import MONEY, SHARE, Dist, parse_dist
 from ..errors import AuditorError, DataError, ScenarioError
 from .files import read_utf8
-from ..model.judgement import JudgementModel, parse_judgement
+from .levers import Levers, parse_levers
+from .flow import parse_flow
+from .judgement import JudgementModel, parse_judgement
 from .money import parse_money
-from ..model.sample import CaseSample, canonical_key, parse_sample
+from .sample import CaseSample, canonical_key, parse_sample
 
-__all__ = ["Scenario", "Setting", "Claim", "BUDGET_PARTS", "BUDGET_WORDS", "SCOPES", "RunSettings", "VerdictRule", "load_scenario",
+__all__ = ["Scenario", "Setting", "Claim", "BUDGET_PARTS", "BUDGET_WORDS", "SCOPES", "RunSettings", "VerdictRule",
+           "load_scenario", "loads_scenario",
            "parse_scenario", "apply_overrides", "parse_override", "locate", "MAX_DRAWS", "MAX_SEED",
            "SCHEMA_VERSION"]
 
@@ -33,7 +36,7 @@ MAX_DEPTH = 12
 MAX_DRAWS = 100_000_000
 MAX_SEED = 2**63 - 1
 TOP_KEYS = ("schema_version", "scenario", "claim", "settings", "sample", "judgement",
-            "implementation", "run", "verdict")
+            "implementation", "costs", "run", "verdict")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Setting:
     # counted only when the claim's budget boundary includes it (BUDGET_PARTS).
     schools_block: Dist | None = None   # e.g. a mainstream school's notional SEN money
     transport: Dist | None = None       # home-to-school transport, council general fund
+    dfe: tuple[str, ...] = ()           # DfE categories (auditor.inputs.councils.CATEGORIES); () = from the name
 
     def parts(self, budget: str) -> tuple[tuple[str, Dist], ...]:
         """The optional cost parts counted at ``budget``, in a fixed order.
@@ -110,13 +114,17 @@ class RunSettings:
 class VerdictRule:
     """Thresholds of the verdict, applied to the ``full`` stage.
 
-    * ``collapses`` when P(savings ≥ claim low) < ``collapse_below``;
+    * ``collapses`` when P(savings ≥ claim low) < ``collapse_below`` (0.33: the
+      low end is "unlikely" on the IPCC scale);
     * ``holds`` when P(savings ≥ claim low) ≥ ``hold_at`` and the audited 90%
-      interval is at most ``max_width_ratio`` times as wide as the claim's range;
+      interval is at most ``max_width_ratio`` times as wide as the claim's range
+      (at its low end only when the high end is exceptionally unlikely);
     * ``widens`` otherwise.
+
+    See :mod:`auditor.analysis.verdict` and docs/methods.md §7 for the reasons.
     """
 
-    collapse_below: float = 0.5
+    collapse_below: float = 0.33
     hold_at: float = 0.8
     max_width_ratio: float = 1.5
 
@@ -142,6 +150,23 @@ class Scenario:
     normalised: tuple[tuple[str, str], ...] = ()
     ramp: tuple[float, ...] = ()
     length_of_stay: float | None = None
+    la_code: str | None = None      # DfE 3-digit code of the council whose caseload the cohorts come from
+    census_year: int | None = None  # January of that caseload
+    levers: "Levers" = field(default=None)  # type: ignore[assignment]  # set in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.levers is None:
+            object.__setattr__(self, "levers", Levers())
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Legal but questionable choices, one line each (printed by ``validate`` and ``run``)."""
+        from .evidence import evidence_warnings
+
+        from .councils import population_warnings
+
+        return (tuple(evidence_warnings(getattr(self.judgement, "evidence", None)))
+                + tuple(population_warnings(self)))
 
     @property
     def setting_keys(self) -> tuple[str, ...]:
@@ -189,6 +214,44 @@ def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = Non
     shown = str(path)
     data, text = read_utf8(p, shown, ScenarioError, folder="is a folder; give the path of a .toml scenario file",
                            missing="file not found", save_as="UTF-8")
+    return _load(data, text, shown, overrides=overrides, base_dir=p.parent, allow_outside=allow_outside)
+
+
+def loads_scenario(data: bytes, *, name: str = "scenario.toml", files: Mapping[str, str] | None = None,
+                   overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario held in memory (an upload), never touching the disk.
+
+    Parameters
+    ----------
+    data : bytes
+        The scenario file's bytes (UTF-8). ``sha256`` is their hash, as
+        :func:`load_scenario` gives for the same file.
+    name : str
+        The file name shown in error messages.
+    files : mapping of str to str, optional
+        Case lists by the name ``sample.cases`` gives; a scenario naming a
+        case list not in ``files`` is an error, and no path is ever opened.
+    overrides : mapping, optional
+        As for :func:`load_scenario`.
+
+    Examples
+    --------
+    >>> text = Path("scenarios/west-sussex-2023.toml").read_bytes()
+    >>> loads_scenario(text).sha256 == load_scenario("scenarios/west-sussex-2023.toml").sha256
+    True
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ScenarioError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", path=name,
+                            line=line) from None
+    return _load(data, text, name, overrides=overrides, files=dict(files or {}))
+
+
+def _load(data: bytes, text: str, shown: str, *, overrides: Mapping[str, Any] | None = None,
+          base_dir: Path = Path("."), allow_outside: bool = False,
+          files: Mapping[str, str] | None = None) -> Scenario:
     text = text.replace("\r\n", "\n")
     try:
         raw = tomllib.loads(text)
@@ -220,7 +283,7 @@ def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = Non
             exc.path = "--set"
             raise
     try:
-        scenario = parse_scenario(raw, base_dir=p.parent, allow_outside=allow_outside)
+        scenario = parse_scenario(raw, base_dir=base_dir, allow_outside=allow_outside, files=files)
     except DataError:
         raise
     except AuditorError as exc:
@@ -437,8 +500,9 @@ def _int(value: Any, field: str, lo: int, hi: int, what: str) -> int:
     return value
 
 
-def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool = False) -> Scenario:
-    """Validate an already-parsed TOML document (see :func:`load_scenario`)."""
+def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool = False,
+                   files: Mapping[str, str] | None = None) -> Scenario:
+    """Validate an already-parsed TOML document (see :func:`load_scenario`; ``files`` as :func:`loads_scenario`)."""
     for key in raw:
         if key not in TOP_KEYS:
             raise ScenarioError(f"unknown top-level key; allowed: {', '.join(TOP_KEYS)}", field=key)
@@ -449,7 +513,8 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
         raise ScenarioError(f"must be {SCHEMA_VERSION}, got {raw['schema_version']!r}", field="schema_version")
 
     meta = _table(raw, "scenario")
-    _keys(meta, ("title", "authority", "sources", "notes"), "scenario")
+    _keys(meta, ("title", "authority", "sources", "notes", "la_code", "census_year"), "scenario")
+    la_code, census_year = _parse_census(meta)
     title = _string(meta, "title", "scenario", required=True)
     if not title.strip():
         raise ScenarioError("must not be empty", field="scenario.title")
@@ -461,15 +526,18 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
 
     claim = _parse_claim(_table(raw, "claim"))
     settings, names, normalised = _parse_settings(_table(raw, "settings"))
-    sample = parse_sample(_table(raw, "sample"), names, base_dir, allow_outside=allow_outside)
+    sample_raw = _table(raw, "sample")
+    # The optional levers are validated in auditor.inputs.levers; the review's own keys in sample.
+    sample = parse_sample({k: v for k, v in sample_raw.items() if k != "selection_bias"}, names, base_dir,
+                          allow_outside=allow_outside, files=files)
     judgement = parse_judgement(_table(raw, "judgement", required=False))
 
     impl = _table(raw, "implementation", required=False) or {}
-    _keys(impl, ("realisation", "ramp", "length_of_stay_years", "source", "note"), "implementation")
+    _keys(impl, ("realisation", "delivered", "failed_move_cost", "ramp", "length_of_stay_years", "source", "note"),
+          "implementation")
     realisation = parse_dist(impl.get("realisation", 1.0), SHARE, "implementation.realisation")
-    from ..model.flow import parse_flow
-
     ramp, stay = parse_flow(claim, settings, impl)
+    levers = parse_levers(sample_raw, impl, _table(raw, "costs", required=False))
 
     run_raw = _table(raw, "run", required=False) or {}
     _keys(run_raw, ("draws", "seed"), "run")
@@ -485,8 +553,34 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
         authority=_string(meta, "authority", "scenario"), sources=tuple(sources),
         notes=_string(meta, "notes", "scenario"), raw=raw,
         normalised=normalised + tuple(x for x in sample.normalised if x not in normalised),
-        ramp=ramp, length_of_stay=stay,
+        ramp=ramp, length_of_stay=stay, la_code=la_code, census_year=census_year, levers=levers,
     )
+
+
+def _parse_census(meta: dict) -> tuple[str | None, int | None]:
+    """``[scenario] la_code`` (a DfE 3-digit or 9-character code) and ``census_year`` (a January published)."""
+    from .councils import CASELOAD_YEARS, find_council, reorganisation_note, years_for
+
+    code = meta.get("la_code")
+    council = None
+    if code is not None:
+        if isinstance(code, bool) or not isinstance(code, (str, int)):
+            raise ScenarioError(f"must be a council's DfE code such as \"938\" or \"E10000032\", got {code!r}",
+                                field="scenario.la_code")
+        try:
+            council = find_council(code, field="scenario.la_code")
+        except AuditorError as exc:
+            raise ScenarioError(exc.message, field="scenario.la_code") from None
+    year = meta.get("census_year")
+    if year is not None:
+        lo, hi = CASELOAD_YEARS[0], CASELOAD_YEARS[-1]
+        year = _int(year, "scenario.census_year", lo, hi, f"from {lo} to {hi} (the Januaries of DfE's caseload "
+                    "packaged with auditor)")
+        if council is not None and year not in years_for(council.old_code):
+            have, note = years_for(council.old_code), reorganisation_note(council.old_code)
+            raise ScenarioError(f"DfE publishes no caseload for {council.name} in January {year}; it has "
+                                f"{have[0]} to {have[-1]}{f' ({note})' if note else ''}", field="scenario.census_year")
+    return (council.old_code if council else None), year
 
 
 def _parse_claim(t: dict) -> Claim:
@@ -549,7 +643,8 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
                                 "spaces and hyphens)", field=f)
         if not isinstance(body, dict):
             raise ScenarioError("must be a table with label, cost and cohort", field=f)
-        _keys(body, ("label", "cost", "cohort", "new_per_year", "schools_block", "transport", "source", "note"), f)
+        _keys(body, ("label", "cost", "cohort", "new_per_year", "schools_block", "transport", "dfe", "source", "note"),
+              f)
         if "cost" not in body:
             raise ScenarioError("missing; the annual cost of one placement is required", field=f"{f}.cost")
         if "cohort" not in body:
@@ -568,6 +663,10 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
                                     field=f"{f}.new_per_year")
             new = float(new)
         parts = {k: parse_dist(body[k], MONEY, f"{f}.{k}") for k in ("schools_block", "transport") if k in body}
+        if "dfe" in body:
+            from .councils import parse_dfe
+
+            parts["dfe"] = parse_dfe(body["dfe"], f"{f}.dfe")
         out.append(Setting(key, label, cost, cohort, _string(body, "source", f), new, **parts))
     if len(out) < 2:
         raise ScenarioError("needs at least two settings: a move needs somewhere to go", field="settings")

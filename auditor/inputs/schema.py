@@ -54,8 +54,8 @@ def scenario_schema() -> dict[str, Any]:
     >>> s["properties"]["claim"]["properties"]["basis"]["enum"]
     ['stock', 'flow']
     """
-    from ..model.judgement import MODELS
-    from ..model.sample import SAMPLE_METHODS
+    from .judgement import MODELS
+    from .sample import SAMPLE_METHODS
     from .scenario import BUDGET_PARTS, SCHEMA_VERSION, SCOPES
 
     dist = {"$ref": "#/$defs/dist"}
@@ -68,8 +68,14 @@ def scenario_schema() -> dict[str, Any]:
                    "tolerance": {"type": "number", "minimum": 0, "maximum": 1}, "note": _TEXT, "source": _TEXT},
                   ("current", "ideal"))
     transition = _obj({"from": _TEXT, "to": _TEXT, "count": _WHOLE, "note": _TEXT}, ("from", "to", "count"))
+    from .councils import CASELOAD_YEARS, CATEGORIES
+
+    category = {"enum": list(CATEGORIES)}
+    dfe = {"description": "The DfE category (or categories) this setting stands for, or \"none\"; "
+                          "inferred from the setting's name when omitted",
+           "anyOf": [{"enum": [*CATEGORIES, "none"]}, {"type": "array", "minItems": 1, "items": category}]}
     setting = _obj({"label": _TEXT, "cost": dist, "cohort": _WHOLE, "schools_block": dist, "transport": dist,
-                    "new_per_year": {"type": "number", "minimum": 0}, "source": _TEXT, "note": _TEXT},
+                    "new_per_year": {"type": "number", "minimum": 0}, "dfe": dfe, "source": _TEXT, "note": _TEXT},
                    ("cost", "cohort"))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -83,6 +89,11 @@ def scenario_schema() -> dict[str, Any]:
         "properties": {
             "schema_version": {"const": SCHEMA_VERSION},
             "scenario": _obj({"title": _TEXT, "authority": _TEXT, "notes": _TEXT,
+                              "la_code": {"description": "DfE code of the council (\"938\" or \"E10000032\")",
+                                          "type": ["string", "integer"]},
+                              "census_year": {"description": "January of DfE's caseload the cohorts come from",
+                                              "type": "integer", "minimum": CASELOAD_YEARS[0],
+                                              "maximum": CASELOAD_YEARS[-1]},
                               "sources": {"anyOf": [_TEXT, {"type": "array", "items": _TEXT}]}}, ("title",)),
             "claim": _obj({"low": _MONEY, "high": _MONEY, "per": {"enum": ["year", "total"]},
                            "horizon_years": {"type": "integer", "minimum": 1, "maximum": 100},
@@ -96,16 +107,19 @@ def scenario_schema() -> dict[str, Any]:
                             "n": {"type": "integer", "minimum": 1},
                             "reported": {"type": "array", "minItems": 1, "items": report},
                             "method": {"enum": list(SAMPLE_METHODS)}, "prior": {"type": "number", "exclusiveMinimum": 0},
+                            "selection_bias": dist,
                             "source": _TEXT, "note": _TEXT}),
             # Each judgement model has its own keys; the loader checks them. The
             # selection model's win probabilities are a number in [0, 1] or a dist table.
             "judgement": {"type": "object", "properties": {"model": {"enum": sorted(MODELS)},
                                                            "win_if_wrong": win_prob, "win_if_right": win_prob}},
-            "implementation": _obj({"realisation": dist,
+            "implementation": _obj({"realisation": dist, "delivered": dist, "failed_move_cost": dist,
                                     "ramp": {"type": "array", "minItems": 1,
                                              "items": {"type": "number", "minimum": 0, "maximum": 1}},
                                     "length_of_stay_years": {"type": "number", "exclusiveMinimum": 0},
                                     "source": _TEXT, "note": _TEXT}),
+            "costs": _obj({"correlation": {"type": "number", "minimum": 0, "maximum": 1}, "source": _TEXT,
+                           "note": _TEXT}),
             "run": _obj({"draws": {"type": "integer", "minimum": 1}, "seed": {"type": "integer", "minimum": 0}}),
             "verdict": _obj({"collapse_below": {"type": "number", "minimum": 0, "maximum": 1},
                              "hold_at": {"type": "number", "minimum": 0, "maximum": 1},
