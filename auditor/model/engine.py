@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..inputs.distributions import Dist
-from .sample import Design, build_design, draw_compositions, draw_shares
+from .sample import Design, build_design, draw_compositions, draw_shares, possible_moves
 from ..inputs.scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
@@ -94,6 +94,8 @@ class Model:
         n = self.design.n_cells if s.sample.method == "bayes" else len(self.design.row_counts)
         if self.design.compositions is not None:
             n += 1  # `reported` form: the integer that picks each draw's split of the cases
+            if self.design.compositions.shape[0] > 1:  # and the per-case exponentials
+                n += int(self.design.compositions.max(axis=0).sum())
         n += getattr(s.judgement, "n_variates", 1)
         n += sum(s.settings[i].cost.n_variates for i in self.costed)
         return n + s.realisation.n_variates
@@ -101,7 +103,9 @@ class Model:
 
 def build_model(scenario: Scenario) -> Model:
     """Precompute the arrays of ``scenario`` (pure; no randomness)."""
-    design = build_design(scenario.setting_keys, scenario.sample)
+    cost_mean = np.array([s.cost.mean() for s in scenario.settings])
+    design = build_design(scenario.setting_keys, scenario.sample,
+                          possible_moves(scenario.setting_keys, scenario.sample, cost_mean))
     cohorts = np.array([s.cohort for s in scenario.settings], dtype=float)
     if scenario.claim.basis == "flow":
         # Flow: judged shifts apply to each year's new placements; the scale factor
@@ -113,7 +117,6 @@ def build_model(scenario: Scenario) -> Model:
         # Stock claim stated as a total: the re-placed cohort saves the annual
         # amount in every year of the horizon.
         cohorts = cohorts * scenario.claim.horizon_years
-    cost_mean = np.array([s.cost.mean() for s in scenario.settings])
     from_idx = np.array([a for a, _ in design.moves], dtype=np.intp)
     to_idx = np.array([b for _, b in design.moves], dtype=np.intp)
     costed = tuple(sorted(set(from_idx.tolist()) | set(to_idx.tolist())))
@@ -154,7 +157,7 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
         # stream, so the other sources' draws are the same as with fixed counts).
         comp = draw_compositions(model.design, stream(seed, block, "composition"), size)
         shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
-                             composition=comp)
+                             composition=comp, rng_cases=stream(seed, block, "sampling", 1))
         if keep_inputs:
             for j, key in enumerate(model.design.composition_settings):
                 out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
