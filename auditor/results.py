@@ -214,6 +214,28 @@ class AuditResult:
         out["ladder"] = self.reliability_ladder
         return out
 
+    @cached_property
+    def prior_sensitivity(self) -> list[dict[str, Any]]:
+        """The full audit under other defensible sampling choices (common random numbers).
+
+        See :func:`auditor.analysis.prior.prior_sensitivity`; the audit's own
+        choice is the row with ``default`` true. Computed once, on first use.
+        """
+        from .analysis.prior import prior_sensitivity
+
+        return prior_sensitivity(self.scenario, self.seed, self.draws, self.savings, dict(self.inputs))
+
+    @cached_property
+    def sampling_summary(self) -> dict[str, Any]:
+        """The summary's ``sampling`` block: choices, rows with no move, unseen moves, the bridge."""
+        from .analysis.prior import bridge, sampling_notes
+        from .model.engine import build_model
+
+        model = build_model(self.scenario)
+        out = sampling_notes(model)
+        out["bridge"] = bridge(model, self.stages["sampling"])
+        return out
+
     def stage_summaries(self) -> list[StageSummary]:
         """Median, 90% interval, mean and chances for each stage, point first."""
         return list(self._stage_summaries)
@@ -320,6 +342,8 @@ class AuditResult:
                              "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
             "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],
             "implied": implied_assumptions(s),
+            "sampling": self.sampling_summary,
+            "prior_sensitivity": self.prior_sensitivity,
         }
 
     def to_frame(self):

@@ -32,11 +32,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..inputs.distributions import Dist
-from .sample import Design, build_design, draw_compositions, draw_shares, possible_moves
+from .sample import Design, build_design, case_sums_for, draw_compositions, draw_shares, possible_moves
 from ..inputs.scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
-           "point_estimate", "audit"]
+           "point_estimate", "audit", "restage"]
 
 BLOCK_SIZE = 8192
 KEEP_INPUTS_BYTES = 256 * 2**20
@@ -188,6 +188,49 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
             out[f"cost[{s.settings[i].key}]"] = c if isinstance(c, np.ndarray) else np.full(size, c)
         out["realisation"] = np.full(size, model.realisation_mean) if real is None else real
     return out
+
+
+def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
+            cache: dict | None = None) -> dict[str, np.ndarray]:
+    """The stage savings of ``model`` with its own shares and another run's other inputs.
+
+    Each block's shares are drawn from the same ``sampling`` (and
+    ``composition``) streams :func:`simulate` uses; θ, the costs and the
+    realisation are taken from ``inputs`` (a result's kept inputs, from a model
+    with the same moves and costed settings). This is how an analysis choice
+    that changes only the sampling stage (another prior, the bootstrap,
+    another weighting of splits) is rerun on the same draws of every other
+    source (common random numbers) without drawing those again.
+
+    ``cache`` (a dict kept across calls on models of one scenario) holds each
+    block's drawn splits and per-case exponential sums of a `reported` review,
+    which do not depend on the prior: models that differ only in their prior
+    then draw just the prior's gammas.
+    """
+    s = model.scenario
+    parts = []
+    d = model.design
+    for b in range(math.ceil(draws / BLOCK_SIZE)):
+        size = min(BLOCK_SIZE, draws - b * BLOCK_SIZE)
+        if d.compositions is None:
+            parts.append(draw_shares(d, s.sample.method, stream(seed, b, "sampling"), size))
+            continue
+        key = (b, s.sample.splits)
+        if cache is not None and key in cache:
+            comp, sums = cache[key]
+        else:
+            comp = draw_compositions(d, stream(seed, b, "composition"), size)
+            sums = (case_sums_for(d, comp, stream(seed, b, "sampling", 1), size)
+                    if d.compositions.shape[0] > 1 else None)
+            if cache is not None:
+                cache[key] = (comp, sums)
+        parts.append(draw_shares(d, s.sample.method, stream(seed, b, "sampling"), size,
+                                 composition=comp, case_sums=sums))
+    shares = np.concatenate(parts) if parts else np.zeros((0, len(model.design.moves)))
+    cost_cols = {i: inputs[f"cost[{s.settings[i].key}]"] for i in model.costed}
+    stages = {k: np.empty(draws) for k in STAGES[1:]}
+    _stage_sums_by_column(model, shares, inputs["theta"], cost_cols, inputs["realisation"], stages)
+    return stages
 
 
 def _stage_sums_by_column(model: Model, shares, theta, cost_cols, real, stages: dict[str, np.ndarray]) -> None:
