@@ -13,24 +13,22 @@ needs them, so ``auditor --version`` and ``auditor validate`` start fast.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING
 
+from ._version import __version__
 from .errors import AuditorError, DataError, ScenarioError, UsageError
 
 # The numpy-backed names load on first use (PEP 562): importing numpy costs
 # about 0.25 s, which `auditor --version` and `--help` should not pay.
-_LAZY = {"audit": "model.engine", "AuditResult": "results", "Scenario": "inputs.scenario",
+_LAZY = {"audit": "api", "AuditResult": "results", "Scenario": "inputs.scenario",
          "load_scenario": "inputs.scenario", "batch": "scripted", "sweep": "scripted",
-         "sensitivity": "analysis.sensitivity", "SensitivityResult": "analysis.sensitivity"}
+         "sensitivity": "api", "SensitivityResult": "results"}
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .scripted import batch, sweep
-    from .model.engine import audit
-    from .results import AuditResult
+    from .api import audit, sensitivity
     from .inputs.scenario import Scenario, load_scenario
-    from .analysis.sensitivity import SensitivityResult, sensitivity
+    from .results import AuditResult, SensitivityResult
 
 
 def __getattr__(name: str):

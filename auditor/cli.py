@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
+from ._version import __version__
 from .errors import AuditorError, UsageError
 
 __all__ = ["main", "build_parser"]
@@ -113,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--out", metavar="DIR", help="output folder (default: reports/<scenario file stem>-sensitivity/, "
                     "beside the run report rather than inside it, because `auditor run` replaces its folder)")
     se.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    sv = sub.add_parser("serve", help="start the local web app: a guided form with live results "
+                        "(needs the web extra: pip install \"auditor[web]\")")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer "
+                    "only; anything else lets other computers use the app)")
+    sv.add_argument("--port", type=whole_number, default=8765, help="port (default 8765)")
+    sv.add_argument("--no-open", dest="open_browser", action="store_false",
+                    help="do not open a browser window")
     return parser
 
 
@@ -128,9 +136,18 @@ def _overrides(items: list[str]) -> dict:
     return dict(parse_override(item) for item in items)
 
 
+def check_destination(out: Path, kind: str) -> None:
+    """Refuse an unusable ``--out`` before the (slow) work rather than after it."""
+    from .report.folders import check_destination as check
+
+    check(out, kind)
+
+
 def _out_dir(args, suffix: str) -> Path:
     """``--out``, or ``reports/<scenario file stem><suffix>/`` (the contract's default for ``run``)."""
-    return Path(args.out) if args.out else Path("reports") / f"{Path(args.scenario).stem}{suffix}"
+    from .report.folders import output_stem
+
+    return Path(args.out) if args.out else Path("reports") / f"{output_stem(args.scenario)}{suffix}"
 
 
 def _cmd_validate(args) -> int:
@@ -151,7 +168,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .model.engine import audit
+    from .api import audit
     from .report import parse_formats, write_outputs
     from .inputs.scenario import load_scenario
 
@@ -159,6 +176,7 @@ def _cmd_run(args) -> int:
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
     out = _out_dir(args, "")
+    check_destination(out, "report")
     before = _identity(out)
     try:
         with _option_names():
@@ -208,9 +226,10 @@ def text_summary(result, out: Path | None = None) -> str:
     s = result.summary()
     c = s["claim"]
     lines = [result.scenario.title, "",
-             f"Verdict: {s['verdict'].upper()}", result.verdict_sentence()]
+             f"Verdict: {s['verdict'].upper()}"] + result.headline()
     fair = result.face_value_sentence()
-    lines += ([fair] if fair else []) + ["",
+    scope = result.scope_sentence()
+    lines += ([scope] if scope else []) + ([fair] if fair else []) + ["",
              f"  {'stage':<11}{'median':>10}{'90% interval':>24}{'P(>= low)':>11}"]
     for st in s["stages"]:
         interval = f"{m(st['p05'])} to {m(st['p95'])}" if st["name"] != "point" else "(no uncertainty)"
@@ -285,6 +304,7 @@ def _cmd_sweep(args) -> int:
                              path="--vary")
         vary[key] = values
     out = _out_dir(args, "-sweep")
+    check_destination(out, "sweep")
     with _option_names():
         frame = sweep(args.scenario, vary, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
                       overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
@@ -326,13 +346,14 @@ def _cmd_sensitivity(args) -> int:
     """``auditor sensitivity``: ``--draws`` is the draws per evaluation (default 16,384), not run.draws."""
     from .report.sensitivity import write_sensitivity
     from .inputs.scenario import load_scenario
-    from .analysis.sensitivity import sensitivity
+    from .api import sensitivity
 
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
+    out = _out_dir(args, "-sensitivity")
+    check_destination(out, "sensitivity")
     with _option_names():
         result = sensitivity(scenario, draws=args.draws, seed=args.seed)
-    out = _out_dir(args, "-sensitivity")
     write_sensitivity(result, out)
     if not args.quiet:
         s = result.summary()
@@ -347,7 +368,26 @@ def _cmd_sensitivity(args) -> int:
     return 0
 
 
-COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
+def _cmd_serve(args) -> int:
+    """``auditor serve``: the web libraries are imported here, never at start-up."""
+    import importlib.util
+
+    missing = [m for m in ("starlette", "uvicorn", "multipart") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(f"needs the web extra (missing {', '.join(missing)}); install it with "
+                         "pip install -e \".[web]\"", field="serve")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"must be a whole number from 0 to 65535, got {args.port}", field="--port")
+    from .web import serve
+
+    try:
+        serve(args.host, args.port, open_browser=args.open_browser)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+COMMANDS = {"serve": _cmd_serve, "validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
             "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity}
 
 

@@ -9,6 +9,7 @@ itself: :meth:`~AuditResult.summary` is exactly the content of
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,10 +17,15 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .analysis.sensitivity import N_BOOT, Fragility, SobolIndex, plateau
+from .analysis.verdict import Verdict, chance_words, decide, ends, judge_verdict, share_of_draws
+from .errors import UsageError
+from .figures import audit as figures, sensitivity as sensitivity_figures
 from .inputs.money import format_chance, format_claim, format_money, format_per
 from .inputs.scenario import Scenario
 
-__all__ = ["AuditResult", "StageSummary", "judge_verdict", "VERDICTS"]
+__all__ = ["AuditResult", "SensitivityResult", "StageSummary", "judge_verdict", "share_of_draws", "VERDICTS",
+           "tipping_sentence"]
 
 VERDICTS = ("holds", "widens", "collapses")
 QUANTILES = (0.05, 0.5, 0.95)
@@ -41,83 +47,68 @@ class StageSummary:
         return {"name": self.name, "mean": self.mean, "median": self.median, "p05": self.p05,
                 "p95": self.p95, "p_meets_low": self.p_meets_low, "p_meets_high": self.p_meets_high}
 
-
-def _summarise(name: str, x: np.ndarray, low: float, high: float) -> StageSummary:
-    q05, q50, q95 = np.quantile(x, QUANTILES)
-    return StageSummary(name, float(np.mean(x)), float(q50), float(q05), float(q95),
-                        float(np.mean(x >= low)), float(np.mean(x >= high)))
-
-
-def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, claim_high: float,
-                  rule, *, mcse: float | None = None) -> tuple[str, str]:
-    """Apply the verdict rule; return the verdict and the reason in words.
-
-    A chance that rounds to a threshold (49.8% against 50%) is written with one
-    decimal, so the sentence never reads "50%, below the 50% needed". When
-    ``mcse`` (the Monte Carlo standard error of ``p_meets_low``) is given and the
-    chance lies within two of them of a threshold, the reason says the verdict
-    is a close call that another seed could change.
-
-    Examples
-    --------
-    >>> from auditor.inputs.scenario import VerdictRule
-    >>> judge_verdict(0.3, 1e6, 3e7, 1.78e7, 4.67e7, VerdictRule())[0]
-    'collapses'
-    >>> judge_verdict(0.9, 2e7, 4e7, 1.78e7, 4.67e7, VerdictRule())[0]
-    'holds'
-    >>> judge_verdict(0.9, 2e7, 9e7, 1.78e7, 4.67e7, VerdictRule())[0]
-    'widens'
-    >>> judge_verdict(0.498, 1e6, 3e7, 1.78e7, 1.78e7, VerdictRule(), mcse=0.0016)[1]
-    'the published figure (£17.8m) is reached in only 49.8% of audited draws, below the 50% needed to call it more likely than not (a close call: within Monte Carlo error of the threshold)'
-    """
-    pct = share_of_draws(p_meets_low)
-    thresholds = (rule.collapse_below, rule.hold_at)
-    if 0.005 <= p_meets_low < 0.995 and any(
-            f"{p_meets_low:.0%}" == f"{t:.0%}" for t in thresholds):
-        pct = f"{p_meets_low:.1%} of audited draws"
-    close = mcse is not None and any(abs(p_meets_low - t) < 2 * mcse for t in thresholds)
-    note = " (a close call: within Monte Carlo error of the threshold)" if close else ""
-    verdict, why = _verdict_and_reason(p_meets_low, pct, p05, p95, claim_low, claim_high, rule)
-    return verdict, why + note
+    @classmethod
+    def of(cls, name: str, x: np.ndarray, low: float, high: float) -> "StageSummary":
+        """The summary of draws ``x`` against a claim from ``low`` to ``high``."""
+        q05, q50, q95 = np.quantile(x, QUANTILES)
+        return cls(name, float(np.mean(x)), float(q50), float(q05), float(q95),
+                   float(np.mean(x >= low)), float(np.mean(x >= high)))
 
 
-def _verdict_and_reason(p_meets_low: float, pct: str, p05: float, p95: float, claim_low: float,
-                        claim_high: float, rule) -> tuple[str, str]:
-    # A single-figure claim has no "low end": name it as what it is.
-    end = "published figure" if claim_low == claim_high else "published low end"
-    low = format_money(claim_low)
-    if p_meets_low < rule.collapse_below:
-        only = "" if p_meets_low < 0.005 else "only "
-        return "collapses", (f"the {end} ({low}) is reached in {only}{pct}, "
-                             f"below the {rule.collapse_below:.0%} needed to call it more likely than not")
-    width = claim_high - claim_low
-    ratio = (p95 - p05) / width if width > 0 else math.inf
-    if p_meets_low >= rule.hold_at and ratio <= rule.max_width_ratio:
-        return "holds", (f"the published low end ({low}) is reached in {pct} and the "
-                         f"audited 90% interval is {ratio:.1f} times the width of the published range")
-    if p_meets_low < rule.hold_at:
-        why = f"the {end} ({low}) is reached in only {pct}"
-    else:
-        why = (f"the audited 90% interval is {ratio:.1f} times as wide as the published range"
-               if math.isfinite(ratio) else "the claim is a single figure, with no range to compare")
-    return "widens", why
+def _share_words(theta: float) -> str:
+    """A share the claim needs, rounded down so the sentence stays true ("at least 92%" for 0.926)."""
+    if theta >= 0.995:
+        return f"{math.floor(theta * 1000) / 10:g}%"
+    return f"{math.floor(theta * 100):.0f}%"
 
 
-def share_of_draws(p: float) -> str:
-    """A chance in words that never rounds a rare event to "0%".
+def _times_words(rho: float) -> str:
+    """A selectivity, rounded down (the claim needs at least this much)."""
+    if rho < 10:
+        return f"{math.floor(rho * 10) / 10:g}"
+    return f"{math.floor(rho):,}"
+
+
+def tipping_sentence(tip: Mapping[str, Any], claim) -> str:
+    """The tipping point in words, from :attr:`AuditResult.tipping`.
 
     Examples
     --------
-    >>> share_of_draws(0.0), share_of_draws(0.00065), share_of_draws(0.532), share_of_draws(0.9996)
-    ('none of the audited draws', 'fewer than 1% of audited draws', '53% of audited draws', 'more than 99% of audited draws')
+    >>> from types import SimpleNamespace
+    >>> tip = {"reliability_needed": {"low": 0.9, "low_80": 0.95}, "selectivity_needed": 255.7,
+    ...        "p_meets_low_face_value": 0.7,
+    ...        "selectivity": {"win_if_right": 0.5, "range": {"value": [361.8, 150.3]}, "overturn_rate": 0.983}}
+    >>> print(tipping_sentence(tip, SimpleNamespace(low=1.78e7, high=4.67e7)))  # doctest: +NORMALIZE_WHITESPACE
+    The low end needs the panel to be right about at least 90% of the moves it proposed; tribunal outcomes
+    (98.3% of decided appeals found for the family) are consistent with that only if wrong council decisions
+    are at least 255 times likelier than right ones to reach a hearing (150 to 361 times if a right decision
+    loses 70% to 30% of its hearings, rather than half).
     """
-    if p == 0:
-        return "none of the audited draws"
-    if p < 0.005:
-        return "fewer than 1% of audited draws"
-    if p >= 0.995 and p < 1:
-        return "more than 99% of audited draws"
-    return f"{p:.0%} of audited draws"
+    end = "figure" if claim.low == claim.high else "low end"
+    need = tip["reliability_needed"]["low"]
+    sel = tip["selectivity"]
+    if need is None:
+        p = tip["p_meets_low_face_value"]
+        where = "in none of the audited draws" if p == 0 else f"in only {chance_words(p)} of the audited draws"
+        return (f"Even if the panel is right about every move it proposed, the {end} is reached {where}: "
+                "it is less likely than not however reliable the panel is.")
+    if need == 0:
+        return f"The {end} is reached more often than not even if none of the panel's proposed moves is right."
+    head = f"The {end} needs the panel to be right about at least {_share_words(need)} of the moves it proposed"
+    rho = tip["selectivity_needed"]
+    evidence = f"tribunal outcomes ({sel['overturn_rate']:.1%} of decided appeals found for the family)"
+    if rho is None:
+        return head + f"; {evidence} are not consistent with that at any appeal selectivity."
+    if rho == 0:
+        return head + f"; {evidence} are consistent with that whatever the appeal selectivity."
+    out = (head + f"; {evidence} are consistent with that only if wrong council decisions are at least "
+           f"{_times_words(rho)} times likelier than right ones to reach a hearing")
+    span = (sel.get("range") or {}).get("value")
+    if span and all(v is not None and v > 0 for v in span) and sel["win_if_right"] == 0.5:
+        lo, hi = sorted(span)
+        out += (f" ({_times_words(lo)} to {_times_words(hi)} times if a right decision loses 70% to 30% of "
+                "its hearings, rather than half)")
+    return out + "."
 
 
 def claim_words(low: float, high: float) -> str:
@@ -159,6 +150,31 @@ class AuditResult:
         Savings per draw for ``sampling``, ``judgement`` and ``full``.
     inputs : mapping of str to ndarray
         Each source's draw per draw (empty when not kept).
+    version : str
+        The auditor version that made the draws.
+    judgement_summary : mapping, optional
+        The summary's ``judgement`` block (model, evidence, θ quantiles, the
+        reliability ladder, the switching selectivity), computed by
+        :func:`auditor.audit`; None for a run made with ``analyses=False``.
+    implied : mapping, optional
+        The summary's ``implied`` block (:mod:`auditor.analysis.implied`), or None.
+    tipping : mapping, optional
+        The panel reliability the low end needs and the appeal selectivity at
+        which the tribunal evidence implies it (:mod:`auditor.analysis.tipping`),
+        computed by :func:`auditor.audit`; None for ``analyses=False``.
+    sampling : mapping, optional
+        The summary's ``sampling`` block: the resampling choices, the rows where
+        the review saw no move, the unseen moves kept at a prior probability,
+        warnings, and the bridge from the point estimate to the sampling median
+        (:mod:`auditor.analysis.prior`).
+    prior_sensitivity : tuple of mappings, optional
+        The full audit under other defensible sampling choices, each with
+        ``label``, ``p_meets_low``, ``p_meets_high`` and ``median``
+        (:func:`auditor.analysis.prior.prior_sensitivity`); the audit's own
+        choice is the row with ``default`` true.
+
+    The analyses are computed by :func:`auditor.audit` and stored here; a
+    result never reruns the model.
     """
 
     scenario: Scenario
@@ -169,72 +185,34 @@ class AuditResult:
     stages: Mapping[str, np.ndarray] = field(repr=False)
     inputs: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
     version: str = ""
+    judgement_summary: Mapping[str, Any] | None = field(default=None, repr=False)
+    implied: Mapping[str, Any] | None = field(default=None, repr=False)
+    tipping: Mapping[str, Any] | None = field(default=None, repr=False)
+    sampling: Mapping[str, Any] | None = field(default=None, repr=False)
+    prior_sensitivity: tuple[Mapping[str, Any], ...] | None = field(default=None, repr=False)
 
     @property
     def savings(self) -> np.ndarray:
         """The audited savings per draw (the ``full`` stage)."""
         return self.stages["full"]
 
-    @cached_property
+    @property
     def reliability_ladder(self) -> list[dict[str, Any]]:
         """Full-stage savings under face_value, contest, selection and scrutinised.
 
         Same seed and streams as the main run (common random numbers); see
-        :func:`auditor.model.judgement.ladder_savings`. Computed once, on first use.
+        :func:`auditor.analysis.ladder.ladder_savings`. Computed by
+        :func:`auditor.audit` and stored in :attr:`judgement_summary`.
         """
-        from .model.judgement import ladder_savings
+        return self._analysed().judgement_summary["ladder"]
 
-        c = self.scenario.claim
-        rows = []
-        for name, x in ladder_savings(self.scenario, self.draws, self.seed).items():
-            row = _summarise(name, x, c.low, c.high).to_dict()
-            row["main"] = name == self.scenario.judgement.name
-            rows.append(row)
-        return rows
-
-    @cached_property
-    def judgement_summary(self) -> dict[str, Any]:
-        """The summary's ``judgement`` block: model, evidence, θ quantiles, ladder, switching ρ."""
-        from .model.judgement import Selection, switching_selectivity, theta_draws
-
-        model = self.scenario.judgement
-        out = dict(model.to_dict())
-        theta = self.inputs.get("theta") if self.inputs else None
-        if theta is None:
-            # Inputs are dropped only for very large runs; the first 2,000,000 draws
-            # (the same streams) give θ's quantiles to well within reporting precision.
-            theta = theta_draws(model, self.seed, min(self.draws, 2_000_000))
-        q05, q50, q95 = np.quantile(theta, QUANTILES)
-        out["theta"] = {"median": float(q50), "p05": float(q05), "p95": float(q95)}
-        out["down_shifts_only"] = True
-        if isinstance(model, Selection):
-            sw = switching_selectivity(self.scenario, self.draws, self.seed)
-            out["switching_selectivity"] = sw["value"]
-            out["switching_note"] = sw["note"]
-        out["ladder"] = self.reliability_ladder
-        return out
-
-    @cached_property
-    def prior_sensitivity(self) -> list[dict[str, Any]]:
-        """The full audit under other defensible sampling choices (common random numbers).
-
-        See :func:`auditor.analysis.prior.prior_sensitivity`; the audit's own
-        choice is the row with ``default`` true. Computed once, on first use.
-        """
-        from .analysis.prior import prior_sensitivity
-
-        return prior_sensitivity(self.scenario, self.seed, self.draws, self.savings, dict(self.inputs))
-
-    @cached_property
-    def sampling_summary(self) -> dict[str, Any]:
-        """The summary's ``sampling`` block: choices, rows with no move, unseen moves, the bridge."""
-        from .analysis.prior import bridge, sampling_notes
-        from .model.engine import build_model
-
-        model = build_model(self.scenario)
-        out = sampling_notes(model)
-        out["bridge"] = bridge(model, self.stages["sampling"])
-        return out
+    def _analysed(self) -> "AuditResult":
+        """This result, after checking that the analyses were computed and stored."""
+        if self.judgement_summary is None or self.implied is None or self.tipping is None:
+            raise UsageError("this result holds the draws only (audit(..., analyses=False)); the summary and "
+                             "the reports need the analyses: run auditor.audit without analyses=False",
+                             field="analyses")
+        return self
 
     def stage_summaries(self) -> list[StageSummary]:
         """Median, 90% interval, mean and chances for each stage, point first."""
@@ -247,24 +225,78 @@ class AuditResult:
         pe = self.point_estimate
         hit_low, hit_high = float(pe >= c.low), float(pe >= c.high)
         out = [StageSummary("point", pe, pe, pe, pe, hit_low, hit_high)]
-        out += [_summarise(k, self.stages[k], c.low, c.high) for k in ("sampling", "judgement", "full")]
+        out += [StageSummary.of(k, self.stages[k], c.low, c.high) for k in ("sampling", "judgement", "full")]
         return tuple(out)
+
+    def prior_alternatives(self) -> list[dict[str, Any]]:
+        """Alternative analysis choices the verdict is re-made under (``prior_sensitivity`` rows, when given)."""
+        rows = getattr(self, "prior_sensitivity", None)
+        return list(rows) if rows else []
+
+    @cached_property
+    def verdict_detail(self) -> Verdict:
+        """The verdict with its scope and what the call depends on (:func:`auditor.analysis.verdict.decide`)."""
+        full = self.stage_summaries()[-1]
+        c = self.scenario.claim
+        n = self.stages["full"].size
+        pl, ph = full.p_meets_low, full.p_meets_high
+        se = (lambda p: math.sqrt(p * (1 - p) / n)) if n else (lambda p: None)
+        return decide(pl, ph, full.p05, full.p95, c.low, c.high, self.scenario.verdict,
+                      mcse_low=se(pl), mcse_high=se(ph), alternatives=self.prior_alternatives())
 
     def verdict(self) -> tuple[str, str]:
         """The verdict on the published claim and the reason, in words."""
-        full = self.stage_summaries()[-1]
-        c = self.scenario.claim
-        p, n = full.p_meets_low, self.stages["full"].size
-        mcse = math.sqrt(p * (1 - p) / n) if n else None
-        return judge_verdict(p, full.p05, full.p95, c.low, c.high, self.scenario.verdict, mcse=mcse)
+        v = self.verdict_detail
+        return v.word, v.reason
 
     def verdict_sentence(self) -> str:
-        """One plain sentence for the top of every report."""
-        verdict, why = self.verdict()
+        """The headline's first sentence: the verdict, with both ends in calibrated words.
+
+        Names the judgement reading whenever it is not face value, since the
+        verdict then rests on that reading's assumption.
+        """
+        from .analysis.ladder import reading_phrase
+
+        v = self.verdict_detail
         c = self.scenario.claim
-        word = {"holds": "holds", "widens": "widens", "collapses": "collapses"}[verdict]
         per = format_per(c.per)
-        return f"The claim of {claim_words(c.low, c.high)} {per} {word}: {why}."
+        word = "holds at its low end only" if (v.word, v.scope) == ("holds", "low_end") else v.word
+        model = self.scenario.judgement
+        head = "The claim" if model.name == "face_value" else f"Under {reading_phrase(model)}, the claim"
+        return f"{head} of {claim_words(c.low, c.high)} {per} {word}: {v.reason}."
+
+    def tipping_sentence(self) -> str | None:
+        """The headline's second sentence: the panel reliability the low end needs, and what it would take."""
+        return None if self.tipping is None else tipping_sentence(self.tipping, self.scenario.claim)
+
+    def headline(self) -> list[str]:
+        """Every sentence of the headline, in order: verdict, tipping point, what the call depends on."""
+        out = [self.verdict_sentence()]
+        tip = self.tipping_sentence()
+        dep = self.verdict_detail.dependence_sentence()
+        return out + [x for x in (tip, dep) if x]
+
+    def scope_sentence(self) -> str | None:
+        """For a claim marked ``scope = "partial"``: what the verdict does and does not judge.
+
+        The verdict words stay the contract's; this sentence sits beside them in
+        every headline so a verdict on the modelled part is never read as one on
+        the whole published figure (None for a whole claim).
+        """
+        c = self.scenario.claim
+        if c.scope != "partial":
+            return None
+        return ("This scenario models only part of what the published figure rests on, so the verdict judges "
+                "only whether the modelled moves could reach it, not the whole figure: "
+                + " ".join((c.scope_note or "").split()).rstrip(".") + ".")
+
+    def budget_sentence(self) -> str:
+        """Which budget the costs are counted against (``claim.budget``), in words."""
+        from .inputs.scenario import BUDGET_WORDS
+
+        c = self.scenario.claim
+        return (f"Costs are counted against {BUDGET_WORDS[c.budget]}"
+                + ("" if c.budget_stated else " (the default: the scenario does not say)") + ".")
 
     def face_value_sentence(self) -> str | None:
         """What the audit gives if the panel's judgements are taken at face value.
@@ -295,21 +327,20 @@ class AuditResult:
         >>> s["run"]["draws"], s["verdict"] in ("holds", "widens", "collapses")
         (2000, True)
         """
-        import copy
-
         # Built once; callers get their own copy so editing it cannot change the result.
         return copy.deepcopy(self._summary)
 
     @cached_property
     def _summary(self) -> dict[str, Any]:
-        from .analysis.implied import implied_assumptions
-
+        self._analysed()
         s = self.scenario
         c = s.claim
         stages = self.stage_summaries()
         full = stages[-1]
         x = self.savings
         verdict, reason = self.verdict()
+        detail = self.verdict_detail
+        tip = self.tipping
         width = c.high - c.low
         judgement = self.judgement_summary
         p = full.p_meets_low
@@ -320,13 +351,21 @@ class AuditResult:
             "run": {"draws": self.draws, "seed": self.seed, "seed_source": self.seed_source,
                     "sample_method": s.sample.method},
             "claim": {"low": c.low, "high": c.high, "per": c.per, "horizon_years": c.horizon_years,
-                      "basis": c.basis, "derived": c.derived},
+                      "basis": c.basis, "derived": c.derived, "budget": c.budget,
+                      "budget_stated": c.budget_stated, "scope": c.scope, "scope_note": c.scope_note},
             "point_estimate": self.point_estimate,
             "savings": {"mean": full.mean, "median": full.median, "p05": full.p05, "p95": full.p95,
                         "sd": float(np.std(x, ddof=1)) if x.size > 1 else 0.0},
             "p_meets_low": full.p_meets_low,
             "p_meets_high": full.p_meets_high,
             "p_within_claim": float(np.mean((x >= c.low) & (x <= c.high))),
+            "p_in_range": float(np.mean((x >= c.low) & (x <= c.high))),
+            "ends": ends(full.p_meets_low, full.p_meets_high),
+            "reliability_needed": dict(tip["reliability_needed"]),
+            "selectivity_needed": tip["selectivity_needed"],
+            "tipping": {"selectivity": tip["selectivity"], "draws": tip["draws"],
+                        "p_meets_low_face_value": tip["p_meets_low_face_value"],
+                        "sentence": self.tipping_sentence()},
             "mcse": {"p_meets_low": math.sqrt(p * (1 - p) / x.size),
                      "mean": float(np.std(x, ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0},
             "stages": [st.to_dict() for st in stages],
@@ -338,12 +377,15 @@ class AuditResult:
             },
             "verdict": verdict,
             "verdict_reason": reason,
+            "verdict_scope": detail.scope,
+            "verdict_depends_on": [{"on": what, "verdict": call} for what, call in detail.depends_on],
+            "headline": self.headline(),
             "verdict_rule": {"applies_to": "full", "collapse_below": s.verdict.collapse_below,
                              "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
             "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],
-            "implied": implied_assumptions(s),
-            "sampling": self.sampling_summary,
-            "prior_sensitivity": self.prior_sensitivity,
+            "implied": self.implied,
+            "sampling": self.sampling,
+            "prior_sensitivity": list(self.prior_sensitivity or []),
         }
 
     def to_frame(self):
@@ -376,6 +418,118 @@ class AuditResult:
         -------
         matplotlib.axes.Axes
         """
-        from .report.figures import ladder
+        return figures.ladder(self, ax=ax)
 
-        return ladder(self, ax=ax)
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """The outcome of :func:`auditor.sensitivity`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    draws, seed : int
+        Draws per evaluation (and per Sobol matrix) and the seed.
+    point_estimate : float
+    variance_share : mapping of str to SobolIndex
+    fragility : Fragility or None
+    case_influence : tuple of dict
+    switching_values : tuple of SwitchingValue
+    tornado_base : float
+    tornado : tuple of dict
+    sample_size : tuple of dict
+    sample_size_for_target : int or None
+    grid : mapping
+    """
+
+    scenario: Scenario
+    draws: int
+    seed: int
+    point_estimate: float
+    variance_share: Mapping[str, SobolIndex]
+    fragility: Fragility | None
+    case_influence: tuple
+    switching_values: tuple
+    tornado_base: float
+    tornado: tuple
+    sample_size: tuple
+    sample_size_for_target: int | None
+    grid: Mapping[str, Any] = field(repr=False)
+    version: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        """Exactly the content of ``sensitivity.json``.
+
+        Examples
+        --------
+        >>> import auditor
+        >>> r = auditor.sensitivity("scenarios/west-sussex-2023.toml", draws=2048, seed=1)
+        >>> s = r.summary()
+        >>> s["fragility"]["judgements_to_reverse_for_low"], sorted(s["variance_share"]["costs"])[:2]
+        (4, ['first', 'first_ci'])
+        """
+        s = self.scenario
+        c = s.claim
+        plat = plateau(list(self.sample_size))
+        return {
+            "schema_version": 1,
+            "auditor_version": self.version,
+            "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
+            "run": {"draws": self.draws, "seed": self.seed, "bootstrap": N_BOOT},
+            "claim": {"low": c.low, "high": c.high, "per": c.per},
+            "point_estimate": self.point_estimate,
+            "variance_share": {k: v.to_dict() for k, v in self.variance_share.items()},
+            "fragility": None if self.fragility is None else {
+                **self.fragility.to_dict(), "sentence": self.fragility.sentence(c.low)},
+            "case_influence": list(self.case_influence),
+            "switching_values": [v.to_dict() for v in self.switching_values],
+            "tornado": {"base": self.tornado_base, "rows": list(self.tornado)},
+            "sample_size": list(self.sample_size),
+            "sample_size_for_25pct": self.sample_size_for_target,
+            "sample_size_plateau": plat,
+            "grid": dict(self.grid),
+        }
+
+    def to_frame(self, part: str = "variance_share"):
+        """One part of the analysis as a pandas DataFrame.
+
+        Parameters
+        ----------
+        part : {"variance_share", "case_influence", "switching_values", "tornado", "sample_size", "grid"}
+        """
+        import pandas as pd
+
+
+        if part == "variance_share":
+            return pd.DataFrame([{"source": k, "first": v.first, "first_low": v.first_ci[0],
+                                  "first_high": v.first_ci[1], "total": v.total, "total_low": v.total_ci[0],
+                                  "total_high": v.total_ci[1], "varies": v.varies}
+                                 for k, v in self.variance_share.items()])
+        if part == "case_influence":
+            return pd.DataFrame(list(self.case_influence))
+        if part == "switching_values":
+            return pd.DataFrame([v.to_dict() for v in self.switching_values])
+        if part == "tornado":
+            return pd.DataFrame(list(self.tornado))
+        if part == "sample_size":
+            return pd.DataFrame(list(self.sample_size))
+        if part == "grid":
+            g = self.grid
+            return pd.DataFrame([{"theta": t, "realisation": r, "median": g["median"][i][j],
+                                  "p_meets_low": g["p_meets_low"][i][j]}
+                                 for i, t in enumerate(g["theta"]) for j, r in enumerate(g["realisation"])])
+        raise UsageError(f"unknown part {part!r}; allowed: variance_share, case_influence, switching_values, "
+                         "tornado, sample_size, grid", field="part")
+
+    def plot(self, ax=None, kind: str = "variance_share"):
+        """Draw one figure of the analysis (default: the variance shares).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+        kind : {"variance_share", "tornado", "sample_size", "grid"}
+        """
+        if kind not in sensitivity_figures.FIGURES:
+            raise UsageError(f"unknown kind {kind!r}; allowed: {', '.join(sensitivity_figures.FIGURES)}",
+                             field="kind")
+        return getattr(sensitivity_figures, kind)(self, ax=ax)

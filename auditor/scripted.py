@@ -35,7 +35,14 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from .api import _run_iv, audit, new_seed
 from .errors import AuditorError, UsageError
+from .report.folders import check_replaceable, output_stem
+from ._version import __version__
+from .figures import audit as figures
+from .inputs.scenario import Scenario, load_scenario, parse_override
+from .report import write_outputs
+from .report.write import atomic_dir, atomic_file, json_text
 
 __all__ = ["batch", "sweep", "expand_paths", "split_values", "parse_vary", "sweep_figure",
            "INDEX_COLUMNS", "SWEEP_COLUMNS"]
@@ -70,7 +77,8 @@ def expand_paths(paths: Iterable[str | Path]) -> list[str]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = sorted(str(f) for f in p.glob("*.toml") if f.is_file())
+            # Dot-files (editor backups, `..toml`) are not scenarios.
+            found = sorted(str(f) for f in p.glob("*.toml") if f.is_file() and not f.name.startswith("."))
             if not found:
                 raise UsageError("folder has no *.toml scenario files", path=str(p))
             out.extend(found)
@@ -117,8 +125,6 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     >>> parse_vary("judgement.model=face_value,fixed")
     ('judgement.model', ['face_value', 'fixed'])
     """
-    from .inputs.scenario import parse_override
-
     if "=" not in text:
         raise UsageError(f"expected KEY=V1,V2,..., got {text!r}", path="--vary")
     key, values = text.split("=", 1)
@@ -134,24 +140,6 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
             raise
         parsed.append(v)
     return k, parsed
-
-
-def _check_run_args(draws: int | None, seed: int | None) -> None:
-    """Check draws and seed once, here, rather than failing every task the same way."""
-    from .inputs.scenario import MAX_DRAWS, MAX_SEED
-
-    for name, value, lo, hi in (("draws", draws, 1, MAX_DRAWS), ("seed", seed, 0, MAX_SEED)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi):
-            raise UsageError(f"must be a whole number from {lo} to {hi:,}, got {value!r}", field=name)
-
-
-def _check_jobs(jobs: int | None, executor: Executor | None) -> None:
-    if jobs is None:
-        return
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise UsageError(f"must be a whole number of at least 1, got {jobs!r}", field="jobs")
-    if executor is not None and jobs > 1:
-        raise UsageError("give either jobs or an executor, not both", field="jobs")
 
 
 # ---- running tasks ----------------------------------------------------------
@@ -229,16 +217,11 @@ def _csv(frame) -> str:
 def _batch_task(path: str, out: str | None, draws: int | None, seed: int | None,
                 overrides: dict, allow_outside: bool) -> dict:
     """Audit one scenario file (in a worker); return its ``index.csv`` row."""
-    from .model.engine import audit
-    from .inputs.scenario import load_scenario
-
     row: dict[str, Any] = {"file": path}
     try:
         scenario = load_scenario(path, overrides=overrides or None, allow_outside=allow_outside)
         result = audit(scenario, draws=draws, seed=seed)
         if out is not None:
-            from .report import write_outputs
-
             write_outputs(result, out)
         s = result.summary()
     except AuditorError as exc:
@@ -298,22 +281,25 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
     """
     import pandas as pd
 
-    _check_jobs(jobs, executor)
-    _check_run_args(draws, seed)
+    _run_iv(draws=draws, seed=seed, executor=executor, jobs=jobs)
     files = expand_paths([paths] if isinstance(paths, (str, Path)) else paths)
     if not files:
         raise UsageError("no scenario files given", field="paths")
     targets: list[str | None] = [None] * len(files)
     if out is not None:
-        out = Path(out)
+        out = _batch_folder(out)
         seen: dict[str, str] = {}
         for i, f in enumerate(files):
-            stem = Path(f).stem
+            stem = output_stem(f)
+            if stem == "index.csv":
+                raise UsageError(f"would write its report to {out / stem}, the batch's index; rename it",
+                                 path=f)
             if stem in seen:
                 raise UsageError(f"{seen[stem]} and {f} would both write to {out / stem}; rename one",
                                  field="paths")
             seen[stem] = f
             targets[i] = str(out / stem)
+            check_replaceable(out / stem, "report")
     ov = dict(overrides or {})
     tasks = [(f, t, draws, seed, ov, allow_outside) for f, t in zip(files, targets)]
     rows = _run_tasks(_batch_task, tasks, executor=executor, jobs=jobs, progress=progress, desc="batch")
@@ -321,10 +307,47 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
     frame["draws"] = frame["draws"].astype("Int64")
     frame["seed"] = frame["seed"].astype("Int64")
     if out is not None:
-        from .report import atomic_file
-
         atomic_file(out / "index.csv", _csv(frame))
     return frame
+
+
+def _batch_folder(out) -> Path:
+    """Check a batch's ``out`` and mark it; its ``index.csv`` is replaced only if auditor wrote it.
+
+    A batch does not replace its folder (it may hold other reports): it writes
+    ``out/<stem>/`` for each scenario and ``out/index.csv``.
+    """
+    from .report.folders import MARKER, check_out_path, mark_folder
+
+    shown = str(out)
+    folder = check_out_path(out)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError("exists and is not a folder; choose another --out", path=shown)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        kind = (folder / MARKER).read_text(encoding="utf-8").split("\n", 1)[0] if (folder / MARKER).exists() \
+            else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot be used as the output folder: {getattr(exc, 'strerror', exc)}", path=shown) \
+            from None
+    if kind not in (None, "batch"):
+        raise UsageError(f"holds an auditor {kind} output, not a batch; choose another --out", path=shown)
+    index = folder / "index.csv"
+    if kind is None and index.exists():
+        try:
+            with open(index, encoding="utf-8") as fh:
+                first = fh.readline(1000).rstrip("\r\n")
+        except (OSError, UnicodeDecodeError):
+            first = ""
+        if first != ",".join(INDEX_COLUMNS):
+            raise UsageError("holds an index.csv auditor did not write; auditor never replaces it. Choose "
+                             "another --out", path=shown)
+    if kind is None:
+        try:
+            mark_folder(folder, "batch")
+        except OSError as exc:
+            raise UsageError(f"cannot write in the output folder: {exc.strerror}", path=shown) from None
+    return folder
 
 
 # ---- sweep --------------------------------------------------------------------
@@ -337,10 +360,8 @@ def _sweep_task(path: str, overrides: dict, draws: int | None, seed: int | None,
     ``summary.json`` (e.g. the switching selectivity, which reruns the model)
     would multiply the cost of every grid point for columns a sweep does not show.
     """
-    from .model.engine import audit
-
     scenario = _load_point(path, overrides, keys, allow_outside)
-    result = audit(scenario, draws=draws, seed=seed, keep_inputs=False)
+    result = audit(scenario, draws=draws, seed=seed, keep_inputs=False, analyses=False)
     full = result.stage_summaries()[-1]
     return {"savings_median": full.median, "savings_p05": full.p05, "savings_p95": full.p95,
             "savings_mean": full.mean, "p_meets_low": full.p_meets_low, "p_meets_high": full.p_meets_high,
@@ -368,8 +389,6 @@ def _toml(value: Any) -> str:
 
 
 def _grid(vary: Mapping[str, Sequence[Any]]) -> tuple[list[str], list[tuple]]:
-    from .inputs.scenario import parse_override
-
     if not vary:
         raise UsageError("give at least one key to vary", field="vary")
     keys = []
@@ -428,17 +447,17 @@ def sweep(scenario, vary: Mapping[str, Sequence[Any]], *, out: str | Path | None
     """
     import pandas as pd
 
-    from .model.engine import new_seed
-    from .inputs.scenario import Scenario
-
-    _check_jobs(jobs, executor)
-    _check_run_args(draws, seed)
+    _run_iv(draws=draws, seed=seed, executor=executor, jobs=jobs)
     if isinstance(scenario, Scenario):
         if scenario.path is None:
             raise UsageError("a sweep needs a scenario loaded from a file; pass its path")
         scenario = scenario.path
     path = str(scenario)
     keys, points = _grid(vary)
+    if out is not None:
+        from .report.folders import check_destination
+
+        check_destination(out, "sweep")
     base = dict(overrides or {})
     both = sorted(set(base) & set(keys))
     if both:
@@ -464,7 +483,7 @@ def sweep(scenario, vary: Mapping[str, Sequence[Any]], *, out: str | Path | None
     rows = [{**{k: _cell(v) for k, v in zip(keys, values)}, **n} for values, n in zip(points, numbers)]
     frame = pd.DataFrame(rows, columns=keys + list(SWEEP_COLUMNS))
     if out is not None:
-        about = {"schema_version": 1, "auditor_version": _version(),
+        about = {"schema_version": 1, "auditor_version": __version__,
                  "scenario": {"title": first.title, "path": path, "sha256": first.sha256},
                  "vary": {k: list(vary[k]) for k in keys}, "overrides": base,
                  "draws": point_draws, "seed": shared_seed,
@@ -474,16 +493,8 @@ def sweep(scenario, vary: Mapping[str, Sequence[Any]], *, out: str | Path | None
     return frame
 
 
-def _version() -> str:
-    from . import __version__
-
-    return __version__
-
-
 def _load_point(path: str, overrides: dict, keys: list[str], allow_outside: bool):
     """Load one grid point's scenario; an error says which point, and names --vary for a varied field."""
-    from .inputs.scenario import load_scenario
-
     try:
         return load_scenario(path, overrides=overrides, allow_outside=allow_outside)
     except AuditorError as exc:
@@ -496,9 +507,7 @@ def _load_point(path: str, overrides: dict, keys: list[str], allow_outside: bool
 
 
 def _write_sweep(out: Path, frame, keys: list[str], about: dict, first) -> None:
-    from .report import atomic_dir, figures, json_text
-
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, kind="sweep") as tmp:
         (tmp / "sweep.csv").write_text(_csv(frame), encoding="utf-8", newline="")
         (tmp / "sweep.json").write_text(json_text(about), encoding="utf-8")
         claim = None if any(k.startswith("claim.") for k in keys) else first.claim
@@ -527,14 +536,12 @@ def sweep_figure(frame, keys: Sequence[str], *, claim=None, ax=None):
     -------
     matplotlib.axes.Axes
     """
-    from .report.figures import PALETTE, new_axes
-
-    ax = ax if ax is not None else new_axes(8.0, 4.5)
+    ax = ax if ax is not None else figures.new_axes(8.0, 4.5)
     x_key, others = keys[0], list(keys[1:])
     x_values = list(dict.fromkeys(frame[x_key].tolist()))
     numeric = all(_is_number(v) for v in x_values)
     position = {v: (v if numeric else i) for i, v in enumerate(x_values)}
-    colours = [PALETTE[c] for c in ("audit", "bad", "good", "claim", "light", "point", "grey")]
+    colours = [figures.PALETTE[c] for c in ("audit", "bad", "good", "claim", "light", "point", "grey")]
     colours.append("#CC79A7")  # Okabe–Ito reddish purple, the eighth colour
     groups = frame.groupby(others, sort=False) if others else [((), frame)]
     for n, (label, part) in enumerate(groups):
@@ -546,8 +553,8 @@ def sweep_figure(frame, keys: Sequence[str], *, claim=None, ax=None):
                         lw=0)
         ax.plot(xs, part["savings_median"] / 1e6, color=colour, lw=2, marker="o", ms=3, label=name)
     if claim is not None:
-        ax.axhline(claim.low / 1e6, color=PALETTE["claim"], lw=1.5, label="published low / high")
-        ax.axhline(claim.high / 1e6, color=PALETTE["claim"], lw=1.5, ls="--")
+        ax.axhline(claim.low / 1e6, color=figures.PALETTE["claim"], lw=1.5, label="published low / high")
+        ax.axhline(claim.high / 1e6, color=figures.PALETTE["claim"], lw=1.5, ls="--")
     if not numeric:
         ax.set_xticks(range(len(x_values)), [str(v) for v in x_values], fontsize=8)
     ax.set_xlabel(x_key)

@@ -111,7 +111,8 @@ def test_fast_dirichlet_matches_reduceat_bit_for_bit():
     # (including the column-major layout that the stage sums depend on).
     import numpy as np
 
-    from auditor.model.sample import CaseSample, _dirichlet_shares, build_design
+    from auditor.inputs.sample import CaseSample
+    from auditor.model.sample import _dirichlet_shares, build_design
 
     keys = tuple(f"s{i}" for i in range(12))
     counts = [("s11", "s11", 2)] + [("s11", f"s{d}", d + 1) for d in range(11)]  # one row of 12 cells

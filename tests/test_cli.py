@@ -121,12 +121,12 @@ def test_debug_shows_traceback(capsys):
 
 
 def test_internal_error_exits_1(capsys, monkeypatch, west_sussex, tmp_path):
-    import auditor.model.engine
+    import auditor.api
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(auditor.model.engine, "audit", broken)
+    monkeypatch.setattr(auditor.api, "audit", broken)
     assert main(["run", str(west_sussex), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("auditor: internal error: RuntimeError: boom") and "Traceback" not in err

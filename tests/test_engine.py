@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import auditor
+from auditor import api
 from auditor.model import engine
 from auditor.model.engine import BLOCK_SIZE, build_model, point_estimate, simulate
 from auditor.inputs.scenario import load_scenario, parse_scenario
@@ -67,16 +68,22 @@ def test_point_estimate_equals_hand_formula():
 
 
 def test_point_estimate_of_west_sussex(west_sussex_cases):
-    # Means: mainstream (13,890 + 14,662)/2 = 14,276; state special (16,965 + 24,000)/2 = 20,482.5;
-    # independent special (48,500 + 61,500 + 70,353)/3 = 60,117.67; realisation 1.
-    #   state special → mainstream:      1986 · 6/9 · (20,482.5 − 14,276)   = 8,217,406
-    #   independent → mainstream:         416 · 4/6 · (60,117.67 − 14,276)  = 12,713,422.2
-    #   mainstream → state special:      2374 · 1/10 · (14,276 − 20,482.5) = −1,473,423.1
-    c_ms, c_ss, c_is = 14276.0, 20482.5, (48500 + 61500 + 70353) / 3
-    hand = 1986 * 6 / 9 * (c_ss - c_ms) + 416 * 4 / 6 * (c_is - c_ms) + 2374 * 1 / 10 * (c_ms - c_ss)
+    # High-needs boundary: mainstream is the top-up only, (7,890 + 8,662)/2 = 8,276 (the £6,000
+    # notional SEN money is schools block); state special (16,965 + 24,000)/2 = 20,482.5;
+    # independent or non-maintained special (48,500 + 61,500 + 70,353)/3 = 60,117.67; realisation 1.
+    #   state special → mainstream:      1986 · 6/9 · (20,482.5 − 8,276)   = 16,161,406
+    #   independent → mainstream:         613 · 4/6 · (60,117.67 − 8,276)  = 21,185,961.1
+    #   mainstream → state special:      2374 · 1/10 · (8,276 − 20,482.5) = −2,897,823.1
+    c_ms, c_ss, c_is = 8276.0, 20482.5, (48500 + 61500 + 70353) / 3
+    hand = 1986 * 6 / 9 * (c_ss - c_ms) + 613 * 4 / 6 * (c_is - c_ms) + 2374 * 1 / 10 * (c_ms - c_ss)
     model = build_model(load_scenario(west_sussex_cases))
     assert point_estimate(model) == pytest.approx(hand, rel=1e-12)
-    assert hand == pytest.approx(19_457_405.1, rel=1e-8)   # Σ of the three lines
+    assert hand == pytest.approx(34_449_544.0, rel=1e-8)   # Σ of the three lines
+    # At the DSG boundary the £6,000 comes back into mainstream's cost.
+    dsg = build_model(load_scenario(west_sussex_cases, overrides={"claim.budget": "dsg"}))
+    c_ms = 14276.0
+    hand = 1986 * 6 / 9 * (c_ss - c_ms) + 613 * 4 / 6 * (c_is - c_ms) + 2374 * 1 / 10 * (c_ms - c_ss)
+    assert point_estimate(dsg) == pytest.approx(hand, rel=1e-12)
 
 
 def _quantile_se(dist, q: float, draws: int) -> float:
@@ -197,7 +204,7 @@ def test_inputs_are_kept_only_while_they_fit_in_memory(west_sussex, monkeypatch)
     assert "realisation" in small.inputs
     model = build_model(small.scenario)
     columns = len(model.design.moves) + len(model.costed) + 2
-    monkeypatch.setattr(engine, "KEEP_INPUTS_BYTES", 1000 * columns * 8 - 1)
+    monkeypatch.setattr(api, "KEEP_INPUTS_BYTES", 1000 * columns * 8 - 1)
     big = auditor.audit(west_sussex, draws=1000, seed=1)
     assert dict(big.inputs) == {}
     np.testing.assert_array_equal(big.savings, small.savings)
@@ -368,10 +375,15 @@ WEST_SUSSEX_PINS = {
 
 
 def test_west_sussex_streams_pinned():
-    # Recorded when the scenario fixed win_if_right at 0.5; the override keeps that
-    # configuration so the pins keep testing the streams, not the scenario's choices.
+    # Recorded when the scenario used the selection model (win_if_right fixed at 0.5,
+    # tribunal 2022/23), left the non-maintained special schools out (416) and costed
+    # mainstream with the £6k notional SEN money; the overrides keep that configuration
+    # so the pins keep testing the streams, not the scenario's choices.
     r = auditor.audit("scenarios/west-sussex-2023.toml", draws=20_000, seed=1,
-                      **{"judgement.win_if_right": 0.5})
+                      **{"judgement.model": "selection", "judgement.win_if_right": 0.5,
+                         "judgement.evidence": "tribunal:2022/23",
+                         "settings.independent_special.cohort": 416,
+                         "settings.mainstream.cost": {"dist": "uniform", "low": 13890, "high": 14662}})
     for stage, (first, last0, first1, last, total) in WEST_SUSSEX_PINS.items():
         x = r.stages[stage]
         assert (x[0], x[8191], x[8192], x[-1]) == (first, last0, first1, last), stage
@@ -386,7 +398,7 @@ def test_west_sussex_streams_pinned():
     assert s["p_meets_low"] == 0.00025
     assert s["judgement"]["theta"]["median"] == 0.2500114832317948
     assert [rung["median"] for rung in s["judgement"]["ladder"]] == [
-        17844134.371886864, 12236672.386519032, 2605578.7863718355, -1401416.1150377698]
+        17844134.371886864, 12236672.386519032, 4113468.928251382, 2605578.7863718355, -1401416.1150377698]
 
 
 @pytest.mark.parametrize("order", ["C", "F"])

@@ -139,6 +139,16 @@ CATALOGUE: dict[str, Case] = {
     "set-without-equals": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set", "run.draws")),
     "out-is-a-file": Case({"scenario.toml": toml(), "out": "a file"},
                           ("run", "scenario.toml", "--out", "out")),
+    "out-not-ours": Case({"scenario.toml": toml(), "project/notes.txt": "mine"},
+                         ("run", "scenario.toml", "--out", "project"), folders=("project",)),
+    "out-other-kind": Case({"scenario.toml": toml(), "out/.auditor-output": "batch\n"},
+                           ("run", "scenario.toml", "--out", "out"), folders=("out",)),
+    "out-current-folder": Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--out", ".")),
+    "out-name-too-long": Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--out", "x" * 201)),
+    "out-stem-unusable": Case({"..toml": toml()}, ("run", "..toml")),
+    "batch-index-not-ours": Case({"scenario.toml": toml(), "out/index.csv": "my,own\n"},
+                                 ("batch", "scenario.toml", "--out", "out"), folders=("out",)),
+    "batch-stem-is-index": Case({"index.csv.toml": toml()}, ("batch", "index.csv.toml", "--out", "out")),
 }
 
 

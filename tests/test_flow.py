@@ -79,8 +79,8 @@ def test_shipped_flow_scenario_runs():
     (lambda d: d.update(implementation={"ramp": [0.5] * 6}), "implementation.ramp", "1 to 5"),
     (lambda d: d.update(implementation={"ramp": [1.5]}), "implementation.ramp[0]", "between 0 and 1"),
     (lambda d: d.update(implementation={"length_of_stay_years": 0}), "implementation.length_of_stay_years", "> 0"),
-    (lambda d: d["claim"].update(basis="stock", per="year") or d.update(implementation={"ramp": [0.5]}),
-     "implementation.ramp", "applies to claim.basis"),
+    (lambda d: d["claim"].update(basis="stock", per="year") or d.update(implementation={"length_of_stay_years": 2}),
+     "implementation.length_of_stay_years", "applies to claim.basis"),
     (lambda d: d["claim"].update(basis="both"), "claim.basis", "'stock'"),
 ])
 def test_bad_flow_fields(write_scenario, mutate, field, words):

@@ -170,7 +170,8 @@ def test_rendering_is_deterministic(result, page):
 
 def test_write_outputs_formats_and_data(result, tmp_path):
     out = write_outputs(result, tmp_path / "r", ("html", "json", "draws"))
-    assert sorted(p.name for p in out.iterdir()) == ["draws.csv.gz", "inputs.json", "report.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".auditor-output", "draws.csv.gz", "inputs.json", "report.html",
+                                                    "summary.json"]
     # draws.csv.gz: one row per draw; the savings column reproduces the stage draws to 12 significant digits.
     lines = gzip.decompress((out / "draws.csv.gz").read_bytes()).decode().splitlines()
     header = lines[0].split(",")
@@ -223,7 +224,7 @@ def test_cli_writes_only_chosen_formats(west_sussex, tmp_path):
     out = tmp_path / "o"
     assert main(["run", str(west_sussex), "--draws", "500", "--format", "pdf,json", "--out", str(out),
                  "--quiet"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["brief.pdf", "inputs.json", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".auditor-output", "brief.pdf", "inputs.json", "summary.json"]
 
 
 def test_examples_regenerate_without_draws(write_scenario, tmp_path):
@@ -232,7 +233,8 @@ def test_examples_regenerate_without_draws(write_scenario, tmp_path):
     write_scenario(base_scenario(), name="small.toml")
     assert main(["--scenarios", str(tmp_path), "--reports", str(tmp_path / "reports"), "--draws", "300"]) == 0
     names = sorted(p.name for p in (tmp_path / "reports" / "small").iterdir())
-    assert names == ["brief.pdf", "figures", "inputs.json", "report.html", "report.md", "summary.json"]
+    assert names == [".auditor-output", "brief.pdf", "figures", "inputs.json", "report.html", "report.md",
+                     "summary.json"]
 
 
 def test_report_html_links_the_sources_of_the_scrutiny_figures(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests for auditor.model.judgement: the reliability models, the ladder and the switching selectivity."""
+"""Tests for auditor.inputs.judgement: the reliability models, the ladder and the switching selectivity."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from scipy import stats
 
 import auditor
 from auditor.errors import ScenarioError
-from auditor.model.judgement import (LADDER, FaceValue, Scrutinised, Selection, ladder_models, ladder_savings,
-                               parse_judgement, selection_error_rate, switching_selectivity, theta_draws)
+from auditor.analysis.ladder import LADDER, ladder_models, ladder_savings, switching_selectivity
+from auditor.model.engine import theta_draws
+from auditor.inputs.judgement import FaceValue, Scrutinised, Selection, parse_judgement, selection_error_rate
 from strategies import base_scenario, transitions
 
 # ---- selection formula -----------------------------------------------------------
@@ -262,7 +263,8 @@ def test_summary_judgement_block(write_scenario):
     assert j["theta"]["median"] == pytest.approx(float(np.median(r.inputs["theta"])))
     assert "switching_selectivity" in j
     assert [row["name"] for row in j["ladder"]] == list(LADDER)
-    assert [row["main"] for row in j["ladder"]] == [False, False, True, False]
+    assert [row["main"] for row in j["ladder"]] == [name == "selection" for name in LADDER]
+    assert all(row["label"] for row in j["ladder"])
     import json
     json.dumps(r.summary(), allow_nan=False)
 
@@ -280,18 +282,23 @@ def test_face_value_summary_has_no_switching(write_scenario):
     assert "switching_selectivity" not in j
 
 
-def test_west_sussex_uses_selection_with_sourced_evidence(west_sussex):
+def test_west_sussex_takes_the_panel_at_face_value_and_reads_the_evidence_on_the_ladder(west_sussex):
+    # No published figure gives the panel's reliability or the appeal selectivity, so the
+    # shipped scenario takes the panel at face value (as the published figure does); the
+    # selection reading appears on the ladder with the packaged tribunal evidence.
     s = auditor.load_scenario(west_sussex)
-    assert isinstance(s.judgement, Selection)
-    assert s.judgement.evidence.components[0].label == "tribunal:2022/23"
-    assert s.judgement.selectivity.source
-    # tribunal:2022/23 in auditor/data/evidence.csv: 7,832 of 7,968 decided appeals found for the family.
-    assert s.judgement.evidence.components[0].rate == pytest.approx(7832 / 7968)
-    assert math.isfinite(s.judgement.central())
+    assert s.judgement.name == "face_value"
+    sel = ladder_models(s)["selection"]
+    assert isinstance(sel, Selection)
+    # The year available when the claim was made (the article quotes councils' 3.7%).
+    assert sel.evidence.components[0].label == "tribunal:2021/22"
+    # tribunal:2021/22 in auditor/data/evidence.csv: 5,385 of 5,592 decided appeals found for the family.
+    assert sel.evidence.components[0].rate == pytest.approx(5385 / 5592)
+    assert math.isfinite(sel.central())
 
 
 def test_selection_error_rate_in_place_matches_general():
-    from auditor.model.judgement import _selection_error_rate_into, selection_error_rate
+    from auditor.inputs.judgement import _selection_error_rate_into, selection_error_rate
 
     rng = np.random.default_rng(11)
     o = np.concatenate([rng.random(5000), [0.5, 1.0, 0.0, 0.75]])
@@ -441,7 +448,7 @@ def test_switching_selectivity_with_uncertain_f(write_scenario):
 def _former_theta(m, rng, size):
     # The models' draws as written with rng.spawn before child generators were built
     # lazily (every child built, used or not): the reference for the lazy version.
-    from auditor.model.judgement import _rate_params, _selection_error_rate_into, _win_value
+    from auditor.inputs.judgement import _rate_params, _selection_error_rate_into, _win_value
 
     def mixture(rng_, one):
         rngs = rng_.spawn(1 + len(m.evidence.components))
@@ -522,7 +529,7 @@ def test_lazy_child_streams_match_spawn(raw, spawned_before):
 
 
 def test_children_are_spawn_children():
-    from auditor.model.judgement import _Children
+    from auditor.inputs.judgement import _Children
 
     for k in (1, 3, 5):
         kids, ref = _Children.of(np.random.default_rng(2), k), np.random.default_rng(2).spawn(k)

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import auditor
 from auditor.errors import ScenarioError
-from auditor.model.sample import CaseSample, Report, build_design, draw_compositions, enumerate_compositions
+from auditor.inputs.sample import CaseSample, Report, enumerate_compositions
+from auditor.model.sample import build_design, draw_compositions
 from strategies import base_scenario, transitions
 
 

@@ -41,7 +41,7 @@ def test_summary_has_contract_keys(ws_result):
     # The verdict by the rule in docs/methods.md §7, written out here rather than calling judge_verdict.
     p, x = s["p_meets_low"], ws_result.savings
     ratio = (s["savings"]["p95"] - s["savings"]["p05"]) / (46.7e6 - 17.8e6)
-    expected = "collapses" if p < 0.5 else ("holds" if p >= 0.8 and ratio <= 1.5 else "widens")
+    expected = "collapses" if p < 0.33 else ("holds" if p >= 0.8 and ratio <= 1.5 else "widens")
     assert s["verdict"] == expected
     # Binomial standard error of a proportion over 4,000 iid draws; standard error of the mean.
     assert s["mcse"]["p_meets_low"] == pytest.approx(math.sqrt(p * (1 - p) / 4000))
@@ -87,12 +87,15 @@ def test_result_is_frozen(ws_result):
 
 # ---- the verdict rule --------------------------------------------------------------------
 
-RULE = VerdictRule()   # collapse below 0.5; hold at ≥ 0.8 with 90% width ≤ 1.5 × claim range
+RULE = VerdictRule()   # collapse below 0.33; hold at ≥ 0.8 with 90% width ≤ 1.5 × claim range
 
 
 @pytest.mark.parametrize("p, p05, p95, verdict", [
-    (0.49, 2e7, 3e7, "collapses"),          # just below "more likely than not"
-    (0.50, 2e7, 3e7, "widens"),             # at 0.5 exactly: not a collapse
+    (0.3299, 2e7, 3e7, "collapses"),        # "unlikely": just below the 0.33 bound
+    (0.33, 2e7, 3e7, "widens"),             # on the bound: "about as likely as not", never a collapse
+    (0.45, 2e7, 3e7, "widens"),             # a coin flip is never "collapses"
+    (0.49, 2e7, 3e7, "widens"),
+    (0.55, 2e7, 3e7, "widens"),
     (0.79, 2e7, 3e7, "widens"),
     (0.80, 2e7, 3e7, "holds"),
     (0.80, 1e7, 1e7 + 1.5 * 28.9e6, "holds"),       # width exactly 1.5 × (46.7m − 17.8m)
@@ -100,29 +103,78 @@ RULE = VerdictRule()   # collapse below 0.5; hold at ≥ 0.8 with 90% width ≤ 
     (0.99, 0.0, 9e7, "widens"),
 ])
 def test_verdict_thresholds(p, p05, p95, verdict):
-    assert judge_verdict(p, p05, p95, 17.8e6, 46.7e6, RULE)[0] == verdict
+    assert judge_verdict(p, p05, p95, 17.8e6, 46.7e6, RULE, p_meets_high=0.2)[0] == verdict
+
+
+@given(p=st.floats(0.33, 0.66))
+def test_about_as_likely_as_not_never_collapses(p):
+    # Whatever the interval and the high end, a low end in the "about as likely as not" band never collapses.
+    assert judge_verdict(p, 0.0, 1e9, 17.8e6, 46.7e6, RULE)[0] != "collapses"
+    assert judge_verdict(p, 0.0, 1e9, 17.8e6, 17.8e6, RULE)[0] != "collapses"
 
 
 def test_verdict_reasons_are_words():
     v, why = judge_verdict(0.3, 1e6, 3e7, 17.8e6, 46.7e6, RULE)
-    assert why == ("the published low end (£17.8m) is reached in only 30% of audited draws, "
-                   "below the 50% needed to call it more likely than not")
+    assert v == "collapses"
+    assert why == ("the £17.8m low end is unlikely (30%), below the 33% under which a claimed floor collapses; "
+                   "the £46.7m high end is exceptionally unlikely (none of the draws)")
     assert judge_verdict(0.9, 1e7, 9e7, 5e6, 5e6, RULE) == (
-        "widens", "the claim is a single figure, with no range to compare")
+        "widens", "the £5.0m figure is very likely (90%), but a single figure has no range to compare with the "
+                  "audit's spread")
+
+
+def test_a_range_whose_high_end_is_exceptionally_unlikely_holds_only_at_its_low_end():
+    from auditor.analysis.verdict import decide
+
+    v = decide(0.9, 0.0099, 2e7, 3e7, 17.8e6, 46.7e6, RULE)
+    assert (v.word, v.scope) == ("holds", "low_end")
+    assert "so only the low end holds" in v.reason and "exceptionally unlikely" in v.reason
+    v = decide(0.9, 0.01, 2e7, 3e7, 17.8e6, 46.7e6, RULE)   # 1% exactly: "very unlikely", the range holds
+    assert (v.word, v.scope) == ("holds", "range")
+    # A single figure has no high end to fail.
+    assert decide(0.9, 0.0, 2e7, 3e7, 17.8e6, 17.8e6, RULE).scope == "figure"
 
 
 def test_verdict_near_threshold_is_written_precisely_and_flagged():
-    # 0.4978 rounds to "50%", which read "50%, below the 50% needed"; it must show one decimal.
-    # MC standard error at 100,000 draws: sqrt(0.4978 * 0.5022 / 1e5) = 0.00158, and
-    # |0.4978 - 0.5| = 0.0022 < 2 * 0.00158, so the verdict is a close call.
-    mcse = math.sqrt(0.4978 * 0.5022 / 100_000)
-    v, why = judge_verdict(0.4978, 1e6, 3e7, 109e6, 109e6, RULE, mcse=mcse)
-    assert v == "collapses"
-    assert "49.8% of audited draws, below the 50% needed" in why
-    assert why.endswith("(a close call: within Monte Carlo error of the threshold)")
-    # 0.30 is 125 standard errors from 0.5 and 0.8: no flag, whole percent.
-    v, why = judge_verdict(0.3, 1e6, 3e7, 17.8e6, 46.7e6, RULE, mcse=math.sqrt(0.21 / 100_000))
-    assert "only 30% of" in why and "close call" not in why
+    from auditor.analysis.verdict import decide
+
+    # 0.3298 rounds to "33%", the bound itself; it must show one decimal. MC standard error at
+    # 100,000 draws: sqrt(0.3298 · 0.6702 / 1e5) = 0.00149, and |0.3298 − 0.33| = 0.0002 < 2 · 0.00149,
+    # so the call depends on Monte Carlo error.
+    mcse = math.sqrt(0.3298 * 0.6702 / 100_000)
+    v = decide(0.3298, 0.0, 1e6, 3e7, 109e6, 109e6, RULE, mcse_low=mcse)
+    assert v.word == "collapses"
+    assert "unlikely (33.0%)" in v.reason
+    assert v.depends_on == (("Monte Carlo error", "widens"),)
+    assert v.dependence_sentence() == ("The call depends on Monte Carlo error (another seed could make it "
+                                       "widens).")
+    # 0.30 is 20 standard errors from 0.33: no dependence, whole percent.
+    v = decide(0.3, 0.0, 1e6, 3e7, 17.8e6, 46.7e6, RULE, mcse_low=math.sqrt(0.21 / 100_000))
+    assert "(30%)" in v.reason and v.depends_on == ()
+
+
+def test_prior_choices_that_flip_the_call_are_named():
+    from auditor.analysis.verdict import decide
+
+    rows = [{"label": "prior α = 0.1", "p_meets_low": 0.55, "p_meets_high": 0.0},
+            {"label": "bootstrap", "p_meets_low": 0.31, "p_meets_high": 0.0},
+            {"label": "split 9/6/10", "p_meets_low": 0.83, "p_meets_high": 0.0}]
+    v = decide(0.47, 0.0, 1e7, 2.5e7, 17.8e6, 46.7e6, RULE, alternatives=rows)
+    assert v.word == "widens"
+    # 0.55 stays in "widens"; 0.31 would collapse; 0.83 (interval 0.26 × the range) would hold at the low end.
+    assert v.depends_on == (("bootstrap", "collapses"), ("split 9/6/10", "holds at its low end only"))
+    assert "bootstrap (which makes it collapses)" in v.dependence_sentence()
+
+
+def test_likelihood_scale_bounds():
+    from auditor.analysis.verdict import likelihood_words
+
+    # Mastrandrea et al. (2010) terms; each bound belongs to the band above it.
+    assert [likelihood_words(p) for p in (0.009999, 0.01, 0.099999, 0.1, 0.329999, 0.33, 0.659999, 0.66,
+                                          0.899999, 0.9, 0.989999, 0.99)] == [
+        "exceptionally unlikely", "very unlikely", "very unlikely", "unlikely", "unlikely",
+        "about as likely as not", "about as likely as not", "likely", "likely", "very likely",
+        "very likely", "virtually certain"]
 
 
 @given(p=st.floats(0, 1), a=st.floats(0, 1e8), b=st.floats(0, 1e8))
@@ -154,7 +206,7 @@ def test_face_value_sentence_matches_a_face_value_run(west_sussex):
     # separate run with the judgement model switched to face_value (same seed, same draws).
     from auditor.inputs.money import format_chance, format_money
 
-    r = auditor.audit(west_sussex, draws=4000, seed=8)
+    r = auditor.audit(west_sussex, draws=4000, seed=8, **{"judgement.model": "selection"})
     fv = auditor.audit(west_sussex, draws=4000, seed=8, **{"judgement.model": "face_value"}).summary()
     sentence = r.face_value_sentence()
     assert format_chance(fv["p_meets_low"]) in sentence

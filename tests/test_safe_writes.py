@@ -101,7 +101,7 @@ def test_real_sigint_mid_run_keeps_earlier_report(earlier_report) -> None:
 
 def test_interrupt_while_writing_removes_temp_folder(earlier_report, monkeypatch, capsys) -> None:
     scenario, out, before = earlier_report
-    from auditor.report import figures
+    from auditor.figures import audit as figures
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -120,7 +120,7 @@ def test_interrupt_while_writing_removes_temp_folder(earlier_report, monkeypatch
 
 
 def test_interrupt_with_no_earlier_report_says_nothing_was_written(tmp_path, monkeypatch, capsys) -> None:
-    from auditor.report import figures
+    from auditor.figures import audit as figures
 
     scenario = tmp_path / "s.toml"
     scenario.write_text(to_toml(base_scenario()), encoding="utf-8")
@@ -140,14 +140,16 @@ def test_interrupt_with_no_earlier_report_says_nothing_was_written(tmp_path, mon
 
 def test_failure_while_writing_keeps_earlier_report(earlier_report, monkeypatch, capsys) -> None:
     scenario, out, before = earlier_report
-    from auditor.report import figures
+    from auditor.figures import audit as figures
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(figures, "png_bytes", broken)
-    assert cli.main(["run", str(scenario), "--draws", "500", "--out", str(out)]) == 1
-    assert "internal error" in capsys.readouterr().err
+    # A full disk is not a bug in auditor: one line, exit 2, the earlier report kept.
+    assert cli.main(["run", str(scenario), "--draws", "500", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (f"auditor: error: {out}: cannot write the output: No space left on device; "
+                                       "the earlier output was left intact\n")
     assert snapshot(out) == before
     assert leftovers(out) == []
 
@@ -164,8 +166,8 @@ def test_successful_run_replaces_report_and_cleans_up(earlier_report) -> None:
 def test_interrupted_swap_restores_earlier_folder(tmp_path, monkeypatch) -> None:
     """If the second rename of the swap fails, the earlier folder is put back."""
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "a.txt").write_text("earlier")
+    with atomic_dir(out) as tmp:
+        (tmp / "a.txt").write_text("earlier")
     real_rename = os.rename
     calls = {"n": 0}
 

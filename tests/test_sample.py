@@ -1,4 +1,4 @@
-"""The case review (auditor.model.sample): reading cases, the design, and resampling."""
+"""The case review (auditor.inputs.sample, auditor.model.sample): reading cases, the design, and resampling."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from auditor.errors import DataError
-from auditor.model.sample import CaseSample, build_design, canonical_key, draw_shares, read_cases
+from auditor.inputs.sample import CaseSample, canonical_key, read_cases
+from auditor.model.sample import build_design, draw_shares
 
 SETTINGS = {"a": "a", "b": "b", "state_special": "state_special"}
 

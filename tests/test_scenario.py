@@ -18,8 +18,10 @@ def test_west_sussex_loads(west_sussex_cases):
     assert isinstance(s, Scenario)
     assert (s.claim.low, s.claim.high, s.claim.per, s.claim.horizon_years) == (17.8e6, 46.7e6, "year", 5)
     assert s.setting_keys == ("mainstream", "resourced_provision", "state_special", "independent_special")
-    # DfE caseload Jan 2023 figures as written in the scenario.
-    assert [st.cohort for st in s.settings] == [2374, 358, 1986, 416]
+    # DfE caseload Jan 2023 figures as written in the scenario (independent: 416 + 197 non-maintained).
+    assert [st.cohort for st in s.settings] == [2374, 358, 1986, 613]
+    assert s.claim.budget == "high_needs" and s.claim.budget_stated
+    assert s.setting("mainstream").schools_block.mean() == 6000
     assert s.sample.n_cases == 28 and s.sample.form == "cases" and s.sample.method == "bayes"
     assert s.realisation.is_fixed and s.realisation.mean() == 1.0
     assert (s.run.draws, s.run.seed) == (100_000, 2023)
@@ -38,7 +40,7 @@ def test_defaults_when_sections_are_omitted(write_scenario):
     assert s.run.draws == 100_000 and s.run.seed is None
     assert s.judgement.name == "face_value"
     assert s.realisation.mean() == 1.0
-    assert s.verdict == VerdictRule(0.5, 0.8, 1.5)
+    assert s.verdict == VerdictRule(0.33, 0.8, 1.5)
     assert s.sample.prior == "perks" and s.sample.method == "bayes" and s.sample.unseen == "cheaper"
     assert s.claim.horizon_years == 1
 
@@ -171,7 +173,7 @@ CASES = [
     (_set("judgement", {"model": "fixed", "theta": 1.2}), "judgement.theta",
      r"must be between 0 and 1, got 1\.2", r"^theta"),
     (_set("judgement", {"model": "face_value", "theta": 1}), "judgement.theta",
-     r"unknown key for model 'face_value'; allowed: model, note, source", r"^theta"),
+     r"unknown key for model 'face_value'; allowed: evidence, model, note, source", r"^theta"),
     (_set("implementation.colour", 1), "implementation.colour", r"unknown key; allowed: realisation, .*source, note",
      r"^colour"),
     (_set("implementation.realisation", 1.5), "implementation.realisation",

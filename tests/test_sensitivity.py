@@ -19,8 +19,8 @@ from auditor.model import engine
 from auditor.cli import main
 from auditor.inputs.scenario import load_scenario, parse_scenario
 from auditor.analysis.sensitivity import (SourceSeeds, case_influence, fragility, grouped_sobol, plateau,
-                                 point_from_counts, sample_size, sensitivity, switching_values,
-                                 variance_shares)
+                                          point_from_counts, sample_size, switching_values, variance_shares)
+from auditor.api import sensitivity
 from strategies import base_scenario, transitions
 
 FACE = {"judgement": {"model": "face_value"}}
@@ -265,12 +265,14 @@ def test_cli_writes_report(west_sussex_cases, tmp_path, capsys):
                  "--set", 'judgement={model="face_value"}']) == 0
     data = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
     assert data["run"] == {"draws": 1024, "seed": 3, "bootstrap": data["run"]["bootstrap"]}
-    assert data["fragility"]["judgements_to_reverse_for_low"] == 1
+    # Point £34.45m against a £17.8m low end: each independent → mainstream judgement is worth
+    # 613/6 · (£60,117.67 − £8,276) ≈ £5.30m, so three (£15.9m) are not enough and four are.
+    assert data["fragility"]["judgements_to_reverse_for_low"] == 4
     md = (out / "sensitivity.md").read_text(encoding="utf-8")
-    assert "## Switching values" in md and "Reverse 1 of the 28" in md
+    assert "## Switching values" in md and "Reverse 4 of the 28" in md
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
         "grid.png", "sample_size.png", "tornado.png", "variance_share.png"]
-    assert "Reverse 1 of the 28" in capsys.readouterr().out
+    assert "Reverse 4 of the 28" in capsys.readouterr().out
 
 
 def test_cli_bad_draws_is_one_line(west_sussex_cases, tmp_path, capsys):

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model.sample import PERKS, CaseSample, build_design, draw_shares, possible_moves
+from ..inputs.sample import PERKS, CaseSample
+from ..model.sample import build_design, draw_shares, possible_moves
 
 __all__ = ["DESIGNS", "COSTS", "COHORTS", "CoverageDesign", "coverage", "true_saving", "main"]
 

@@ -45,7 +45,7 @@ def implied_assumptions(scenario) -> dict[str, Any]:
     ('stock', True)
     """
     from ..model.engine import build_model
-    from ..model.flow import flow_factor
+    from ..model.flow import flow_factor, stock_factor
 
     model = build_model(scenario)
     c = scenario.claim
@@ -55,8 +55,9 @@ def implied_assumptions(scenario) -> dict[str, Any]:
         unit = flow_factor(c.horizon_years, c.per, scenario.ramp, scenario.length_of_stay)
     else:
         base = np.array([s.cohort for s in scenario.settings], dtype=float)
-        # A stock claim stated as a total is the annual saving over the horizon.
-        unit = float(c.horizon_years) if c.per == "total" else 1.0
+        # A stock claim stated as a total is the annual saving over the horizon
+        # (with a ramp: the share of the moves made by each year).
+        unit = stock_factor(c.horizon_years, c.per, scenario.ramp)
     w = base[model.from_idx]
     p = model.design.observed_shares
     delta = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..inputs.scenario import Scenario
 from ..model import engine
-from ..model.sample import JEFFREYS, PERKS
+from ..inputs.sample import JEFFREYS, PERKS
 
 __all__ = ["bridge", "prior_sensitivity", "alternatives", "sampling_notes", "prior_label",
            "BOOTSTRAP_MIN_ROW", "SUBSET_DRAWS"]

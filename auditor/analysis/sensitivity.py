@@ -41,11 +41,11 @@ import numpy as np
 from ..model import engine
 from ..inputs.distributions import MONEY, SHARE, Dist
 from ..inputs.scenario import Scenario
+from .roots import find_root
 
-__all__ = ["SensitivityResult", "SourceSeeds", "SobolIndex", "Fragility", "SwitchingValue",
-           "sensitivity", "grouped_sobol", "variance_shares", "fragility", "case_influence",
+__all__ = ["SourceSeeds", "SobolIndex", "Fragility", "SwitchingValue", "grouped_sobol", "variance_shares", "fragility", "case_influence",
            "switching_values", "tornado", "sample_size", "two_way_grid", "point_from_counts",
-           "plateau", "DEFAULT_DRAWS", "SAMPLE_SIZES", "SOURCE_LABELS", "TARGET_HALF_WIDTH"]
+           "plateau", "N_BOOT", "DEFAULT_DRAWS", "SAMPLE_SIZES", "SOURCE_LABELS", "TARGET_HALF_WIDTH"]
 
 DEFAULT_DRAWS = 16_384   # two engine blocks: each evaluation takes ~10 ms on West Sussex
 SAMPLE_SIZES = (28, 56, 112, 224, 448)
@@ -250,7 +250,7 @@ def composition_tables(model: engine.Model) -> list[dict[tuple[int, int], float]
     """Count tables ``{(from, to): cases}`` for every split a ``reported`` sample allows.
 
     Each consistent split of the reviewed cases (see
-    :func:`auditor.model.sample.enumerate_compositions`) is one possible review. When
+    :func:`auditor.inputs.sample.enumerate_compositions`) is one possible review. When
     there are more than :data:`MAX_SPLITS`, an evenly spaced subset is used.
     """
     d = model.design
@@ -414,7 +414,7 @@ def fragility(model: engine.Model) -> Fragility | None:
     >>> m = engine.build_model(auditor.load_scenario("scenarios/west-sussex-2023-cases.toml"))
     >>> f = fragility(m)
     >>> f.judgements_to_reverse_for_low, f.down_shifts, f.n_cases
-    (1, 10, 28)
+    (4, 10, 28)
     """
     s = model.scenario
     if s.sample.form == "reported":
@@ -499,7 +499,7 @@ def _with_realisation(s: Scenario, x: float) -> Scenario:
 
 
 def _with_theta(s: Scenario, x: float) -> Scenario:
-    from ..model.judgement import Fixed
+    from ..inputs.judgement import Fixed
 
     return dataclasses.replace(s, judgement=Fixed(_fixed(x)))
 
@@ -623,49 +623,14 @@ def _median_full(s: Scenario, draws: int, seed: int) -> float:
     return float(np.median(_full(engine.build_model(s), draws, seed)))
 
 
-def _illinois(f: Callable[[float], float], a: float, b: float, fa: float, fb: float, xtol: float,
-              max_iter: int = 100) -> float:
-    """A root of ``f`` in [a, b] (``fa``, ``fb`` of opposite sign) by the Illinois method.
-
-    Regula falsi with the Illinois modification (Dowell and Jarratt 1971): a
-    bracketing method, so it cannot leave [a, b], and near-linear functions
-    such as these medians converge in a handful of evaluations. Written here
-    so that a sensitivity run does not import scipy.optimize (~2 s).
-
-    Examples
-    --------
-    >>> round(_illinois(lambda x: x * x - 2, 0.0, 2.0, -2.0, 2.0, 1e-12), 9)
-    1.414213562
-    """
-    side = 0
-    x = a
-    for _ in range(max_iter):
-        x = (a * fb - b * fa) / (fb - fa)
-        fx = f(x)
-        if fx == 0 or abs(b - a) < xtol:
-            return float(x)
-        if fx * fb > 0:
-            b, fb = x, fx
-            if side == -1:
-                fa /= 2
-            side = -1
-        else:
-            a, fa = x, fx
-            if side == 1:
-                fb /= 2
-            side = 1
-        if abs(b - a) < xtol:
-            return float(x)
-    return float(x)
-
-
 def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int = 9) -> list[SwitchingValue]:
     """For each input, the value at which the median audited saving equals the claim's low end.
 
     Every evaluation uses the same seed, so the other sources keep the same
     draws (common random numbers) and the median is a smooth function of the
     input. The search range is scanned on ``n_scan`` points for a sign change
-    closest to the current value, then refined with Brent's method.
+    closest to the current value, then refined with Brent's method
+    (:func:`auditor.analysis.roots.find_root`).
     ``value`` is None when the median stays on one side of the claim's low end
     over the whole search range.
     """
@@ -686,7 +651,7 @@ def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int =
             if gs[i] == 0:
                 roots.append(float(xs[i]))
             elif gs[i] * gs[i + 1] < 0:
-                roots.append(_illinois(gap, xs[i], xs[i + 1], gs[i], gs[i + 1], 1e-7 * max(1.0, abs(b - a))))
+                roots.append(find_root(gap, xs[i], xs[i + 1], xtol=1e-7 * max(1.0, abs(b - a))))
         if gs[-1] == 0:
             roots.append(float(xs[-1]))
         if not roots:
@@ -757,9 +722,11 @@ def tornado(scenario: Scenario, *, draws: int, seed: int) -> tuple[float, list[d
         st = scenario.settings[i]
         c_lo, c_hi = _quantile(st.cost, 0.05), _quantile(st.cost, 0.95)
         vals = []
+        # The tornado varies `cost`; optional parts counted at the budget stay at their means.
+        parts_mean = model.cost_mean[i] - st.cost.mean()
         for x in (c_lo, c_hi):
             costs = model.cost_mean.copy()
-            costs[i] = x
+            costs[i] = x + parts_mean if parts_mean else x
             vals.append(_deterministic(model, theta=theta_c, costs=costs))
         rows.append({"input": f"cost.{st.key}", "label": f"Cost: {st.label}", "low_value": c_lo,
                      "high_value": c_hi, "at_low": vals[0], "at_high": vals[1]})
@@ -904,162 +871,3 @@ def two_way_grid(scenario: Scenario, *, draws: int, seed: int, thetas=GRID_THETA
             "published": {"theta": 1.0, "realisation": 1.0},
             "scenario": {"theta": float(scenario.judgement.central()),
                          "realisation": float(scenario.realisation.mean())}}
-
-
-# ---- the result ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SensitivityResult:
-    """The outcome of :func:`sensitivity`.
-
-    Attributes
-    ----------
-    scenario : Scenario
-    draws, seed : int
-        Draws per evaluation (and per Sobol matrix) and the seed.
-    point_estimate : float
-    variance_share : mapping of str to SobolIndex
-    fragility : Fragility or None
-    case_influence : tuple of dict
-    switching_values : tuple of SwitchingValue
-    tornado_base : float
-    tornado : tuple of dict
-    sample_size : tuple of dict
-    sample_size_for_target : int or None
-    grid : mapping
-    """
-
-    scenario: Scenario
-    draws: int
-    seed: int
-    point_estimate: float
-    variance_share: Mapping[str, SobolIndex]
-    fragility: Fragility | None
-    case_influence: tuple
-    switching_values: tuple
-    tornado_base: float
-    tornado: tuple
-    sample_size: tuple
-    sample_size_for_target: int | None
-    grid: Mapping[str, Any] = field(repr=False)
-    version: str = ""
-
-    def summary(self) -> dict[str, Any]:
-        """Exactly the content of ``sensitivity.json``.
-
-        Examples
-        --------
-        >>> r = sensitivity("scenarios/west-sussex-2023.toml", draws=2048, seed=1)
-        >>> s = r.summary()
-        >>> s["fragility"]["judgements_to_reverse_for_low"], sorted(s["variance_share"]["costs"])[:2]
-        (1, ['first', 'first_ci'])
-        """
-        s = self.scenario
-        c = s.claim
-        plat = plateau(list(self.sample_size))
-        return {
-            "schema_version": 1,
-            "auditor_version": self.version,
-            "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
-            "run": {"draws": self.draws, "seed": self.seed, "bootstrap": N_BOOT},
-            "claim": {"low": c.low, "high": c.high, "per": c.per},
-            "point_estimate": self.point_estimate,
-            "variance_share": {k: v.to_dict() for k, v in self.variance_share.items()},
-            "fragility": None if self.fragility is None else {
-                **self.fragility.to_dict(), "sentence": self.fragility.sentence(c.low)},
-            "case_influence": list(self.case_influence),
-            "switching_values": [v.to_dict() for v in self.switching_values],
-            "tornado": {"base": self.tornado_base, "rows": list(self.tornado)},
-            "sample_size": list(self.sample_size),
-            "sample_size_for_25pct": self.sample_size_for_target,
-            "sample_size_plateau": plat,
-            "grid": dict(self.grid),
-        }
-
-    def to_frame(self, part: str = "variance_share"):
-        """One part of the analysis as a pandas DataFrame.
-
-        Parameters
-        ----------
-        part : {"variance_share", "case_influence", "switching_values", "tornado", "sample_size", "grid"}
-        """
-        import pandas as pd
-
-        from ..errors import UsageError
-
-        if part == "variance_share":
-            return pd.DataFrame([{"source": k, "first": v.first, "first_low": v.first_ci[0],
-                                  "first_high": v.first_ci[1], "total": v.total, "total_low": v.total_ci[0],
-                                  "total_high": v.total_ci[1], "varies": v.varies}
-                                 for k, v in self.variance_share.items()])
-        if part == "case_influence":
-            return pd.DataFrame(list(self.case_influence))
-        if part == "switching_values":
-            return pd.DataFrame([v.to_dict() for v in self.switching_values])
-        if part == "tornado":
-            return pd.DataFrame(list(self.tornado))
-        if part == "sample_size":
-            return pd.DataFrame(list(self.sample_size))
-        if part == "grid":
-            g = self.grid
-            return pd.DataFrame([{"theta": t, "realisation": r, "median": g["median"][i][j],
-                                  "p_meets_low": g["p_meets_low"][i][j]}
-                                 for i, t in enumerate(g["theta"]) for j, r in enumerate(g["realisation"])])
-        raise UsageError(f"unknown part {part!r}; allowed: variance_share, case_influence, switching_values, "
-                         "tornado, sample_size, grid", field="part")
-
-    def plot(self, ax=None, kind: str = "variance_share"):
-        """Draw one figure of the analysis (default: the variance shares).
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes, optional
-        kind : {"variance_share", "tornado", "sample_size", "grid"}
-        """
-        from ..errors import UsageError
-        from ..report import sensitivity as figs
-
-        if kind not in figs.FIGURES:
-            raise UsageError(f"unknown kind {kind!r}; allowed: {', '.join(figs.FIGURES)}", field="kind")
-        return getattr(figs, kind)(self, ax=ax)
-
-
-def sensitivity(scenario, *, draws: int | None = None, seed: int | None = None,
-                n_boot: int = N_BOOT, allow_outside: bool = False, **overrides) -> SensitivityResult:
-    """Run the full sensitivity analysis of a scenario.
-
-    Parameters
-    ----------
-    scenario : Scenario, str or Path
-    draws : int, optional
-        Draws per evaluation and per Sobol matrix (default :data:`DEFAULT_DRAWS`;
-        the scenario's ``run.draws`` is not used, because the analysis makes
-        a few hundred evaluations).
-    seed : int, optional
-        Default: the scenario's ``run.seed``, else one drawn from the OS.
-    n_boot : int
-        Bootstrap replicates for the intervals on the variance shares.
-    **overrides
-        Dotted scenario keys, as for :func:`auditor.audit`.
-
-    Returns
-    -------
-    SensitivityResult
-    """
-    from .. import __version__
-
-    scenario = engine.resolve_scenario(scenario, overrides, allow_outside)
-    engine.check_run_size(draws, seed, 64, 10_000_000)
-    n = int(draws or DEFAULT_DRAWS)
-    used = int(seed) if seed is not None else (scenario.run.seed if scenario.run.seed is not None
-                                               else engine.new_seed())
-    model = engine.build_model(scenario)
-    base, bars = tornado(scenario, draws=n, seed=used)
-    rows, n_target = sample_size(scenario, draws=n, seed=used)
-    return SensitivityResult(
-        scenario=scenario, draws=n, seed=used, point_estimate=engine.point_estimate(model),
-        variance_share=variance_shares(model, draws=n, seed=used, n_boot=n_boot),
-        fragility=fragility(model), case_influence=tuple(case_influence(model)),
-        switching_values=tuple(switching_values(scenario, draws=n, seed=used)),
-        tornado_base=base, tornado=tuple(bars), sample_size=tuple(rows), sample_size_for_target=n_target,
-        grid=two_way_grid(scenario, draws=n, seed=used), version=__version__)

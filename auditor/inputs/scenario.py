@@ -19,11 +19,13 @@ from typing import Any, Mapping
 from .distributions import MONEY, SHARE, Dist, parse_dist
 from ..errors import AuditorError, DataError, ScenarioError
 from .files import read_utf8
-from ..model.judgement import JudgementModel, parse_judgement
+from .flow import parse_flow
+from .judgement import JudgementModel, parse_judgement
 from .money import parse_money
-from ..model.sample import CaseSample, canonical_key, parse_sample
+from .sample import CaseSample, canonical_key, parse_sample
 
-__all__ = ["Scenario", "Setting", "Claim", "RunSettings", "VerdictRule", "load_scenario",
+__all__ = ["Scenario", "Setting", "Claim", "BUDGET_PARTS", "BUDGET_WORDS", "SCOPES", "RunSettings", "VerdictRule",
+           "load_scenario", "loads_scenario",
            "parse_scenario", "apply_overrides", "parse_override", "locate", "MAX_DRAWS", "MAX_SEED",
            "SCHEMA_VERSION"]
 
@@ -44,6 +46,39 @@ class Setting:
     cohort: int
     source: str | None = None
     new_per_year: float | None = None
+    # Parts of a placement's cost paid from outside the high-needs block; each is
+    # counted only when the claim's budget boundary includes it (BUDGET_PARTS).
+    schools_block: Dist | None = None   # e.g. a mainstream school's notional SEN money
+    transport: Dist | None = None       # home-to-school transport, council general fund
+
+    def parts(self, budget: str) -> tuple[tuple[str, Dist], ...]:
+        """The optional cost parts counted at ``budget``, in a fixed order.
+
+        Examples
+        --------
+        >>> from auditor.inputs.distributions import MONEY, parse_dist
+        >>> st = Setting("mainstream", "Mainstream", parse_dist(8000, MONEY, "c"), 10,
+        ...              schools_block=parse_dist(6000, MONEY, "s"))
+        >>> [k for k, _ in st.parts("high_needs")], [k for k, _ in st.parts("dsg")]
+        ([], ['schools_block'])
+        """
+        return tuple((k, getattr(self, k)) for k in BUDGET_PARTS[budget] if getattr(self, k) is not None)
+
+    def counted_mean(self, budget: str) -> float:
+        """Mean annual cost of one placement at ``budget``: ``cost`` plus the counted parts."""
+        m = self.cost.mean()
+        for _, d in self.parts(budget):
+            m = m + d.mean()
+        return m
+
+
+#: Which optional cost parts each budget boundary counts on top of ``cost``
+#: (the high-needs block cost: place funding and top-up, or fees).
+BUDGET_PARTS = {"high_needs": (), "dsg": ("schools_block",), "public": ("schools_block", "transport")}
+BUDGET_WORDS = {"high_needs": "the high-needs block of the Dedicated Schools Grant",
+                "dsg": "the whole Dedicated Schools Grant (high-needs and schools blocks)",
+                "public": "public money as a whole (the Dedicated Schools Grant plus home-to-school transport)"}
+SCOPES = ("whole", "partial")
 
 
 @dataclass(frozen=True)
@@ -57,6 +92,10 @@ class Claim:
     source: str | None = None
     basis: str = "stock"
     derived: bool = False   # True: worked out by the scenario's author, not published by the council
+    budget: str = "high_needs"
+    budget_stated: bool = False   # False: the scenario did not say; the default was used
+    scope: str = "whole"          # "partial": the modelled levers produce only part of the figure
+    scope_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,13 +110,17 @@ class RunSettings:
 class VerdictRule:
     """Thresholds of the verdict, applied to the ``full`` stage.
 
-    * ``collapses`` when P(savings ≥ claim low) < ``collapse_below``;
+    * ``collapses`` when P(savings ≥ claim low) < ``collapse_below`` (0.33: the
+      low end is "unlikely" on the IPCC scale);
     * ``holds`` when P(savings ≥ claim low) ≥ ``hold_at`` and the audited 90%
-      interval is at most ``max_width_ratio`` times as wide as the claim's range;
+      interval is at most ``max_width_ratio`` times as wide as the claim's range
+      (at its low end only when the high end is exceptionally unlikely);
     * ``widens`` otherwise.
+
+    See :mod:`auditor.analysis.verdict` and docs/methods.md §7 for the reasons.
     """
 
-    collapse_below: float = 0.5
+    collapse_below: float = 0.33
     hold_at: float = 0.8
     max_width_ratio: float = 1.5
 
@@ -150,6 +193,44 @@ def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = Non
     shown = str(path)
     data, text = read_utf8(p, shown, ScenarioError, folder="is a folder; give the path of a .toml scenario file",
                            missing="file not found", save_as="UTF-8")
+    return _load(data, text, shown, overrides=overrides, base_dir=p.parent, allow_outside=allow_outside)
+
+
+def loads_scenario(data: bytes, *, name: str = "scenario.toml", files: Mapping[str, str] | None = None,
+                   overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario held in memory (an upload), never touching the disk.
+
+    Parameters
+    ----------
+    data : bytes
+        The scenario file's bytes (UTF-8). ``sha256`` is their hash, as
+        :func:`load_scenario` gives for the same file.
+    name : str
+        The file name shown in error messages.
+    files : mapping of str to str, optional
+        Case lists by the name ``sample.cases`` gives; a scenario naming a
+        case list not in ``files`` is an error, and no path is ever opened.
+    overrides : mapping, optional
+        As for :func:`load_scenario`.
+
+    Examples
+    --------
+    >>> text = Path("scenarios/west-sussex-2023.toml").read_bytes()
+    >>> loads_scenario(text).sha256 == load_scenario("scenarios/west-sussex-2023.toml").sha256
+    True
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ScenarioError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", path=name,
+                            line=line) from None
+    return _load(data, text, name, overrides=overrides, files=dict(files or {}))
+
+
+def _load(data: bytes, text: str, shown: str, *, overrides: Mapping[str, Any] | None = None,
+          base_dir: Path = Path("."), allow_outside: bool = False,
+          files: Mapping[str, str] | None = None) -> Scenario:
     text = text.replace("\r\n", "\n")
     try:
         raw = tomllib.loads(text)
@@ -166,7 +247,7 @@ def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = Non
     if overrides:
         raw, touched = apply_overrides(raw, overrides)
     try:
-        scenario = parse_scenario(raw, base_dir=p.parent, allow_outside=allow_outside)
+        scenario = parse_scenario(raw, base_dir=base_dir, allow_outside=allow_outside, files=files)
     except DataError:
         raise
     except AuditorError as exc:
@@ -345,8 +426,9 @@ def _int(value: Any, field: str, lo: int, hi: int, what: str) -> int:
     return value
 
 
-def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool = False) -> Scenario:
-    """Validate an already-parsed TOML document (see :func:`load_scenario`)."""
+def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool = False,
+                   files: Mapping[str, str] | None = None) -> Scenario:
+    """Validate an already-parsed TOML document (see :func:`load_scenario`; ``files`` as :func:`loads_scenario`)."""
     for key in raw:
         if key not in TOP_KEYS:
             raise ScenarioError(f"unknown top-level key; allowed: {', '.join(TOP_KEYS)}", field=key)
@@ -368,14 +450,12 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
 
     claim = _parse_claim(_table(raw, "claim"))
     settings, names, normalised = _parse_settings(_table(raw, "settings"))
-    sample = parse_sample(_table(raw, "sample"), names, base_dir, allow_outside=allow_outside)
+    sample = parse_sample(_table(raw, "sample"), names, base_dir, allow_outside=allow_outside, files=files)
     judgement = parse_judgement(_table(raw, "judgement", required=False))
 
     impl = _table(raw, "implementation", required=False) or {}
     _keys(impl, ("realisation", "ramp", "length_of_stay_years", "source", "note"), "implementation")
     realisation = parse_dist(impl.get("realisation", 1.0), SHARE, "implementation.realisation")
-    from ..model.flow import parse_flow
-
     ramp, stay = parse_flow(claim, settings, impl)
 
     run_raw = _table(raw, "run", required=False) or {}
@@ -397,7 +477,8 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
 
 
 def _parse_claim(t: dict) -> Claim:
-    _keys(t, ("low", "high", "per", "horizon_years", "basis", "derived", "source", "note"), "claim")
+    _keys(t, ("low", "high", "per", "horizon_years", "basis", "derived", "budget", "scope", "scope_note",
+              "source", "note"), "claim")
     vals = {}
     for key in ("low", "high"):
         if key not in t:
@@ -423,7 +504,21 @@ def _parse_claim(t: dict) -> Claim:
     if not isinstance(derived, bool):
         raise ScenarioError(f"must be true (the figure was worked out from published findings, not published "
                             f"as a claim) or false, got {derived!r}", field="claim.derived")
-    return Claim(vals["low"], vals["high"], per, horizon, _string(t, "source", "claim"), basis, derived)
+    budget = t.get("budget", "high_needs")
+    if budget not in BUDGET_PARTS:
+        raise ScenarioError(f"must be 'high_needs' (the high-needs block), 'dsg' (the whole Dedicated Schools "
+                            f"Grant) or 'public' (DSG plus home-to-school transport), got {budget!r}",
+                            field="claim.budget")
+    scope = t.get("scope", "whole")
+    if scope not in SCOPES:
+        raise ScenarioError(f"must be 'whole' (the modelled moves produce the whole figure) or 'partial' (they "
+                            f"produce only part of it), got {scope!r}", field="claim.scope")
+    scope_note = _string(t, "scope_note", "claim")
+    if scope == "partial" and not (scope_note or "").strip():
+        raise ScenarioError("missing; a partial claim needs `scope_note` saying which part of the figure the "
+                            "modelled moves produce and what else it rests on", field="claim.scope_note")
+    return Claim(vals["low"], vals["high"], per, horizon, _string(t, "source", "claim"), basis, derived,
+                 budget, "budget" in t, scope, scope_note)
 
 
 def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple[tuple[str, str], ...]]:
@@ -441,7 +536,7 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
                                 "spaces and hyphens)", field=f)
         if not isinstance(body, dict):
             raise ScenarioError("must be a table with label, cost and cohort", field=f)
-        _keys(body, ("label", "cost", "cohort", "new_per_year", "source", "note"), f)
+        _keys(body, ("label", "cost", "cohort", "new_per_year", "schools_block", "transport", "source", "note"), f)
         if "cost" not in body:
             raise ScenarioError("missing; the annual cost of one placement is required", field=f"{f}.cost")
         if "cohort" not in body:
@@ -459,7 +554,8 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
                 raise ScenarioError(f"must be a number >= 0 (children newly placed here each year), got {new!r}",
                                     field=f"{f}.new_per_year")
             new = float(new)
-        out.append(Setting(key, label, cost, cohort, _string(body, "source", f), new))
+        parts = {k: parse_dist(body[k], MONEY, f"{f}.{k}") for k in ("schools_block", "transport") if k in body}
+        out.append(Setting(key, label, cost, cohort, _string(body, "source", f), new, **parts))
     if len(out) < 2:
         raise ScenarioError("needs at least two settings: a move needs somewhere to go", field="settings")
     return tuple(out), names, tuple(normalised)

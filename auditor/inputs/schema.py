@@ -54,9 +54,9 @@ def scenario_schema() -> dict[str, Any]:
     >>> s["properties"]["claim"]["properties"]["basis"]["enum"]
     ['stock', 'flow']
     """
-    from ..model.judgement import MODELS
-    from ..model.sample import NAMED_PRIORS, SAMPLE_METHODS, SPLIT_WEIGHTS, UNSEEN_RULES
-    from .scenario import SCHEMA_VERSION
+    from .judgement import MODELS
+    from .sample import NAMED_PRIORS, SAMPLE_METHODS, SPLIT_WEIGHTS, UNSEEN_RULES
+    from .scenario import BUDGET_PARTS, SCHEMA_VERSION, SCOPES
 
     dist = {"$ref": "#/$defs/dist"}
     win_prob = {"description": "A probability: a number in [0, 1] or { dist = ..., ... } on [0, 1]",
@@ -69,7 +69,7 @@ def scenario_schema() -> dict[str, Any]:
                   ("current", "ideal"))
     transition = _obj({"from": _TEXT, "to": _TEXT, "count": _WHOLE, "note": _TEXT}, ("from", "to", "count"))
     declared_move = _obj({"from": _TEXT, "to": _TEXT, "reason": _TEXT}, ("from", "to", "reason"))
-    setting = _obj({"label": _TEXT, "cost": dist, "cohort": _WHOLE,
+    setting = _obj({"label": _TEXT, "cost": dist, "cohort": _WHOLE, "schools_block": dist, "transport": dist,
                     "new_per_year": {"type": "number", "minimum": 0}, "source": _TEXT, "note": _TEXT},
                    ("cost", "cohort"))
     return {
@@ -88,6 +88,8 @@ def scenario_schema() -> dict[str, Any]:
             "claim": _obj({"low": _MONEY, "high": _MONEY, "per": {"enum": ["year", "total"]},
                            "horizon_years": {"type": "integer", "minimum": 1, "maximum": 100},
                            "basis": {"enum": ["stock", "flow"]}, "derived": {"type": "boolean"},
+                           "budget": {"enum": list(BUDGET_PARTS)}, "scope": {"enum": list(SCOPES)},
+                           "scope_note": _TEXT,
                            "source": _TEXT, "note": _TEXT},
                           ("low", "high")),
             "settings": {"type": "object", "minProperties": 2, "additionalProperties": setting},

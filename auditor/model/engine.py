@@ -25,7 +25,6 @@ scenario variants), and a longer run extends a shorter one.
 from __future__ import annotations
 
 import math
-import secrets
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -36,10 +35,9 @@ from .sample import Design, build_design, case_sums_for, draw_compositions, draw
 from ..inputs.scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
-           "point_estimate", "audit", "restage"]
+           "point_estimate", "theta_draws", "restage"]
 
 BLOCK_SIZE = 8192
-KEEP_INPUTS_BYTES = 256 * 2**20
 SOURCES = {"sampling": 0, "judgement": 1, "costs": 2, "implementation": 3, "composition": 4}
 STAGES = ("point", "sampling", "judgement", "full")
 
@@ -97,13 +95,16 @@ class Model:
             if self.design.compositions.shape[0] > 1:  # and the per-case exponentials
                 n += int(self.design.compositions.max(axis=0).sum())
         n += getattr(s.judgement, "n_variates", 1)
-        n += sum(s.settings[i].cost.n_variates for i in self.costed)
+        n += sum(s.settings[i].cost.n_variates + sum(d.n_variates for _, d in s.settings[i].parts(s.claim.budget))
+                 for i in self.costed)
         return n + s.realisation.n_variates
 
 
 def build_model(scenario: Scenario) -> Model:
     """Precompute the arrays of ``scenario`` (pure; no randomness)."""
-    cost_mean = np.array([s.cost.mean() for s in scenario.settings])
+    # Mean cost at the claim's budget boundary: it decides which moves are
+    # down-shifts, and so which unseen moves keep prior probability.
+    cost_mean = np.array([s.counted_mean(scenario.claim.budget) for s in scenario.settings])
     design = build_design(scenario.setting_keys, scenario.sample,
                           possible_moves(scenario.setting_keys, scenario.sample, cost_mean))
     cohorts = np.array([s.cohort for s in scenario.settings], dtype=float)
@@ -113,10 +114,13 @@ def build_model(scenario: Scenario) -> Model:
         from .flow import flow_weights
 
         cohorts = flow_weights(scenario)
-    elif scenario.claim.per == "total":
+    elif scenario.claim.per == "total" or scenario.ramp:
         # Stock claim stated as a total: the re-placed cohort saves the annual
-        # amount in every year of the horizon.
-        cohorts = cohorts * scenario.claim.horizon_years
+        # amount in every year of the horizon (times the ramp where one is given:
+        # the share of the judged moves made by each year).
+        from .flow import stock_factor
+
+        cohorts = cohorts * stock_factor(scenario.claim.horizon_years, scenario.claim.per, scenario.ramp)
     from_idx = np.array([a for a, _ in design.moves], dtype=np.intp)
     to_idx = np.array([b for _, b in design.moves], dtype=np.intp)
     costed = tuple(sorted(set(from_idx.tolist()) | set(to_idx.tolist())))
@@ -163,13 +167,7 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
                 out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
     theta = s.judgement.draw_theta(stream(seed, block, "judgement"), size)
     # One column per setting: a drawn array, or the mean cost (a scalar) where fixed.
-    cost_cols: dict[int, np.ndarray | float] = {}
-    for i in model.costed:
-        dist: Dist = s.settings[i].cost
-        if dist.is_fixed:
-            cost_cols[i] = model.cost_mean[i]
-        else:
-            cost_cols[i] = dist.draw(stream(seed, block, "costs", i), size)
+    cost_cols = {i: _cost_column(model, seed, block, i, size) for i in model.costed}
     if s.realisation.is_fixed:
         real = None
     else:
@@ -188,6 +186,31 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
             out[f"cost[{s.settings[i].key}]"] = c if isinstance(c, np.ndarray) else np.full(size, c)
         out["realisation"] = np.full(size, model.realisation_mean) if real is None else real
     return out
+
+
+#: Stream item of an optional cost part of setting ``i``: ``(k << 20) + i`` (``cost`` itself is item ``i``),
+#: so adding a part never changes the draws of any other cost.
+PART_ITEMS = {"schools_block": 1, "transport": 2}
+
+
+def _cost_column(model: Model, seed, block: int, i: int, size: int) -> np.ndarray | float:
+    """Setting ``i``'s annual cost per placement at the claim's budget boundary, one value per draw.
+
+    ``cost`` (the high-needs block cost) plus each part the boundary counts
+    (``schools_block`` at ``dsg`` and ``public``, ``transport`` at ``public``),
+    each drawn from its own stream. Where everything is fixed the column is the
+    scalar mean, as before parts existed.
+    """
+    st = model.scenario.settings[i]
+    parts = st.parts(model.scenario.claim.budget)
+    dists: list[tuple[int, Dist]] = [(i, st.cost)] + [((PART_ITEMS[k] << 20) + i, d) for k, d in parts]
+    if all(d.is_fixed for _, d in dists):
+        return model.cost_mean[i]
+    col = None
+    for item, d in dists:
+        x = d.mean() if d.is_fixed else d.draw(stream(seed, block, "costs", item), size)
+        col = x if col is None else col + x
+    return col
 
 
 def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
@@ -254,8 +277,11 @@ def _stage_sums_by_column(model: Model, shares, theta, cost_cols, real, stages: 
     n_moves = shares.shape[1]
     weights = model.weights
     delta_mean = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
-    judged = [shares[:, j] if theta is None or not model.down[j] else shares[:, j] * theta
-              for j in range(n_moves)]
+    if theta is not None and getattr(model.scenario.judgement, "symmetric", False):
+        judged = _symmetric_judged(model, shares, theta)
+    else:
+        judged = [shares[:, j] if theta is None or not model.down[j] else shares[:, j] * theta
+                  for j in range(n_moves)]
 
     def sampling(j: int, out: np.ndarray) -> None:
         np.multiply(shares[:, j], delta_mean[j], out=out)
@@ -276,6 +302,23 @@ def _stage_sums_by_column(model: Model, shares, theta, cost_cols, real, stages: 
     np.multiply(stages["sampling"], model.realisation_mean, out=stages["sampling"])
     np.multiply(stages["judgement"], model.realisation_mean, out=stages["judgement"])
     np.multiply(stages["full"], model.realisation_mean if real is None else real, out=stages["full"])
+
+
+def _symmetric_judged(model: Model, shares: np.ndarray, theta: np.ndarray) -> list[np.ndarray]:
+    """Each move's share when every panel call is right with probability θ (the ``symmetric`` reading).
+
+    In a row with moved share m, a move's share p becomes p·(θ + (1 − θ)·(1 − m)/m):
+    θ·p of the panel's own moves stand, and the (1 − θ)·(1 − m) wrongly kept
+    children go where the panel sent that row's other children, in proportion.
+    A row with nothing moved (m = 0) stays as it is.
+    """
+    rows = model.design.row_of_move
+    moved = np.zeros((shares.shape[0], int(rows.max()) + 1 if rows.size else 0))
+    for j, r in enumerate(rows):
+        moved[:, r] += shares[:, j]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(moved > 0, theta[:, None] + (1.0 - theta[:, None]) * (1.0 - moved) / moved, 0.0)
+    return [shares[:, j] * factor[:, r] for j, r in enumerate(rows)]
 
 
 def _add_terms(term, n: int, out: np.ndarray, pairwise: bool) -> None:
@@ -371,11 +414,6 @@ def _simulate_blocks(model: Model, seed: int, blocks: list[tuple[int, int]],
     return out
 
 
-def new_seed() -> int:
-    """A fresh seed from the operating system's entropy (recorded on the result)."""
-    return secrets.randbits(63)
-
-
 def simulate(model: Model, *, draws: int, seed: int, chunk_size: int | None = None,
              executor: Executor | None = None, keep_inputs: bool = True) -> dict[str, np.ndarray]:
     """Run ``draws`` draws in chunks; identical output for any chunking or executor.
@@ -419,89 +457,11 @@ def simulate(model: Model, *, draws: int, seed: int, chunk_size: int | None = No
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def resolve_scenario(scenario, overrides: dict | None = None, allow_outside: bool = False) -> Scenario:
-    """A loaded scenario from a path or a Scenario, with dotted-key overrides applied."""
-    from ..errors import UsageError
-    from ..inputs.scenario import load_scenario
-
-    if isinstance(scenario, Scenario):
-        if not overrides:
-            return scenario
-        if scenario.path is None:
-            raise UsageError("overrides need a scenario loaded from a file; pass its path instead")
-        return load_scenario(scenario.path, overrides=overrides, allow_outside=allow_outside)
-    return load_scenario(scenario, overrides=overrides or None, allow_outside=allow_outside)
-
-
-def check_run_size(draws, seed, min_draws: int, max_draws: int) -> None:
-    """Refuse a ``draws`` or ``seed`` argument outside its documented range (UsageError)."""
-    from ..errors import UsageError
-    from ..inputs.scenario import MAX_SEED
-
-    def whole(x) -> bool:
-        return not isinstance(x, bool) and isinstance(x, (int, np.integer))
-
-    if draws is not None and not (whole(draws) and min_draws <= draws <= max_draws):
-        raise UsageError(f"must be a whole number from {min_draws:,} to {max_draws:,}, got {draws!r}",
-                         field="draws")
-    if seed is not None and not (whole(seed) and 0 <= seed <= MAX_SEED):
-        raise UsageError(f"must be a whole number from 0 to {MAX_SEED}, got {seed!r}", field="seed")
-
-
-def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_size: int | None = None,
-          executor: Executor | None = None, keep_inputs: bool | None = None, allow_outside: bool = False,
-          **overrides):
-    """Audit a savings claim: the main entry point of the Python API.
-
-    Parameters
-    ----------
-    scenario : Scenario, str or Path
-        A loaded scenario or the path of a scenario file.
-    draws : int, optional
-        Monte Carlo draws (default: the scenario's ``run.draws``).
-    seed : int, optional
-        Seed (default: the scenario's ``run.seed``; when neither is given one
-        is drawn from the OS and recorded on the result).
-    chunk_size, executor
-        See :func:`simulate`; they never change the results.
-    keep_inputs : bool, optional
-        Keep each source's draws for ``to_frame`` (default: when they fit in
-        :data:`KEEP_INPUTS_BYTES`, 256 MiB; a scenario with many moves keeps
-        them for fewer draws).
-    **overrides
-        Dotted scenario keys, as ``--set`` takes them; write dots as double
-        underscores in keyword form (``run__draws=5000``) or pass a dict with
-        ``**{"judgement.model": "face_value"}``.
-
-    Returns
-    -------
-    AuditResult
-
-    Examples
-    --------
-    >>> import auditor
-    >>> r = auditor.audit("scenarios/west-sussex-2023.toml", draws=5000, seed=7)
-    >>> r.draws, r.seed, r.summary()["verdict"] in ("holds", "widens", "collapses")
-    (5000, 7, True)
-    """
-    from .. import __version__
-    from ..results import AuditResult
-    from ..inputs.scenario import MAX_DRAWS
-
-    scenario = resolve_scenario(scenario, overrides, allow_outside)
-    check_run_size(draws, seed, 1, MAX_DRAWS)
-    n = int(draws if draws is not None else scenario.run.draws)
-    if seed is not None:
-        used, source = int(seed), "argument"
-    elif scenario.run.seed is not None:
-        used, source = scenario.run.seed, "scenario"
-    else:
-        used, source = new_seed(), "drawn"
-    model = build_model(scenario)
-    # One float64 column per move share, θ, each drawn cost and realisation.
-    columns = len(model.design.moves) + len(model.costed) + 2
-    keep = n * columns * 8 <= KEEP_INPUTS_BYTES if keep_inputs is None else keep_inputs
-    out = simulate(model, draws=n, seed=used, chunk_size=chunk_size, executor=executor, keep_inputs=keep)
-    stages = {k: out.pop(k) for k in STAGES[1:]}
-    return AuditResult(scenario, n, used, source, point_estimate(model), stages,
-                       out, __version__)
+def theta_draws(model, seed: int, draws: int) -> np.ndarray:
+    """The θ the engine uses for each draw (same streams), for summaries when inputs were not kept."""
+    parts = []
+    for block in range(math.ceil(draws / BLOCK_SIZE)):
+        size = min(BLOCK_SIZE, draws - block * BLOCK_SIZE)
+        theta = model.draw_theta(stream(seed, block, "judgement"), size)
+        parts.append(np.ones(size) if theta is None else theta)
+    return np.concatenate(parts)

@@ -23,14 +23,11 @@ other part of a draw changes.
 
 from __future__ import annotations
 
-import math
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from ..errors import ScenarioError
-
-__all__ = ["flow_factor", "flow_weights", "parse_flow", "year_weights"]
+__all__ = ["flow_factor", "flow_weights", "stock_factor", "year_weights"]
 
 
 def year_weights(horizon: int, ramp: Sequence[float] = (), length_of_stay: float | None = None) -> np.ndarray:
@@ -65,45 +62,33 @@ def flow_factor(horizon: int, per: str, ramp: Sequence[float] = (), length_of_st
     return total / horizon if per == "year" else total
 
 
+def stock_factor(horizon: int, per: str, ramp: Sequence[float] = ()) -> float:
+    """The multiplier from the stock formula's annual run rate to the claim's basis.
+
+    A stock claim re-places the current cohort. Without a ramp every judged
+    move is in place from year 1, so the claim is the annual run rate (``per =
+    "year"``) or ``horizon`` times it (``"total"``). With a ramp, ``ramp_j`` is
+    the share of the judged moves made by year ``j`` (the last value repeats):
+    the total over the horizon is ``Σ ramp_j`` run-rate years, and ``per =
+    "year"`` compares the claim with their average, ``Σ ramp_j / H``.
+
+    Examples
+    --------
+    >>> stock_factor(5, "year"), stock_factor(5, "total")
+    (1.0, 5.0)
+    >>> stock_factor(5, "year", [0.2, 0.4, 0.6, 0.8, 1.0])   # a linear ramp: 60% of the run rate
+    0.6
+    >>> stock_factor(5, "total", [0.5, 1.0])                 # 0.5 + 1 + 1 + 1 + 1
+    4.5
+    """
+    if not len(ramp):
+        return float(horizon) if per == "total" else 1.0
+    total = float(sum(ramp[min(j, len(ramp) - 1)] for j in range(horizon)))
+    return total / horizon if per == "year" else total
+
+
 def flow_weights(scenario) -> np.ndarray:
     """``new_per_year × flow_factor`` per setting: the engine's weights under flow."""
     c = scenario.claim
     factor = flow_factor(c.horizon_years, c.per, scenario.ramp, scenario.length_of_stay)
     return np.array([s.new_per_year or 0.0 for s in scenario.settings], dtype=float) * factor
-
-
-def parse_flow(claim, settings: Sequence[Any], impl: Mapping[str, Any]) -> tuple[tuple[float, ...], float | None]:
-    """Validate the flow-only fields; return ``(ramp, length_of_stay)``."""
-    flow = claim.basis == "flow"
-    if flow:
-        missing = [s.key for s in settings if s.new_per_year is None]
-        if missing:
-            raise ScenarioError("missing; with claim.basis = 'flow' every setting needs `new_per_year`, the "
-                                "children newly placed there each year (0 for a destination only)",
-                                field=f"settings.{missing[0]}.new_per_year")
-        if not any(s.new_per_year for s in settings):
-            raise ScenarioError("with claim.basis = 'flow' at least one setting needs new_per_year > 0",
-                                field="settings")
-    ramp: tuple[float, ...] = ()
-    if "ramp" in impl:
-        if not flow:
-            raise ScenarioError("applies to claim.basis = 'flow' (new placements year by year); a stock "
-                                "claim re-places the cohort once", field="implementation.ramp")
-        raw = impl["ramp"]
-        if not isinstance(raw, list) or not raw or len(raw) > claim.horizon_years:
-            raise ScenarioError(f"must be a list of 1 to {claim.horizon_years} shares (one per year of the "
-                                "horizon; the last repeats), e.g. [0.25, 0.5, 1.0]", field="implementation.ramp")
-        for i, v in enumerate(raw):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
-                raise ScenarioError(f"must be a share between 0 and 1, got {v!r}", field=f"implementation.ramp[{i}]")
-        ramp = tuple(float(v) for v in raw)
-    stay = None
-    if "length_of_stay_years" in impl:
-        if not flow:
-            raise ScenarioError("applies to claim.basis = 'flow'", field="implementation.length_of_stay_years")
-        v = impl["length_of_stay_years"]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and v > 0):
-            raise ScenarioError(f"must be a number of years > 0, got {v!r}",
-                                field="implementation.length_of_stay_years")
-        stay = float(v)
-    return ramp, stay

@@ -107,7 +107,7 @@ def brief_figure(result, summary=None):
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-    from . import figures
+    from ..figures import audit as figures
     from .html import CAVEATS
 
     s = summary if summary is not None else result.summary()
@@ -125,7 +125,9 @@ def brief_figure(result, summary=None):
     cur.text(f"Verdict: the claim {verdict.upper()}", size=17, width=50, max_lines=1, weight="bold",
              x=_LEFT + 0.02)
     fair = result.face_value_sentence()
-    cur.text(result.verdict_sentence() + (f" {fair}" if fair else ""), size=11, width=84, max_lines=5,
+    scope = result.scope_sentence()
+    cur.text(result.verdict_sentence() + (f" {scope}" if scope else "") + (f" {fair}" if fair else ""),
+             size=11, width=84, max_lines=7 if scope else 5,
              x=_LEFT + 0.02)
     cur.gap(6)
     fig.add_artist(Rectangle((_LEFT, cur.y), 0.008, top - cur.y, transform=fig.transFigure,

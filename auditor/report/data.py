@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import json_text
+from .write import json_text
 
 __all__ = ["inputs_dict", "inputs_json", "write_draws_csv_gz", "draws_csv_bytes"]
 
@@ -67,8 +67,9 @@ def inputs_dict(result) -> dict[str, Any]:
         "scenario": {"title": sc.title, "authority": sc.authority, "path": sc.path, "sha256": sc.sha256,
                      "sources": list(sc.sources), "notes": sc.notes},
         "claim": {"low": c.low, "high": c.high, "per": c.per, "horizon_years": c.horizon_years,
-                  "source": c.source},
+                  "source": c.source, "budget": c.budget, "scope": c.scope},
         "settings": [{"key": st.key, "label": st.label, "cohort": st.cohort, "cost": _dist(st.cost),
+                      **{k: _dist(d) for k in ("schools_block", "transport") if (d := getattr(st, k)) is not None},
                       "source": st.source} for st in sc.settings],
         "sample": {"form": sc.sample.form, "method": sc.sample.method, "prior": sc.sample.prior,
                    "n_cases": sc.sample.n_cases, "cases_file": sc.sample.cases_file,

@@ -29,8 +29,7 @@ WITH_SENSITIVITY = ("west-sussex-2023",)
 def regenerate(scenarios: str | Path = "scenarios", reports: str | Path = "reports", *,
                draws: int | None = None) -> list[Path]:
     """Audit every ``*.toml`` in ``scenarios`` and write ``reports/<stem>/``; return the folders written."""
-    from ..model.engine import audit
-    from ..analysis.sensitivity import sensitivity
+    from ..api import audit, sensitivity
     from . import write_outputs
     from .sensitivity import write_sensitivity
 

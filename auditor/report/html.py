@@ -322,7 +322,7 @@ def _png_data_uri(png: bytes) -> str:
 
 
 def _figures(result, summary, pngs: Mapping[str, bytes] | None = None) -> list[dict[str, str]]:
-    from . import figures
+    from ..figures import audit as figures
 
     alts = figure_alt_texts(summary)
     captions = {
@@ -380,6 +380,8 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "verdict": s["verdict"],
         "verdict_sentence": result.verdict_sentence(),
         "face_value_sentence": result.face_value_sentence(),
+        "scope_sentence": result.scope_sentence(),
+        "budget_sentence": result.budget_sentence(),
         "claim": {"low": format_money(c.low), "high": format_money(c.high), "per": per,
                   "range": claim_range(c.low, c.high), "derived": c.derived, "single": c.low == c.high,
                   "horizon": c.horizon_years, "source": linkify(c.source)},

@@ -140,6 +140,19 @@ def sampling_section(s: dict, labels: dict[str, str]) -> list[str]:
     return out + [""]
 
 
+def cost_words(st, budget: str) -> str:
+    """A setting's cost as the inputs table shows it: ``cost`` and each optional part, counted or not."""
+    from ..inputs.scenario import BUDGET_PARTS
+
+    words = st.cost.describe()
+    for key, what in (("schools_block", "schools block"), ("transport", "transport")):
+        d = getattr(st, key)
+        if d is not None:
+            counted = "counted" if key in BUDGET_PARTS[budget] else "not counted at this budget"
+            words += f"; + {what} {d.describe()} ({counted})"
+    return words
+
+
 def render_markdown(result) -> str:
     """The report as Markdown text (figures referenced under ``figures/``)."""
     s = result.summary()
@@ -149,7 +162,9 @@ def render_markdown(result) -> str:
     rule = sc.verdict
     lines = [f"# Audit: {_md(sc.title)}", ""]
     fair = result.face_value_sentence()
+    scope = result.scope_sentence()
     lines += [f"**Verdict: {s['verdict'].upper()}.** {_md(result.verdict_sentence())}"
+              + (f" **{_md(scope)}**" if scope else "")
               + (f" {_md(fair)}" if fair else ""), ""]
     full = s["stages"][-1]
     lines += [
@@ -157,6 +172,7 @@ def render_markdown(result) -> str:
         + (f" (over {c.horizon_years} years)" if c.horizon_years > 1 else "") + "."
         + (" The council did not publish this figure: the scenario's author worked it out from published "
            "findings (see the notes)." if c.derived else ""),
+        f"- {_md(result.budget_sentence())}",
         f"- The published method applied to the review gives **{money(s['point_estimate'])}**.",
         f"- With honest uncertainty, half the audited outcomes fall below **{money(full['median'])}**, "
         f"and 90% lie between **{money(full['p05'])}** and **{money(full['p95'])}**.",
@@ -198,7 +214,7 @@ def render_markdown(result) -> str:
               "| --- | ---: | --- | --- |"]
     for st in sc.settings:
         src = "; ".join(x for x in (st.source, st.cost.source) if x) or "not given"
-        lines.append(f"| {_md(st.label)} | {st.cohort:,} | {_md(st.cost.describe())} | {_md(src)} |")
+        lines.append(f"| {_md(st.label)} | {st.cohort:,} | {_md(cost_words(st, c.budget))} | {_md(src)} |")
     lines += ["", f"**Case review:** {sc.sample.n_cases} cases"
               + (f" (from `{_md(sc.sample.cases_file)}`)" if sc.sample.cases_file else "")
               + f"; resampling: {method_words(sc.sample)}."

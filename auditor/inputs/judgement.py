@@ -33,18 +33,17 @@ parser, which is the seam new models plug into.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
 
-from ..inputs.distributions import POSITIVE, SHARE, Dist, parse_dist
+from .distributions import POSITIVE, SHARE, Dist, parse_dist
 from ..errors import ScenarioError
-from ..inputs.evidence import DEFAULT_EVIDENCE, Component, Evidence, parse_evidence
+from .evidence import DEFAULT_EVIDENCE, Component, Evidence, parse_evidence
 
-__all__ = ["JudgementModel", "FaceValue", "Fixed", "Scrutinised", "Contest", "Selection", "MODELS",
-           "parse_judgement", "selection_error_rate", "ladder_models", "ladder_savings",
-           "switching_selectivity", "theta_draws", "LADDER", "DEFAULT_ESS"]
+__all__ = ["JudgementModel", "FaceValue", "Fixed", "Scrutinised", "Contest", "Selection", "Symmetric", "MODELS",
+           "parse_judgement", "selection_error_rate", "DEFAULT_ESS"]
 
 
 class JudgementModel(Protocol):
@@ -69,6 +68,10 @@ class JudgementModel(Protocol):
 class FaceValue:
     """θ = 1: every judged move is right (what a published figure assumes).
 
+    ``evidence``, when given, is the scrutiny evidence the reliability ladder
+    and the tipping point read (:mod:`auditor.analysis.tipping`); it never
+    changes the audit itself.
+
     Examples
     --------
     >>> FaceValue().draw_theta(np.random.default_rng(0), 3) is None
@@ -77,6 +80,7 @@ class FaceValue:
 
     name: str = "face_value"
     n_variates: int = 0
+    evidence: Evidence | None = None
 
     def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray | None:
         return None
@@ -88,7 +92,10 @@ class FaceValue:
         return "Face value: every judgement by the panel is taken as right (θ = 1)."
 
     def to_dict(self) -> dict:
-        return {"model": self.name}
+        out = {"model": self.name}
+        if self.evidence is not None:
+            out["evidence"] = self.evidence.to_list()
+        return out
 
 
 @dataclass(frozen=True)
@@ -140,9 +147,12 @@ DEFAULT_CONTEST_RATE = parse_dist({"dist": "uniform", "low": 0.035, "high": 0.5}
                                   "judgement.contest_rate")
 
 #: Default appeal selectivity ρ (``selection``): ASSUMPTION, a lognormal with 90% of
-#: its mass between 3 and 30. ρ = 1 (no selection) is implausible because families
-#: appeal decisions they believe wrong and councils concede weak cases before a
-#: hearing; public data cannot pin ρ down, which is why the switching value is reported.
+#: its mass between 3 and 30, resting on no published figure. Families appeal the
+#: decisions they believe wrong, which pushes ρ above 1; councils concede weak
+#: (often wrong) decisions before a hearing, which takes wrong decisions out of the
+#: decided pool and pulls ρ *down*. Public data pin neither, so this reading is a
+#: labelled rung of the reliability ladder; the headline carries the tipping point
+#: (:mod:`auditor.analysis.tipping`) instead.
 DEFAULT_SELECTIVITY = parse_dist({"dist": "interval", "low": 3, "high": 30, "level": 0.9}, POSITIVE,
                                  "judgement.selectivity")
 
@@ -523,6 +533,58 @@ class Selection:
         return out
 
 
+@dataclass(frozen=True)
+class Symmetric:
+    """A reading whose every panel call, not only its down-shifts, is right with probability θ.
+
+    θ is drawn exactly as ``base`` draws it (same stream, same values), so the
+    difference from ``base`` on the reliability ladder is the asymmetry alone.
+    The engine applies it row by row: a proposed move (down or up) is wrong
+    with probability 1 − θ and the child stays; an "already ideal" call is
+    wrong with probability 1 − θ and the child belongs, in proportion, where
+    the panel sent the other children of that setting (no destination the
+    panel never proposed is invented). With m the row's moved share, a move's
+    share p becomes p·(θ + (1 − θ)·(1 − m)/m): θ·p of the panel's own moves plus
+    that share of the wrongly kept children. A ladder reading only; not a
+    scenario model.
+
+    Examples
+    --------
+    >>> base = parse_judgement({"model": "selection", "selectivity": 10, "evidence": {"overturn_rate": 0.96}})
+    >>> Symmetric(base).central() == base.central(), Symmetric(base).name
+    (True, 'symmetric')
+    """
+
+    base: JudgementModel
+    name: str = "symmetric"
+    symmetric: bool = True
+
+    @property
+    def n_variates(self) -> int:
+        return self.base.n_variates
+
+    @property
+    def evidence(self):
+        return getattr(self.base, "evidence", None)
+
+    @property
+    def transport(self):
+        return getattr(self.base, "transport", _ONE)
+
+    def draw_theta(self, rng: np.random.Generator, size: int) -> np.ndarray | None:
+        return self.base.draw_theta(rng, size)
+
+    def central(self) -> float:
+        return self.base.central()
+
+    def describe(self) -> str:
+        return (f"Symmetric: every call by the panel (moves up, moves down and \"already ideal\") is right with "
+                f"the same probability θ, drawn as in: {self.base.describe()}")
+
+    def to_dict(self) -> dict:
+        return {"model": self.name, "base": self.base.to_dict()}
+
+
 def _check_keys(raw: dict, allowed: set[str], field: str) -> None:
     for key in raw:
         if key not in allowed:
@@ -531,8 +593,10 @@ def _check_keys(raw: dict, allowed: set[str], field: str) -> None:
 
 
 def _parse_face_value(raw: dict, field: str) -> FaceValue:
-    _check_keys(raw, {"model", "note", "source"}, field)
-    return FaceValue()
+    _check_keys(raw, {"model", "note", "source", "evidence"}, field)
+    if "evidence" not in raw:
+        return FaceValue()
+    return FaceValue(evidence=parse_evidence(raw["evidence"], f"{field}.evidence"))
 
 
 def _parse_fixed(raw: dict, field: str) -> Fixed:
@@ -644,122 +708,3 @@ def parse_judgement(raw: object, field: str = "judgement") -> JudgementModel:
     if not isinstance(model, str) or model not in MODELS:  # a list or table is not hashable
         raise ScenarioError(f"unknown model {model!r}; allowed: {', '.join(MODELS)}", field=f"{field}.model")
     return MODELS[model](raw, field)
-
-
-# ---- the reliability ladder and the switching selectivity ---------------------
-
-#: The rungs of the reliability ladder, from most to least trusting.
-LADDER = ("face_value", "contest", "selection", "scrutinised")
-
-#: Cap on the draws used for the ladder and the switching search. Draws are made
-#: block by block, so these are exactly the first draws of the main run.
-LADDER_MAX_DRAWS = 200_000
-
-
-def ladder_models(scenario) -> dict[str, JudgementModel]:
-    """Each rung's model: the scenario's own where it is that model, else the defaults.
-
-    The defaults share the scenario's evidence and transport factor when it has
-    them (otherwise :data:`~auditor.inputs.evidence.DEFAULT_EVIDENCE`, τ = 1), so the
-    rungs differ only in how the evidence is read.
-
-    Examples
-    --------
-    >>> from auditor.inputs.scenario import load_scenario
-    >>> list(ladder_models(load_scenario("scenarios/west-sussex-2023.toml")))
-    ['face_value', 'contest', 'selection', 'scrutinised']
-    """
-    own = scenario.judgement
-    evidence = getattr(own, "evidence", None) or parse_evidence(DEFAULT_EVIDENCE)
-    transport = getattr(own, "transport", _ONE)
-    out: dict[str, JudgementModel] = {
-        "face_value": FaceValue(),
-        "contest": Contest(evidence, transport=transport),
-        "selection": Selection(evidence, transport=transport),
-        "scrutinised": Scrutinised(evidence, transport=transport),
-    }
-    if own.name in out:
-        out[own.name] = own
-    return out
-
-
-def _full_savings(scenario, model: JudgementModel, draws: int, seed: int) -> np.ndarray:
-    from .engine import build_model, simulate
-
-    built = build_model(replace(scenario, judgement=model))
-    return simulate(built, draws=draws, seed=seed, keep_inputs=False)["full"]
-
-
-def ladder_savings(scenario, draws: int, seed: int) -> dict[str, np.ndarray]:
-    """Full-stage savings under each rung of the ladder, with common random numbers.
-
-    Streams are keyed by source, so every rung sees the same sampling, cost and
-    take-up draws; only the judgement draws differ. At most
-    :data:`LADDER_MAX_DRAWS` draws are used.
-
-    Examples
-    --------
-    >>> from auditor.inputs.scenario import load_scenario
-    >>> s = load_scenario("scenarios/west-sussex-2023.toml")
-    >>> x = ladder_savings(s, 2000, 1)
-    >>> bool(np.median(x["face_value"]) > np.median(x["selection"]) > np.median(x["scrutinised"]))
-    True
-    """
-    n = min(draws, LADDER_MAX_DRAWS)
-    return {name: _full_savings(scenario, m, n, seed) for name, m in ladder_models(scenario).items()}
-
-
-def switching_selectivity(scenario, draws: int, seed: int, *, low: float = 1.0,
-                          high: float = 1000.0) -> dict:
-    """The selectivity ρ at which the median audited saving reaches the claim's low end.
-
-    ρ is fixed at a trial value while every other input keeps its draws (common
-    random numbers, the first ``min(draws, LADDER_MAX_DRAWS)`` draws), and
-    Brent's method finds the root of median(savings) − claim low in log ρ on
-    [``low``, ``high``]. More selectivity means a smaller implied error rate, so
-    the median rises with ρ.
-
-    Returns
-    -------
-    dict
-        ``value`` (ρ, or ``None`` when the median is above the low end at every
-        ρ in the range, or below it at every ρ), ``note`` in words, ``range``
-        and ``draws`` used.
-    """
-    model = scenario.judgement
-    if not isinstance(model, Selection):
-        raise TypeError("switching_selectivity needs a scenario whose judgement model is 'selection'")
-    from scipy.optimize import brentq
-
-    n = min(draws, LADDER_MAX_DRAWS)
-    target = scenario.claim.low
-
-    def gap(log_rho: float) -> float:
-        fixed = replace(model, selectivity=parse_dist(math.exp(log_rho), POSITIVE, "selectivity"))
-        return float(np.median(_full_savings(scenario, fixed, n, seed))) - target
-
-    a, b = math.log(low), math.log(high)
-    ga, gb = gap(a), gap(b)
-    out = {"value": None, "range": [low, high], "draws": n}
-    if ga >= 0:
-        out["note"] = f"the median reaches the claim's low end at every selectivity from {low:g} to {high:g}"
-    elif gb < 0:
-        out["note"] = f"the median stays below the claim's low end at every selectivity from {low:g} to {high:g}"
-    else:
-        root = brentq(gap, a, b, xtol=1e-4)
-        out["value"] = math.exp(root)
-        out["note"] = (f"the median reaches the claim's low end when wrong decisions are at least "
-                       f"{math.exp(root):.3g} times likelier than right ones to be appealed and decided")
-    return out
-
-
-def theta_draws(model: JudgementModel, seed: int, draws: int) -> np.ndarray:
-    """The θ the engine uses for each draw (same streams), for summaries when inputs were not kept."""
-    from .engine import BLOCK_SIZE, stream
-
-    parts = []
-    for block in range(math.ceil(draws / BLOCK_SIZE)):
-        size = min(BLOCK_SIZE, draws - block * BLOCK_SIZE)
-        theta = model.draw_theta(stream(seed, block, "judgement"), size)
-        parts.append(np.ones(size) if theta is None else theta)
-    return np.concatenate(parts)

@@ -1,0 +1,78 @@
+"""The run-argument validator shared by every entry point (auditor.api._run_iv).
+
+Each message is checked once here, through the public function that a user
+calls, so a change of wording or of the accepted range shows up as a failure.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import auditor
+from auditor.api import _run_iv
+from auditor.errors import UsageError
+
+
+@pytest.mark.parametrize("kwargs, field, message", [
+    ({"draws": 0}, "draws", "must be a whole number from 1 to 100,000,000, got 0"),
+    ({"draws": 2.5}, "draws", "must be a whole number from 1 to 100,000,000, got 2.5"),
+    ({"draws": True}, "draws", "must be a whole number from 1 to 100,000,000, got True"),
+    ({"seed": -1}, "seed", "must be a whole number from 0 to 9223372036854775807, got -1"),
+    ({"seed": 2**63}, "seed", f"must be a whole number from 0 to 9223372036854775807, got {2**63}"),
+    ({"chunk_size": 0}, "chunk_size", "must be a whole number of at least 1, got 0"),
+    ({"jobs": 0}, "jobs", "must be a whole number of at least 1, got 0"),
+    ({"executor": "pool"}, "executor",
+     "must be a concurrent.futures.Executor (an object with submit()), got str"),
+    ({"keep_inputs": 1}, "keep_inputs", "must be True, False or None, got 1"),
+    ({"analyses": None}, "analyses", "must be True or False, got None"),
+    ({"jobs": 2, "executor": ThreadPoolExecutor(1)}, "jobs", "give either jobs or an executor, not both"),
+])
+def test_each_run_argument_message(kwargs, field, message):
+    with pytest.raises(UsageError) as info:
+        _run_iv(**kwargs)
+    assert info.value.field == field
+    assert str(info.value) == f"{field}: {message}"
+
+
+def test_defaults_and_numpy_integers_pass():
+    _run_iv()
+    _run_iv(draws=np.int64(5), seed=np.uint64(3), chunk_size=1, jobs=1, keep_inputs=False,
+            executor=ThreadPoolExecutor(1))
+
+
+def test_entry_points_use_the_validator(west_sussex):
+    with pytest.raises(UsageError, match="^chunk_size: must be a whole number of at least 1"):
+        auditor.audit(west_sussex, draws=100, seed=1, chunk_size=-5)
+    with pytest.raises(UsageError, match="^draws: must be a whole number from 64 to 10,000,000, got 10$"):
+        auditor.sensitivity(west_sussex, draws=10, seed=1)
+    with pytest.raises(UsageError, match="^seed: must be a whole number from 0 to"):
+        auditor.batch([west_sussex], seed=-2)
+
+
+def test_summary_reads_stored_analyses_and_never_reruns_the_model(west_sussex, monkeypatch):
+    # The analyses are computed by audit(); afterwards the engine may not run again.
+    from auditor.analysis import ladder
+    from auditor.model import engine
+
+    r = auditor.audit(west_sussex, draws=3000, seed=4)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("summary() reran the model")
+
+    monkeypatch.setattr(engine, "simulate", refuse)
+    monkeypatch.setattr(ladder, "simulate", refuse)
+    s = r.summary()
+    assert s["judgement"] == r.judgement_summary and s["implied"] == r.implied
+    assert [row["name"] for row in r.reliability_ladder] == list(ladder.LADDER)
+
+
+def test_draws_only_result_refuses_summary(west_sussex):
+    full = auditor.audit(west_sussex, draws=3000, seed=4)
+    bare = auditor.audit(west_sussex, draws=3000, seed=4, analyses=False)
+    np.testing.assert_array_equal(bare.savings, full.savings)
+    assert bare.stage_summaries() == full.stage_summaries()
+    with pytest.raises(UsageError, match=r"^analyses: this result holds the draws only"):
+        bare.summary()

@@ -1,0 +1,172 @@
+"""``auditor serve`` in a real headless Chromium, used as a person would use it.
+
+The app runs in uvicorn on a free loopback port in this process; Selenium
+drives Debian's chromium through chromium-driver. The test loads the form,
+picks a council (when the DfE data is packaged), waits for the verdict,
+moves a what-if control and checks the verdict and chart change, downloads
+the brief, and does it all again at phone width (390 px), with screenshots
+in ``tests/artifacts/`` (git-ignored; CI may keep them).
+
+Chromium and chromium-driver are required in CI (``CI`` set); elsewhere the
+test is skipped when either is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette")
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--hide-scrollbars"]
+
+
+def _binaries() -> tuple[str, str]:
+    browser = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None)
+    driver = shutil.which("chromedriver")
+    if browser and driver:
+        return browser, driver
+    if os.environ.get("CI"):
+        pytest.fail("Chromium and its driver are required in CI: apt-get install -y chromium chromium-driver")
+    pytest.skip("chromium or chromedriver not installed (apt-get install -y chromium chromium-driver)")
+
+
+@pytest.fixture(scope="module")
+def server():
+    import uvicorn
+
+    from auditor.web.app import create_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning"))
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "the app did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    srv.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver = _binaries()
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = binary
+    for flag in FLAGS:
+        opts.add_argument(flag)
+    opts.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                           "download.prompt_for_download": False})
+    d = webdriver.Chrome(service=Service(driver), options=opts)
+    d.downloads = downloads
+    try:
+        yield d
+    finally:
+        d.quit()
+
+
+def _wait(predicate, what: str, seconds: float = 20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _shot(d, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    # The whole page, not just the first screen: the viewport is made as tall as the content.
+    width = d.execute_script("return window.innerWidth")
+    height = d.execute_script("return document.documentElement.scrollHeight")
+    _viewport(d, width, min(height, 8000))
+    d.save_screenshot(str(path))
+    return path
+
+
+def _viewport(d, width: int, height: int) -> None:
+    # Emulated rather than a window size: headless windows cannot be narrower than 500 px.
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
+                                                             "deviceScaleFactor": 1, "mobile": width < 500})
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_audit_a_council_in_the_browser(server, browser, width, height):
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    _viewport(d, width, height)
+    d.get(server)
+    verdict = lambda: d.find_element(By.ID, "verdict-word").text  # noqa: E731
+    _wait(lambda: verdict().startswith("The claim "), "the first verdict")
+    # What no one should see: a script error or a request to anywhere but this server.
+    assert d.execute_script("return performance.getEntriesByType('resource')"
+                            ".every(function (e) { return e.name.indexOf(location.origin) === 0; })")
+
+    councils = d.execute_script("return document.querySelectorAll('#council-list option').length")
+    if councils:
+        box = d.find_element(By.ID, "council")
+        box.clear()
+        box.send_keys("West Sussex (938)")
+        d.find_element(By.ID, "fill-council").click()
+        _wait(lambda: "Filled from DfE" in d.find_element(By.ID, "council-status").text, "the council's cohorts")
+
+    d.find_element(By.ID, "claim-low").clear()
+    d.find_element(By.ID, "claim-low").send_keys("£17.8m")
+    before_sentence = _wait(lambda: d.find_element(By.ID, "verdict-sentence").text, "a verdict sentence")
+    _wait(lambda: "stale" not in d.find_element(By.ID, "verdict-card").get_attribute("class"), "a fresh result")
+    before_sentence = d.find_element(By.ID, "verdict-sentence").text
+    before_chart = d.find_element(By.ID, "chart").get_attribute("innerHTML")
+    assert "<path" in before_chart
+    assert d.find_elements(By.CSS_SELECTOR, "#ladder tbody tr")
+    _shot(d, f"serve-{width}-verdict.png")
+
+    # A what-if: the panel is right about only half the moves it proposed.
+    _viewport(d, width, height)
+    d.execute_script("var s = document.getElementById('reading'); s.value = 'fixed';"
+                     "s.dispatchEvent(new Event('change'));"
+                     "var t = document.getElementById('theta'); t.value = '0.5';"
+                     "t.dispatchEvent(new Event('input'));")
+    _wait(lambda: d.find_element(By.ID, "verdict-sentence").text != before_sentence
+          and "stale" not in d.find_element(By.ID, "verdict-card").get_attribute("class"), "the what-if result")
+    assert d.find_element(By.ID, "chart").get_attribute("innerHTML") != before_chart
+
+    # A bad figure: the CLI's words beside the field, and no stale verdict passed off as current.
+    low = d.find_element(By.ID, "claim-low")
+    low.clear()
+    low.send_keys("£17.8q")
+    err = _wait(lambda: d.find_elements(By.CSS_SELECTOR, "#claim-low + .error"), "the error beside the claim")
+    assert "17.8q" in err[0].text
+    _shot(d, f"serve-{width}-error.png")
+    low.clear()
+    low.send_keys("£17.8m")
+    _wait(lambda: not d.find_elements(By.CSS_SELECTOR, "#claim-low + .error"), "the error to clear")
+
+    d.find_element(By.CSS_SELECTOR, "[data-download='brief.pdf']").click()
+    pdf = _wait(lambda: [p for p in d.downloads.glob("*.pdf")], "the brief to download", seconds=60)
+    assert pdf[0].read_bytes()[:5] == b"%PDF-"
+    # No sideways scrolling, even on a phone.
+    assert d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
