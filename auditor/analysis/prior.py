@@ -73,19 +73,19 @@ def alternatives(s: Scenario) -> list[tuple[str, str, Scenario]]:
         words += ", splits " + ("uniform" if own.splits == "uniform" else "uniform per sub-group size")
     out = [("audit", f"{words} (this audit)", s)]
     bayes = dataclasses.replace(own, method="bayes")
-    choices = (("kerman", 1 / 3, "sharper prior: "), ("uniform", 1.0, "flatter prior: "),
-               ("jeffreys", JEFFREYS, ""), ("perks", PERKS, "default prior: "))
+    choices = (("kerman", 1 / 3, "a sharper prior"), ("uniform", 1.0, "a flatter prior"),
+               ("jeffreys", JEFFREYS, "Jeffreys' prior"), ("perks", PERKS, "the default prior"))
     for key, prior, words in choices:
         if own.method == "bayes" and prior_label(own.prior) == prior_label(prior):
             continue
-        out.append((key, words + prior_label(prior),
+        out.append((key, f"{words} ({prior_label(prior)})",
                     dataclasses.replace(s, sample=dataclasses.replace(bayes, prior=prior))))
     if own.form == "reported":
         other = "per_size" if own.splits == "uniform" else "uniform"
-        words = "uniform per sub-group size" if other == "per_size" else "uniform over splits"
-        out.append((f"splits_{other}", f"unknown splits weighted {words}", _with_sample(s, splits=other)))
+        words = "uniformly per sub-group size" if other == "per_size" else "uniformly over splits"
+        out.append((f"splits_{other}", f"weighting the unknown splits {words}", _with_sample(s, splits=other)))
     elif own.method == "bayes":
-        out.append(("bootstrap", "stratified bootstrap (no prior; cannot see unseen moves)",
+        out.append(("bootstrap", "the stratified bootstrap (no prior; no unseen moves)",
                     _with_sample(s, method="bootstrap")))
     return out
 
