@@ -162,6 +162,7 @@ def _cmd_validate(args) -> int:
             print(f"auditor: error: {exc.one_line()}", file=sys.stderr)
             failed += 1
             continue
+        _print_warnings(path, s)
         print(f"{path}: ok ({len(s.settings)} settings, {s.sample.n_cases} cases, "
               f"judgement {s.judgement.name})")
     return 2 if failed else 0
@@ -175,6 +176,7 @@ def _cmd_run(args) -> int:
     formats = parse_formats(args.formats)  # checked before the (slow) audit
     scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
                              allow_outside=args.allow_outside)
+    _print_warnings(args.scenario, scenario)
     out = _out_dir(args, "")
     check_destination(out, "report")
     before = _identity(out)
@@ -190,6 +192,12 @@ def _cmd_run(args) -> int:
     elif not args.quiet:
         print(text_summary(result, out))
     return 0
+
+
+def _print_warnings(path, scenario) -> None:
+    """One ``auditor: warning:`` line on stderr per questionable choice; the exit code is unchanged."""
+    for line in scenario.warnings:
+        print(f"auditor: warning: {path}: {line}", file=sys.stderr)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

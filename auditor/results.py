@@ -383,6 +383,8 @@ class AuditResult:
             "verdict_rule": {"applies_to": "full", "collapse_below": s.verdict.collapse_below,
                              "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
             "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],
+            "warnings": list(s.warnings),
+            "levers": s.levers.to_dict(),
             "implied": self.implied,
             "sampling": self.sampling,
             "prior_sensitivity": list(self.prior_sensitivity or []),

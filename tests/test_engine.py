@@ -226,22 +226,47 @@ def test_longer_run_extends_shorter_run(m, extra, seed, method):
 @settings(max_examples=10)
 @given(order=st.randoms(use_true_random=False), seed=seeds)
 def test_case_order_does_not_matter(tmp_path_factory, order, seed):
-    # The West Sussex cases, shuffled: the counts, and so every draw, are the same.
+    # The West Sussex cases, shuffled, under the scenario that reads them case by case
+    # (west-sussex-2023-cases.toml): the counts, and so every draw, are the same.
     src = Path(__file__).resolve().parent.parent / "scenarios"
     folder = tmp_path_factory.mktemp("shuffled")
     lines = (src / "west-sussex-2023.cases.csv").read_text(encoding="utf-8").splitlines()
     header, body = lines[0], lines[1:]
     order.shuffle(body)
     (folder / "west-sussex-2023.cases.csv").write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
-    (folder / "ws.toml").write_text((src / "west-sussex-2023.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    a = auditor.audit(src / "west-sussex-2023.toml", draws=3000, seed=seed)
+    (folder / "ws.toml").write_text((src / "west-sussex-2023-cases.toml").read_text(encoding="utf-8"),
+                                    encoding="utf-8")
+    a = auditor.audit(src / "west-sussex-2023-cases.toml", draws=3000, seed=seed)
     b = auditor.audit(folder / "ws.toml", draws=3000, seed=seed)
+    # The shuffled file is the one read: its cases come in the shuffled order.
+    assert [c.case_id for c in b.scenario.sample.cases] == [line.split(",")[0] for line in body]
     for key in ("sampling", "judgement", "full"):
         np.testing.assert_array_equal(a.stages[key], b.stages[key])
     sa, sb = a.summary(), b.summary()
     for s in (sa, sb):
         del s["scenario"]
     assert sa == sb
+
+
+def test_cases_file_is_what_the_cases_scenario_runs_on(tmp_path):
+    # The counterpart of the shuffle test: one case judged differently changes the draws,
+    # so equal draws above come from equal counts, not from a file that is never read.
+    src = Path(__file__).resolve().parent.parent / "scenarios"
+    text = (src / "west-sussex-2023.cases.csv").read_text(encoding="utf-8")
+    assert "WS04,state_special,mainstream" in text
+    (tmp_path / "west-sussex-2023.cases.csv").write_text(
+        text.replace("WS04,state_special,mainstream", "WS04,state_special,state_special"), encoding="utf-8")
+    (tmp_path / "ws.toml").write_text((src / "west-sussex-2023-cases.toml").read_text(encoding="utf-8"),
+                                      encoding="utf-8")
+    a = auditor.audit(src / "west-sussex-2023-cases.toml", draws=1000, seed=1)
+    b = auditor.audit(tmp_path / "ws.toml", draws=1000, seed=1)
+    # State special row: 6 of 9 → mainstream becomes 5 of 9, a drop of N_ss·(1/9)·(c̄_ss − c̄_ms).
+    model = build_model(a.scenario)
+    keys = a.scenario.setting_keys
+    ss, ms = keys.index("state_special"), keys.index("mainstream")
+    drop = model.cohorts[ss] / 9 * (model.cost_mean[ss] - model.cost_mean[ms]) * model.realisation_mean
+    assert drop > 0 and a.point_estimate - b.point_estimate == pytest.approx(drop, rel=1e-9)
+    assert not np.array_equal(a.stages["sampling"], b.stages["sampling"])
 
 
 @settings(max_examples=20)
@@ -365,12 +390,12 @@ def test_seed_sources(write_scenario):
 
 WEST_SUSSEX_PINS = {
     # stage: (draw 0, draw 8191 (last of block 0), draw 8192 (first of block 1), draw 19999, sum)
-    "sampling": (23257740.848114587, 15333838.675435565, 25914251.46930578, 21993652.10804659,
-                 357601581698.875),
-    "judgement": (9851149.966429567, 6672900.205093964, 13729396.989389328, 3601685.8070343127,
-                  55176529314.180466),
-    "full": (8946756.339753117, 7621180.827873999, 11440760.962126827, 4149506.9566892856,
-             55248223981.58682),
+    "sampling": (27067225.0954194, 14393720.16507641, 19971349.419237185, 20214486.62562397,
+                 357994265248.11865),
+    "judgement": (11554234.062004294, 4020014.3389434163, 10321561.543957876, 3484267.5184967737,
+                  55334137775.96599),
+    "full": (10171400.272283, 2715064.861168386, 9318049.450183967, 4011995.7105711224,
+             55179884354.50232),
 }
 
 
@@ -393,12 +418,12 @@ def test_west_sussex_streams_pinned():
         18946.839404421706, 22144.695662104306)
     assert (r.inputs["cases[mainstream]"][0], r.inputs["cases[mainstream]"][-1]) == (14.0, 10.0)
     s = r.summary()
-    assert s["savings"]["median"] == 2605578.7863718355
-    assert s["savings"]["p05"] == -3217943.587912429
-    assert s["p_meets_low"] == 0.00025
+    assert s["savings"]["median"] == 2632258.662046861
+    assert s["savings"]["p05"] == -3283774.965641227
+    assert s["p_meets_low"] == 0.0004
     assert s["judgement"]["theta"]["median"] == 0.2500114832317948
     assert [rung["median"] for rung in s["judgement"]["ladder"]] == [
-        17844134.371886864, 12236672.386519032, 4113468.928251382, 2605578.7863718355, -1401416.1150377698]
+        17833702.88738119, 12184199.293184783, 4121872.3228625264, 2632258.662046861, -1383072.031333952]
 
 
 @pytest.mark.parametrize("order", ["C", "F"])

@@ -99,6 +99,10 @@ CATALOGUE: dict[str, Case] = {
     "unknown-dist": Case({"scenario.toml": toml(implementation={
         "realisation": {"dist": "gaussian", "mean": 0.8, "sd": 0.1}})}),
     "unknown-model": Case({"scenario.toml": toml(judgement={"model": "sceptical"})}),
+    "unknown-budget": Case({"scenario.toml": toml(claim={"low": "£1m", "high": "£2m", "per": "year",
+                                                         "budget": "schools"})}),
+    "partial-without-note": Case({"scenario.toml": toml(claim={"low": "£1m", "high": "£2m", "per": "year",
+                                                               "scope": "partial"})}),
     "win-probabilities-overlap": Case({"scenario.toml": toml(judgement={
         "model": "selection", "win_if_right": {"dist": "uniform", "low": 0.5, "high": 0.9},
         "win_if_wrong": {"dist": "uniform", "low": 0.85, "high": 1}})}),

@@ -16,7 +16,7 @@ def test_table_loads_and_every_row_has_a_source_and_definition():
     rows = load_evidence()
     assert len(rows) >= 15
     for key, row in rows.items():
-        assert re.fullmatch(r"(tribunal|lgsco|lgsco-ecs):\d{4}/\d{2}", key), key
+        assert re.fullmatch(r"(tribunal|tribunal-placement|lgsco|lgsco-ecs):\d{4}/\d{2}(-\d{4}/\d{2})?", key), key
         assert row.source_url.startswith("https://"), key
         for url in row.source_url.split(" ; "):
             assert url.startswith("https://"), (key, url)
@@ -136,3 +136,41 @@ def test_report_md_cites_the_source_of_every_evidence_row_it_uses(west_sussex):
     for key in ("tribunal:2022/23", "lgsco:2022/23"):
         assert table[key].source_url in text
     assert "`auditor evidence`" not in text
+
+
+def test_every_row_says_whether_it_is_about_placement():
+    # The Ombudsman declines placement disputes where an appeal lies (LGSCO decision 25 005 701):
+    # its rows are "no"; tribunal rows cover every appeal type ("partly"), placement-only rows "yes".
+    for key, row in load_evidence().items():
+        expected = {"lgsco": "no", "lgsco-ecs": "no", "tribunal": "partly", "tribunal-placement": "yes"}
+        assert row.about_placement == expected[key.split(":")[0]], key
+        if row.about_placement == "partly":
+            assert "58-59%" in row.measures and "refusals to assess" in row.measures, key
+        if row.about_placement == "no":
+            assert "not placement" in row.measures, key
+
+
+def test_one_reported_figure_is_one_row():
+    # "Consistently about 90%" (one source, one figure) for 2019/20-2021/22: one row, old keys still read.
+    rows = load_evidence()
+    assert sum(1 for r in rows.values() if "consistently about 90%" in r.status) == 1
+    for old in ("lgsco:2019/20", "lgsco:2020/21", "lgsco:2021/22"):
+        assert old not in rows
+        assert parse_evidence(old).components[0].label == "lgsco:2019/20-2021/22"
+
+
+def test_ombudsman_evidence_is_warned_about(write_scenario, capsys):
+    from auditor.inputs.evidence import evidence_warnings
+    from strategies import base_scenario
+
+    assert evidence_warnings(parse_evidence("tribunal:2022/23")) == []
+    mixed = parse_evidence(["tribunal:2022/23", "lgsco:2022/23"])
+    assert len(evidence_warnings(mixed)) == 1 and "'lgsco:2022/23'" in evidence_warnings(mixed)[0]
+    doc = base_scenario(judgement={"model": "scrutinised", "evidence": "lgsco:2022/23", "effective_sample_size": 20})
+    path = write_scenario(doc)
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"auditor: warning: {path}: judgement.evidence: 'lgsco:2022/23'")
+    import auditor
+
+    assert auditor.audit(path, draws=200, seed=1).summary()["warnings"] == [err[0].split(f"{path}: ", 1)[1]]

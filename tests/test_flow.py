@@ -70,7 +70,13 @@ def test_stock_ignores_new_per_year(write_scenario):
 
 def test_shipped_flow_scenario_runs():
     r = auditor.audit("scenarios/bcp-2023.toml", draws=1000, seed=1)
-    assert r.scenario.claim.basis == "flow" and r.scenario.ramp == (0.25, 0.5, 0.75, 1.0)
+    # No ramp (the claim's benefit of the doubt), a 7-year stay beyond the 5-year horizon:
+    # intakes count 5 + 4 + 3 + 2 + 1 = 15 years. Point: 63 new state-special placements a
+    # year, 55% to mainstream at (£20,482.5 − £8,276) each: 63 · 0.55 · 12,206.5 · 15 ≈ £6.34m,
+    # against £29m, and the scenario is marked partial.
+    assert r.scenario.claim.basis == "flow" and r.scenario.ramp == () and r.scenario.length_of_stay == 7
+    assert r.summary()["claim"]["scope"] == "partial"
+    assert r.point_estimate == pytest.approx(63 * 0.55 * (20482.5 - 8276) * 15, rel=0.01)
 
 
 @pytest.mark.parametrize("mutate, field, words", [

@@ -113,3 +113,103 @@ def test_stock_ramp_scales_every_draw_by_the_average_share_moved(write_scenario)
     doc["claim"]["per"] = "total"
     total = auditor.audit(write_scenario(doc), draws=2000, seed=9)
     np.testing.assert_allclose(total.stages["full"], 3.0 * run_rate.stages["full"], rtol=1e-12)
+
+
+# ---- the optional levers of auditor.model.levers -----------------------------------------------
+
+def _huge_review(doc):
+    # 600,000 of 1,000,000 reviewed cases judged movable: the Dirichlet share is 0.6 to ±0.0005.
+    doc["sample"] = {"transitions": [{"from": "a", "to": "a", "count": 400000},
+                                     {"from": "a", "to": "b", "count": 600000}]}
+    return doc
+
+
+def test_no_lever_and_neutral_levers_give_identical_draws(write_scenario):
+    doc = _two_settings()
+    doc["settings"]["a"]["cost"] = {"dist": "uniform", "low": 25000, "high": 35000}
+    doc["implementation"] = {"realisation": {"dist": "uniform", "low": 0.5, "high": 1.0}}
+    plain = auditor.audit(write_scenario(doc), draws=3000, seed=4)
+    doc["costs"] = {"correlation": 0.0}
+    same = auditor.audit(write_scenario(doc), draws=3000, seed=4)
+    for k in ("sampling", "judgement", "full"):
+        assert np.array_equal(plain.stages[k], same.stages[k])
+
+
+def test_selection_bias_divides_the_odds_of_a_move(write_scenario):
+    # Review share 0.6 (odds 1.5); b = 2 → cohort odds 0.75, share 0.6 / (0.6 + 2·0.4) = 3/7.
+    # Full stage: 100 · 3/7 · £20,000 = £857,143; the sampling stage keeps the review's 0.6 (£1.2m).
+    doc = _huge_review(_two_settings())
+    doc["sample"]["selection_bias"] = 2.0
+    r = auditor.audit(write_scenario(doc), draws=4000, seed=2)
+    assert r.stages["full"].mean() == pytest.approx(100 * 3 / 7 * 20000, rel=2e-3)
+    assert r.stages["sampling"].mean() == pytest.approx(100 * 0.6 * 20000, rel=2e-3)
+    assert r.point_estimate == pytest.approx(1_200_000)   # the published method has no bias
+
+
+def test_delivered_multiplies_the_full_stage_draw_by_draw(write_scenario):
+    # Fixed costs and r = 1: full = sampling × delivered in every draw; E[delivered] = 0.75.
+    doc = _two_settings()
+    doc["implementation"] = {"delivered": {"dist": "uniform", "low": 0.5, "high": 1.0}}
+    r = auditor.audit(write_scenario(doc), draws=5000, seed=6)
+    d = r.inputs["delivered"]
+    np.testing.assert_allclose(r.stages["full"], r.stages["sampling"] * d, rtol=1e-12)
+    assert d.mean() == pytest.approx(0.75, abs=0.01)
+    np.testing.assert_array_equal(r.stages["judgement"], r.stages["sampling"])   # face value
+
+
+def test_failed_moves_cost_what_they_cost(write_scenario):
+    # θ = 0.5: half the judged moves hold and save £20,000; the other half cost F = £10,000.
+    # Full: 100 · 0.6 · (0.5 · 20,000 − 0.5 · 10,000) = £300,000; the judgement stage keeps £600,000.
+    doc = _huge_review(_two_settings())
+    doc["judgement"] = {"model": "fixed", "theta": 0.5}
+    doc["implementation"] = {"failed_move_cost": 10000}
+    r = auditor.audit(write_scenario(doc), draws=4000, seed=8)
+    assert r.stages["full"].mean() == pytest.approx(300_000, rel=2e-3)
+    assert r.stages["judgement"].mean() == pytest.approx(600_000, rel=2e-3)
+    # Under face value nothing fails, so the lever changes nothing.
+    doc["judgement"] = {"model": "face_value"}
+    fv = auditor.audit(write_scenario(doc), draws=4000, seed=8)
+    np.testing.assert_array_equal(fv.stages["full"], fv.stages["sampling"])
+
+
+def test_fully_correlated_costs_of_equal_width_cancel(write_scenario):
+    # ρ = 1 with a ~ U(£25k, £35k) and b ~ U(£5k, £15k): both costs sit at the same quantile, so
+    # c_a − c_b = £20,000 in every draw and the full stage equals the sampling stage.
+    doc = _two_settings()
+    doc["settings"]["a"]["cost"] = {"dist": "uniform", "low": 25000, "high": 35000}
+    doc["settings"]["b"]["cost"] = {"dist": "uniform", "low": 5000, "high": 15000}
+    doc["costs"] = {"correlation": 1.0}
+    r = auditor.audit(write_scenario(doc), draws=3000, seed=5)
+    np.testing.assert_allclose(r.stages["full"], r.stages["sampling"], rtol=1e-9)
+
+
+def test_cost_correlation_is_the_gaussian_copula(write_scenario):
+    # One-factor Gaussian copula with ρ = 0.5: Spearman's rank correlation of the two costs is
+    # (6/π)·asin(ρ/2) = 0.2406; each cost keeps its own law (uniform: mean 30,000, sd 10,000/√12).
+    from scipy.stats import spearmanr
+
+    doc = _two_settings()
+    doc["settings"]["a"]["cost"] = {"dist": "uniform", "low": 25000, "high": 35000}
+    doc["settings"]["b"]["cost"] = {"dist": "triangular", "low": 5000, "mode": 8000, "high": 15000}
+    doc["costs"] = {"correlation": 0.5, "source": "test"}
+    r = auditor.audit(write_scenario(doc), draws=40000, seed=12)
+    a, b = r.inputs["cost[a]"], r.inputs["cost[b]"]
+    assert spearmanr(a, b).statistic == pytest.approx(6 / np.pi * np.arcsin(0.25), abs=0.015)
+    assert a.mean() == pytest.approx(30000, rel=3e-3) and a.std() == pytest.approx(10000 / np.sqrt(12), rel=1e-2)
+    assert b.mean() == pytest.approx((5000 + 8000 + 15000) / 3, rel=3e-3)
+
+
+@pytest.mark.parametrize("mutate, field, words", [
+    (lambda d: d["sample"].update(selection_bias=0), "sample.selection_bias", "odds ratio > 0"),
+    (lambda d: d.update(costs={"correlation": 1.5}), "costs.correlation", "between 0"),
+    (lambda d: d.update(costs={"rho": 0.5}), "costs.rho", "unknown key"),
+    (lambda d: d.update(implementation={"delivered": 1.2}), "implementation.delivered", ""),
+    (lambda d: d.update(implementation={"failed_move_cost": -5}), "implementation.failed_move_cost", ""),
+])
+def test_bad_levers(write_scenario, mutate, field, words):
+    doc = _two_settings()
+    mutate(doc)
+    with pytest.raises(ScenarioError) as info:
+        auditor.load_scenario(write_scenario(doc))
+    assert info.value.field == field
+    assert words in str(info.value)

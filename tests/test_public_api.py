@@ -20,9 +20,22 @@ def test_all_is_pinned():
     assert len(auditor.__all__) == len(set(auditor.__all__))
 
 
-def test_every_exported_name_resolves():
+def test_every_exported_name_is_what_it_promises():
+    # Functions are callable, result and scenario types are classes, errors are exceptions.
+    functions = {"audit", "load_scenario", "batch", "sweep", "sensitivity"}
+    classes = {"AuditResult", "Scenario", "SensitivityResult"}
     for name in auditor.__all__:
-        assert getattr(auditor, name) is not None
+        value = getattr(auditor, name)
+        if name in functions:
+            assert callable(value) and not isinstance(value, type), name
+            assert value.__doc__, name   # every public function documents itself
+        elif name in classes:
+            assert isinstance(value, type), name
+        elif name.endswith("Error"):
+            assert issubclass(value, Exception), name
+        else:
+            assert name == "__version__" and isinstance(value, str)
+    assert "audit" in dir(auditor) and "sensitivity" in dir(auditor)   # lazy names are listed
 
 
 def test_error_hierarchy():
@@ -45,7 +58,17 @@ def test_importing_auditor_is_light():
 
 
 def test_audit_round_trip(west_sussex):
+    import numpy as np
+
     s = auditor.load_scenario(west_sussex)
+    assert isinstance(s, auditor.Scenario)
     r = auditor.audit(s, draws=1000, seed=3)
     assert isinstance(r, auditor.AuditResult)
-    assert r.scenario is s and r.draws == 1000 and r.seed == 3
+    assert r.scenario is s and r.draws == 1000 and r.seed == 3 and r.seed_source == "argument"
+    # A path and a loaded scenario are the same audit; the summary describes these draws.
+    by_path = auditor.audit(west_sussex, draws=1000, seed=3)
+    np.testing.assert_array_equal(by_path.savings, r.savings)
+    summary = r.summary()
+    assert summary["savings"]["median"] == float(np.median(r.savings))
+    assert summary["p_meets_low"] == float(np.mean(r.savings >= s.claim.low))
+    assert summary["run"] == by_path.summary()["run"]

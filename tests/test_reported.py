@@ -41,26 +41,37 @@ def test_joint_compositions_fit_inside_n():
 
 @st.composite
 def reported_samples(draw):
-    n = draw(st.integers(3, 40))
-    reports = []
-    for cur in draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3, unique=True)):
-        den = draw(st.integers(2, 6))
-        num = draw(st.integers(1, den - 1))
-        low = draw(st.integers(1, n))
-        high = draw(st.integers(low, n))
-        reports.append(_report(cur, "d", num / den, low=low, high=high,
+    """A feasible `reported` sample and the true sub-group sizes it was written from.
+
+    Each current setting gets a true size m (the sizes fit inside n) and k of its m cases
+    judged ideal in d, published as the share k/m; the size range given brackets m, and an
+    optional exact count into e fits in what is left. So the true split always satisfies
+    every report: no example is wasted on an empty set of splits.
+    """
+    currents = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3, unique=True))
+    n = draw(st.integers(2 * len(currents), 40))
+    reports, true_sizes, left = [], {}, n
+    for i, cur in enumerate(currents):
+        m = draw(st.integers(2, left - 2 * (len(currents) - i - 1)))
+        left -= m
+        k = draw(st.integers(1, m - 1))
+        low = draw(st.integers(1, m))
+        high = draw(st.integers(m, n))
+        reports.append(_report(cur, "d", k / m, low=low, high=high,
                                tol=draw(st.sampled_from([0.0, 0.05, 0.1]))))
         if draw(st.booleans()):
-            reports.append(_report(cur, "e", count=draw(st.integers(0, 3))))
-    return _reported(n, *reports)
+            reports.append(_report(cur, "e", count=draw(st.integers(0, min(3, m - k)))))
+        true_sizes[cur] = m
+    return _reported(n, *reports), true_sizes
 
 
 @given(reported_samples(), st.integers(0, 2**32))
-def test_drawn_compositions_satisfy_every_report(sample, seed):
+def test_drawn_compositions_satisfy_every_report(sample_and_truth, seed):
+    sample, true_sizes = sample_and_truth
     order = ["a", "b", "c", "d", "e"]
     keys, sizes, counts = enumerate_compositions(order, sample)
-    if sizes.shape[0] == 0:
-        return
+    # The split the reports were written from is one of the splits found.
+    assert [true_sizes[k] for k in keys] in sizes.tolist()
     design = build_design(tuple(order), sample)
     idx = draw_compositions(design, np.random.default_rng(seed), 50)
     drawn = design.composition_sizes[idx]

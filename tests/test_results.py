@@ -71,13 +71,33 @@ def test_to_frame(ws_result):
     np.testing.assert_array_equal(df["savings_full"].to_numpy(), ws_result.savings)
 
 
-def test_plot_draws_on_given_axes(ws_result):
+def test_plot_draws_each_stage_interval_and_the_claim_band(ws_result):
     from matplotlib.figure import Figure
 
     fig = Figure()
     ax = fig.add_subplot()
     assert ws_result.plot(ax=ax) is ax
-    assert ws_result.plot() is not None
+    stages = ws_result.stage_summaries()
+    # One bar per uncertain stage from its p05 to its p95 (in £m), one marker per stage at its median.
+    bars = [tuple(line.get_xdata()) for line in ax.lines if len(line.get_xdata()) == 2
+            and line.get_ydata()[0] == line.get_ydata()[1]]
+    for st in stages[1:]:
+        assert any(b == pytest.approx((st.p05 / 1e6, st.p95 / 1e6), rel=1e-12) for b in bars), st.name
+    dots = sorted(float(np.ravel(line.get_xdata())[0]) for line in ax.lines if line.get_marker() == "o")
+    assert dots == pytest.approx(sorted(st.median / 1e6 for st in stages), rel=1e-12)
+    # The published range as a shaded band from £17.8m to £46.7m, every stage labelled.
+    def x_extent(patch):   # a Rectangle (matplotlib ≥ 3.9) or a Polygon (earlier)
+        if hasattr(patch, "get_width"):
+            return patch.get_x(), patch.get_x() + patch.get_width()
+        xy = np.asarray(patch.get_xy())
+        return xy[:, 0].min(), xy[:, 0].max()
+
+    spans = [x_extent(p) for p in ax.patches]
+    assert any(s == pytest.approx((17.8, 46.7)) for s in spans), spans
+    assert len(ax.get_yticklabels()) == len(stages)
+    # Without axes it makes its own figure and leaves the given one alone.
+    own = ws_result.plot()
+    assert own is not ax and own.figure is not fig and len(own.lines) == len(ax.lines)
 
 
 def test_result_is_frozen(ws_result):

@@ -112,7 +112,10 @@ def prior_sensitivity(s: Scenario, seed: int, draws: int, full: np.ndarray,
     """
     c = s.claim
     n_sub = min(draws, SUBSET_DRAWS)
-    sub_inputs = {k: v[:n_sub] for k, v in inputs.items()} if inputs and "theta" in inputs else None
+    # restage reuses θ, costs and realisation as the plain model draws them; a
+    # scenario with levers (selection bias, delivery, correlated costs) reruns.
+    reuse = inputs and "theta" in inputs and not s.levers.any
+    sub_inputs = {k: v[:n_sub] for k, v in inputs.items()} if reuse else None
     own_full = _figures(full, c.low, c.high)
     own_sub = _figures(full[:n_sub], c.low, c.high)
     rows = []

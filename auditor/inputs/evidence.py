@@ -39,13 +39,22 @@ import numpy as np
 from ..errors import DataError, ScenarioError
 
 __all__ = ["EvidenceRow", "Evidence", "Component", "load_evidence", "parse_evidence", "evidence_table",
-           "DEFAULT_EVIDENCE"]
+           "evidence_warnings", "DEFAULT_EVIDENCE", "ABOUT_PLACEMENT", "ALIASES"]
 
 #: The latest academic year with a published count of decided appeals and their outcome.
 DEFAULT_EVIDENCE = "tribunal:2022/23"
 
 _COLUMNS = ("key", "body", "year", "scope", "registered", "decided", "overturned", "upheld",
-            "overturn_rate", "conceded_withdrawn", "status", "measures", "source_url")
+            "overturn_rate", "conceded_withdrawn", "status", "about_placement", "measures", "source_url")
+
+#: What a row says about placement judgements: ``yes`` (placement decisions only), ``partly``
+#: (all appeal types, of which plan contents, including placement, are about 58-59%) or ``no``
+#: (the Ombudsman: process, not placement merits).
+ABOUT_PLACEMENT = ("yes", "partly", "no")
+
+#: Keys of rows that were merged: the Ombudsman's "consistently about 90%" was one figure
+#: reported for 2019/20 to 2021/22 together, not three observations.
+ALIASES = MappingProxyType({k: "lgsco:2019/20-2021/22" for k in ("lgsco:2019/20", "lgsco:2020/21", "lgsco:2021/22")})
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,7 @@ class EvidenceRow:
     status: str
     measures: str
     source_url: str
+    about_placement: str = "partly"
 
     @property
     def has_counts(self) -> bool:
@@ -115,7 +125,11 @@ def _read_rows(text: str) -> dict[str, EvidenceRow]:
             upheld=_int_or_none(raw["upheld"], key, "upheld"),
             overturn_rate=float(rate) if rate else None,
             conceded_withdrawn=_int_or_none(raw["conceded_withdrawn"], key, "conceded_withdrawn"),
-            status=raw["status"].strip(), measures=raw["measures"].strip(), source_url=raw["source_url"].strip())
+            status=raw["status"].strip(), measures=raw["measures"].strip(), source_url=raw["source_url"].strip(),
+            about_placement=raw["about_placement"].strip())
+        if row.about_placement not in ABOUT_PLACEMENT:
+            raise DataError(f"row {key!r}: about_placement must be one of {', '.join(ABOUT_PLACEMENT)}, "
+                            f"got {row.about_placement!r}", path="auditor/data/evidence.csv")
         if key in rows:
             raise DataError(f"duplicate key {key!r}", path="auditor/data/evidence.csv")
         rows[key] = row
@@ -211,6 +225,7 @@ class Evidence:
 
 def _component_from_key(key: str, weight: float, field: str) -> Component:
     rows = load_evidence()
+    key = ALIASES.get(key, key)
     if key not in rows:
         near = sorted(k for k in rows if k.split(":")[0] == key.split(":")[0]) or sorted(rows)
         raise ScenarioError(f"unknown evidence {key!r}; packaged keys include {', '.join(near)} "
@@ -330,12 +345,40 @@ def evidence_table(rows: Mapping[str, EvidenceRow] | None = None) -> str:
         rate = "" if r.rate is None else f"{r.rate:.1%}"
         lines.append(f"{r.key:<19}{n(r.decided):>8}{n(r.overturned):>11}{n(r.upheld):>7}{rate:>7}  "
                      f"{r.scope}; {r.status}")
-        lines.append(f"{'':<54}measures: {r.measures}")
+        lines.append(f"{'':<54}about placement: {r.about_placement}; measures: {r.measures}")
         lines.append(f"{'':<54}source: {r.source_url}")
     lines += ["", "overturned = found wholly or partly for the family (tribunal) or fault found (Ombudsman);",
               "upheld = the council's decision stood. These rates are not a panel's error rate: only a small,",
               "self-selected share of decisions is ever challenged (see docs/methods.md, section 4)."]
     return "\n".join(lines)
+
+
+def evidence_warnings(evidence: "Evidence | None", field: str = "judgement.evidence") -> list[str]:
+    """Warnings for evidence rows that say nothing about placement (the Ombudsman's).
+
+    The Ombudsman does not investigate a placement dispute that the family can take
+    to the tribunal, so its fault rates measure process (delay, provision not
+    delivered), not whether a placement call was right. Using one to discount a
+    panel's placement judgements is allowed (as a stress test) but named.
+
+    Examples
+    --------
+    >>> evidence_warnings(parse_evidence("lgsco:2022/23"))[0][:60]
+    "judgement.evidence: 'lgsco:2022/23' is an Ombudsman fault ra"
+    >>> evidence_warnings(parse_evidence("tribunal:2021/22"))
+    []
+    """
+    if evidence is None:
+        return []
+    rows = load_evidence()
+    out = []
+    for c in evidence.components:
+        row = rows.get(c.label)
+        if row is not None and row.about_placement == "no":
+            out.append(f"{field}: {c.label!r} is an Ombudsman fault rate about process, not placement (the "
+                       "Ombudsman declines placement disputes where a tribunal appeal is available); read the "
+                       "result as a stress test, not as evidence on placement judgements")
+    return out
 
 
 # The DfE/MoJ table of appeals registered against appealable decisions, per council and year.

@@ -33,7 +33,7 @@ SCHEMA_VERSION = 1
 MAX_DRAWS = 100_000_000
 MAX_SEED = 2**63 - 1
 TOP_KEYS = ("schema_version", "scenario", "claim", "settings", "sample", "judgement",
-            "implementation", "run", "verdict")
+            "implementation", "costs", "run", "verdict")
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,20 @@ class Scenario:
     normalised: tuple[tuple[str, str], ...] = ()
     ramp: tuple[float, ...] = ()
     length_of_stay: float | None = None
+    levers: "Levers" = field(default=None)  # type: ignore[assignment]  # set in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.levers is None:
+            from ..model.levers import Levers
+
+            object.__setattr__(self, "levers", Levers())
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Legal but questionable choices, one line each (printed by ``validate`` and ``run``)."""
+        from .evidence import evidence_warnings
+
+        return tuple(evidence_warnings(getattr(self.judgement, "evidence", None)))
 
     @property
     def setting_keys(self) -> tuple[str, ...]:
@@ -450,13 +464,20 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
 
     claim = _parse_claim(_table(raw, "claim"))
     settings, names, normalised = _parse_settings(_table(raw, "settings"))
-    sample = parse_sample(_table(raw, "sample"), names, base_dir, allow_outside=allow_outside, files=files)
+    sample_raw = _table(raw, "sample")
+    # The optional levers are validated in auditor.model.levers; the review's own keys in sample.
+    sample = parse_sample({k: v for k, v in sample_raw.items() if k != "selection_bias"}, names, base_dir,
+                          allow_outside=allow_outside, files=files)
     judgement = parse_judgement(_table(raw, "judgement", required=False))
 
     impl = _table(raw, "implementation", required=False) or {}
-    _keys(impl, ("realisation", "ramp", "length_of_stay_years", "source", "note"), "implementation")
+    _keys(impl, ("realisation", "delivered", "failed_move_cost", "ramp", "length_of_stay_years", "source", "note"),
+          "implementation")
     realisation = parse_dist(impl.get("realisation", 1.0), SHARE, "implementation.realisation")
     ramp, stay = parse_flow(claim, settings, impl)
+    from ..model.levers import parse_levers
+
+    levers = parse_levers(sample_raw, impl, _table(raw, "costs", required=False))
 
     run_raw = _table(raw, "run", required=False) or {}
     _keys(run_raw, ("draws", "seed"), "run")
@@ -472,7 +493,7 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
         authority=_string(meta, "authority", "scenario"), sources=tuple(sources),
         notes=_string(meta, "notes", "scenario"), raw=raw,
         normalised=normalised + tuple(x for x in sample.normalised if x not in normalised),
-        ramp=ramp, length_of_stay=stay,
+        ramp=ramp, length_of_stay=stay, levers=levers,
     )
 
 

@@ -38,6 +38,9 @@ __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate"
            "point_estimate", "theta_draws", "restage"]
 
 BLOCK_SIZE = 8192
+#: Item of the ``sampling`` stream that gives a `reported` review's per-case
+#: exponentials (item 1 is the selection-bias lever's).
+CASES_ITEM = 2
 SOURCES = {"sampling": 0, "judgement": 1, "costs": 2, "implementation": 3, "composition": 4}
 STAGES = ("point", "sampling", "judgement", "full")
 
@@ -97,7 +100,7 @@ class Model:
         n += getattr(s.judgement, "n_variates", 1)
         n += sum(s.settings[i].cost.n_variates + sum(d.n_variates for _, d in s.settings[i].parts(s.claim.budget))
                  for i in self.costed)
-        return n + s.realisation.n_variates
+        return n + s.realisation.n_variates + s.levers.n_variates()
 
 
 def build_model(scenario: Scenario) -> Model:
@@ -161,20 +164,25 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
         # stream, so the other sources' draws are the same as with fixed counts).
         comp = draw_compositions(model.design, stream(seed, block, "composition"), size)
         shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
-                             composition=comp, rng_cases=stream(seed, block, "sampling", 1))
+                             composition=comp, rng_cases=stream(seed, block, "sampling", CASES_ITEM))
         if keep_inputs:
             for j, key in enumerate(model.design.composition_settings):
                 out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
     theta = s.judgement.draw_theta(stream(seed, block, "judgement"), size)
+    lev = s.levers
     # One column per setting: a drawn array, or the mean cost (a scalar) where fixed.
-    cost_cols = {i: _cost_column(model, seed, block, i, size) for i in model.costed}
+    copula = _copula_costs(model, seed, block, size) if lev.cost_correlation > 0 else {}
+    cost_cols = {i: _cost_column(model, seed, block, i, size, copula.get(i)) for i in model.costed}
     if s.realisation.is_fixed:
         real = None
     else:
         real = s.realisation.draw(stream(seed, block, "implementation"), size)
 
     stages = dest if dest is not None else {k: np.empty(size) for k in STAGES[1:]}
-    _stage_sums_by_column(model, shares, theta, cost_cols, real, stages)
+    if not lev.any:
+        _stage_sums_by_column(model, shares, theta, cost_cols, real, stages)
+    else:
+        real = _full_levers(model, seed, block, size, shares, theta, cost_cols, real, stages, out, keep_inputs)
     if dest is None:
         out.update(stages)
     if keep_inputs:
@@ -193,7 +201,65 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
 PART_ITEMS = {"schools_block": 1, "transport": 2}
 
 
-def _cost_column(model: Model, seed, block: int, i: int, size: int) -> np.ndarray | float:
+def _copula_costs(model: Model, seed, block: int, size: int) -> dict[int, np.ndarray]:
+    """The drawn ``cost`` of each costed setting through the one-factor copula (``[costs] correlation``).
+
+    The shared factor is item ``3 << 20`` of the ``costs`` source and setting
+    ``i``'s own normal item ``(4 << 20) + i``; fixed costs stay fixed.
+    """
+    from .levers import correlated_costs
+
+    s = model.scenario
+    dists = {i: s.settings[i].cost for i in model.costed if not s.settings[i].cost.is_fixed}
+    if not dists:
+        return {}
+    common = stream(seed, block, "costs", 3 << 20).standard_normal(size)
+    own = {i: stream(seed, block, "costs", (4 << 20) + i).standard_normal(size) for i in dists}
+    return correlated_costs(dists, s.levers.cost_correlation, common, own)
+
+
+def _full_levers(model: Model, seed, block: int, size: int, shares, theta, cost_cols, real, stages, out,
+                 keep_inputs: bool) -> np.ndarray:
+    """Stage sums when a scenario sets a lever (:mod:`auditor.model.levers`); returns the full-stage r.
+
+    The sampling and judgement stages are the plain model's; the levers act on
+    ``full`` only, so the ladder still separates the review and the judgement
+    from everything else: selection bias rescales the shares, ``delivered``
+    multiplies the realisation, and failed down-shifts cost ``F`` each.
+    """
+    from .levers import apply_selection_bias
+
+    lev = model.scenario.levers
+    r = np.full(size, model.realisation_mean) if real is None else real
+    if lev.delivered is not None:
+        d = lev.delivered.draw(stream(seed, block, "implementation", 1), size)
+        r = r * d
+        if keep_inputs:
+            out["delivered"] = d
+    full_shares = shares
+    if lev.selection_bias is not None:
+        b = lev.selection_bias.draw(stream(seed, block, "sampling", 1), size)
+        full_shares = apply_selection_bias(shares, model.design.row_of_move, b)
+        if keep_inputs:
+            out["selection_bias"] = b
+    _stage_sums_by_column(model, shares, theta, cost_cols, r, stages)
+    if full_shares is not shares:
+        scratch = {k: np.empty(size) for k in STAGES[1:]}
+        _stage_sums_by_column(model, full_shares, theta, cost_cols, r, scratch)
+        stages["full"][:] = scratch["full"]
+    if lev.failed_move_cost is not None and theta is not None:
+        f = lev.failed_move_cost.draw(stream(seed, block, "implementation", 2), size)
+        failed = np.zeros(size)
+        for j in np.flatnonzero(model.down):
+            failed += model.weights[j] * full_shares[:, j] * (1.0 - theta)
+        stages["full"] -= r * failed * f
+        if keep_inputs:
+            out["failed_move_cost"] = f
+    return r
+
+
+def _cost_column(model: Model, seed, block: int, i: int, size: int,
+                 drawn: np.ndarray | None = None) -> np.ndarray | float:
     """Setting ``i``'s annual cost per placement at the claim's budget boundary, one value per draw.
 
     ``cost`` (the high-needs block cost) plus each part the boundary counts
@@ -208,7 +274,10 @@ def _cost_column(model: Model, seed, block: int, i: int, size: int) -> np.ndarra
         return model.cost_mean[i]
     col = None
     for item, d in dists:
-        x = d.mean() if d.is_fixed else d.draw(stream(seed, block, "costs", item), size)
+        if item == i and drawn is not None:
+            x = drawn  # `cost` through the correlated-costs copula
+        else:
+            x = d.mean() if d.is_fixed else d.draw(stream(seed, block, "costs", item), size)
         col = x if col is None else col + x
     return col
 
@@ -243,7 +312,7 @@ def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
             comp, sums = cache[key]
         else:
             comp = draw_compositions(d, stream(seed, b, "composition"), size)
-            sums = (case_sums_for(d, comp, stream(seed, b, "sampling", 1), size)
+            sums = (case_sums_for(d, comp, stream(seed, b, "sampling", CASES_ITEM), size)
                     if d.compositions.shape[0] > 1 else None)
             if cache is not None:
                 cache[key] = (comp, sums)
