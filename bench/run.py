@@ -190,7 +190,9 @@ def rng_floor(model, draws: int, rng: np.random.Generator) -> int:
                 pvals = np.zeros((len(design.row_counts), max(c.size for c in design.row_counts)))
                 for i, (n, counts) in enumerate(zip(design.row_n, design.row_counts)):
                     pvals[i, :counts.size] = counts / n
-                    per_draw += counts.size - 1  # numpy draws one binomial per category but the last
+                    # numpy draws one binomial per category but the last; a category of
+                    # probability 0 (a possible move nobody made) returns 0 without drawing.
+                    per_draw += max(int(np.count_nonzero(counts)) - 1, 0)
                 rng.multinomial(design.row_n, pvals, size=(size, len(design.row_counts)))
         per_draw += _floor_judgement(s.judgement, rng, size)
         for i in model.costed:

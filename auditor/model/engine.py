@@ -92,7 +92,12 @@ class Model:
     def variates_per_draw(self) -> int:
         """How many random variates one draw consumes (the benchmark's RNG floor)."""
         s = self.scenario
-        n = self.design.n_cells if s.sample.method == "bayes" else len(self.design.row_counts)
+        if s.sample.method == "bayes":
+            n = self.design.n_cells
+        else:
+            # The multinomial draws a binomial per category but the last; a category of
+            # probability 0 (a possible move nobody made) returns 0 without drawing.
+            n = sum(max(int(np.count_nonzero(c)) - 1, 0) for c in self.design.row_counts)
         if self.design.compositions is not None:
             n += 1  # `reported` form: the integer that picks each draw's split of the cases
             if self.design.compositions.shape[0] > 1:  # and the per-case exponentials
