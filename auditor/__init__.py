@@ -22,13 +22,15 @@ from .errors import AuditorError, DataError, ScenarioError, UsageError
 # about 0.25 s, which `auditor --version` and `--help` should not pay.
 _LAZY = {"audit": "api", "AuditResult": "results", "Scenario": "inputs.scenario",
          "load_scenario": "inputs.scenario", "batch": "scripted", "sweep": "scripted",
-         "sensitivity": "api", "SensitivityResult": "results"}
+         "sensitivity": "api", "SensitivityResult": "results",
+         "track": "analysis.track", "TrackResult": "analysis.track"}
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .scripted import batch, sweep
     from .api import audit, sensitivity
     from .inputs.scenario import Scenario, load_scenario
     from .results import AuditResult, SensitivityResult
+    from .analysis.track import TrackResult, track
 
 
 def __getattr__(name: str):
@@ -53,6 +55,8 @@ __all__ = [
     "sweep",
     "sensitivity",
     "SensitivityResult",
+    "track",
+    "TrackResult",
     "AuditResult",
     "Scenario",
     "AuditorError",

@@ -155,9 +155,11 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     if not analyses:
         return result
     ladder_draws = ladder.ladder_savings(scenario, n, used)
+    from .analysis.track import track_for_run
+
     return replace(result, judgement_summary=judgement_block(result, ladder_draws),
                    implied=implied_assumptions(scenario), tipping=tipping_block(result, ladder_draws),
-                   **sampling_blocks(result, model))
+                   track=track_for_run(scenario, used), **sampling_blocks(result, model))
 
 
 def sampling_blocks(result: AuditResult, model: engine.Model) -> dict[str, Any]:

@@ -104,6 +104,31 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--template", choices=("stock", "flow", "reported"), default="stock",
                    help="stock: case-review counts, current cohort re-placed (default); flow: only children "
                         "newly placed each year; reported: rebuilt from published shares")
+    n.add_argument("--council", metavar="NAME_OR_CODE",
+                   help="fill in the cohorts and new plans a year from DfE for this council (a name such as "
+                        "'West Sussex', a DfE code such as 938, or E10000032)")
+    n.add_argument("--year", type=whole_number, metavar="Y",
+                   help="with --council: the January of DfE's caseload to use (default: the latest packaged)")
+
+    co = sub.add_parser("councils", help="list every council in DfE's EHC plan tables with its codes and "
+                        "headline counts")
+    co.add_argument("--year", type=whole_number, metavar="Y", help="January of the caseload (default: the latest)")
+    co.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
+
+
+    tr = sub.add_parser("track", help="what happened after the claim: the council's placements in DfE's later "
+                        "Januaries against comparison councils; write track.json")
+    tr.add_argument("scenario", metavar="SCENARIO")
+    tr.add_argument("--until", type=whole_number, metavar="YEAR",
+                    help="the last January to use (default: the latest packaged)")
+    tr.add_argument("--out", metavar="DIR", help="output folder (default: reports/<scenario file stem>-track/)")
+    tr.add_argument("--draws", type=whole_number, metavar="N", help="cost draws for the money (default 20,000)")
+    tr.add_argument("--seed", type=whole_number, metavar="S", help="seed of the cost draws (default: the "
+                    "scenario's run.seed)")
+    tr.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    tr.add_argument("--allow-outside", action="store_true")
+    tr.add_argument("--json", action="store_true", help="print track.json to stdout")
+    tr.add_argument("--quiet", action="store_true", help="print nothing on success")
 
     se = sub.add_parser("sensitivity", help="what drives the width, how fragile the claim is, what sample "
                         "would settle it; write sensitivity.json, sensitivity.md and figures")
@@ -345,8 +370,56 @@ def _cmd_evidence(args) -> int:
 def _cmd_new(args) -> int:
     from .inputs.templates import write_template
 
-    path = write_template(args.name, args.template)
-    print(f"wrote {path} ({args.template} template); fill it in, then: auditor validate {path}")
+    path = write_template(args.name, args.template, council=args.council, year=args.year)
+    filled = "" if args.council is None else ", cohorts from DfE"
+    print(f"wrote {path} ({args.template} template{filled}); fill it in, then: auditor validate {path}")
+    return 0
+
+
+def _cmd_councils(args) -> int:
+    from .inputs.councils import council_rows
+
+    rows = council_rows(args.year)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    year = rows[0]["year"] if rows else args.year
+    head = (f"{'code':<5}{'ONS code':<11}{'council':<36}{'plans':>8}{'mainstr.':>9}{'RP/unit':>8}"
+            f"{'state sp.':>10}{'indep.':>8}{'post-16':>8}{'new ' + str(year - 1):>9}  DBV")
+    lines = [f"EHC plans by setting, January {year} (DfE; RP/unit = resourced provision and SEN units; "
+             f"new = plans made in {year - 1})", head]
+
+    def n(v):
+        return "x" if v is None else f"{v:,}"
+
+    for r in rows:
+        lines.append(f"{r['code']:<5}{r['ons_code']:<11}{r['name'][:35]:<36}{n(r['total']):>8}{n(r['mainstream']):>9}"
+                     f"{n(r['resourced_provision']):>8}{n(r['state_special']):>10}{n(r['independent_special']):>8}"
+                     f"{n(r['post_16']):>8}{n(r['new_plans']):>9}  {r['dbv_tranche'] or ''}")
+    lines.append(f"{len(rows)} councils; x = suppressed by DfE. Source: {rows[0]['source'] if rows else ''}")
+    print("\n".join(lines))
+    return 0
+
+
+def _cmd_track(args) -> int:
+    from .analysis.track import track
+    from .inputs.scenario import load_scenario
+    from .report.track import write_track
+
+    scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
+                             allow_outside=args.allow_outside)
+    out = _out_dir(args, "-track")
+    check_destination(out, "track")
+    with _option_names():
+        result = track(scenario, until=args.until, draws=args.draws, seed=args.seed)
+    write_track(result, out)
+    if args.json:
+        print(json.dumps(result.summary(), indent=2, ensure_ascii=False, allow_nan=False))
+    elif not args.quiet:
+        print(result.scenario.title)
+        print("")
+        print(result.sentence())
+        print(f"  report: {out / 'track.md'}")
     return 0
 
 
@@ -396,7 +469,8 @@ def _cmd_serve(args) -> int:
 
 
 COMMANDS = {"serve": _cmd_serve, "validate": _cmd_validate, "run": _cmd_run, "batch": _cmd_batch, "sweep": _cmd_sweep,
-            "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity}
+            "evidence": _cmd_evidence, "new": _cmd_new, "sensitivity": _cmd_sensitivity,
+            "councils": _cmd_councils, "track": _cmd_track}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

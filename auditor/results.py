@@ -172,6 +172,9 @@ class AuditResult:
         ``label``, ``p_meets_low``, ``p_meets_high`` and ``median``
         (:func:`auditor.analysis.prior.prior_sensitivity`); the audit's own
         choice is the row with ``default`` true.
+    track : mapping, optional
+        The summary's ``track`` block (:mod:`auditor.analysis.track`): None when the
+        scenario names no council or DfE has no January after its census year.
 
     The analyses are computed by :func:`auditor.audit` and stored here; a
     result never reruns the model.
@@ -190,6 +193,7 @@ class AuditResult:
     tipping: Mapping[str, Any] | None = field(default=None, repr=False)
     sampling: Mapping[str, Any] | None = field(default=None, repr=False)
     prior_sensitivity: tuple[Mapping[str, Any], ...] | None = field(default=None, repr=False)
+    track: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
     def savings(self) -> np.ndarray:
@@ -388,6 +392,7 @@ class AuditResult:
             "implied": self.implied,
             "sampling": self.sampling,
             "prior_sensitivity": list(self.prior_sensitivity or []),
+            **({"track": self.track} if self.track is not None else {}),
         }
 
     def to_frame(self):

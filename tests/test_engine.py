@@ -426,38 +426,6 @@ def test_west_sussex_streams_pinned():
         17833702.88738119, 12184199.293184783, 4121872.3228625264, 2632258.662046861, -1383072.031333952]
 
 
-@pytest.mark.parametrize("order", ["C", "F"])
-@pytest.mark.parametrize("k", range(1, engine._COLUMN_SUM_MAX + 1))
-def test_row_sum_is_left_to_right_below_eight_columns(k, order):
-    # The engine's column-by-column stage sums rely on this: numpy adds fewer than
-    # 8 columns of a row left to right, whatever the memory order. Values spread
-    # over 16 orders of magnitude make any other order round differently.
-    rng = np.random.default_rng(k)
-    a = np.asarray(rng.standard_normal((20_000, k)) * 10.0 ** rng.integers(-8, 8, (20_000, k)), order=order)
-    acc = a[:, 0].copy()
-    for j in range(1, k):
-        acc = acc + a[:, j]
-    assert np.array_equal(np.sum(a, axis=1), acc)
-
-
-def _whole_array_stage_sums(model, shares, theta, cost_cols, real, stages):
-    # The engine's former whole-array path, verbatim (2-D terms, np.sum(axis=1)): the
-    # reference that the column-by-column sums must reproduce byte for byte.
-    size = shares.shape[0]
-    costs = np.empty((size, model.cost_mean.size))
-    costs[:] = model.cost_mean
-    for i, c in cost_cols.items():
-        costs[:, i] = c
-    real = np.full(size, model.realisation_mean) if real is None else real
-    weights = model.weights
-    delta_mean = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
-    judged = shares if theta is None else shares * np.where(model.down, theta[:, None], 1.0)
-    delta = costs[:, model.from_idx] - costs[:, model.to_idx]
-    stages["sampling"][:] = np.sum(shares * delta_mean * weights, axis=1) * model.realisation_mean
-    stages["judgement"][:] = np.sum(judged * delta_mean * weights, axis=1) * model.realisation_mean
-    stages["full"][:] = np.sum(judged * delta * weights, axis=1) * real
-
-
 def _random_design(n_moves: int, method: str, judgement: dict, realisation, rng) -> dict:
     """Up to 11 settings (fixed or uniform costs) and ``n_moves`` distinct judged moves."""
     n_set = int(rng.integers(2, 12))
@@ -481,47 +449,63 @@ def _random_design(n_moves: int, method: str, judgement: dict, realisation, rng)
 
 
 @pytest.mark.parametrize("method", ["bayes", "bootstrap"])
-@pytest.mark.parametrize("n_moves", [1, 2, 5, 7, 8, 9, 15, 16, 17, 24, 31, 40, 60, 129, 140])
-def test_column_sums_match_whole_array_sums(monkeypatch, n_moves, method):
-    # The column-by-column stage sums give the bytes of the former whole-array sums
-    # (sign of zero included) for any number of moves, both share layouts (F from
-    # Dirichlet draws, C from the bootstrap), with and without θ, and any block size.
-    # 129 and 140 moves take numpy's pairwise split beyond 128 terms.
-    column_sums = engine._stage_sums_by_column
+@pytest.mark.parametrize("n_moves", [1, 2, 7, 8, 9, 40, 129])
+def test_stage_sums_follow_the_documented_order(monkeypatch, n_moves, method):
+    # docs/methods.md §8: each stage is r · Σ_m ((p_m · θ_m) · Δ_m) · N_m, added move by move
+    # in the design's order from +0.0. Rebuilt here one draw at a time in plain Python floats
+    # (IEEE double, the same operations in the same order), so the bytes must agree for any
+    # number of moves, either share layout, with and without θ, and any block size; and a
+    # whole-array np.sum of the same terms agrees to rounding.
     checked = []
+    draw_block = engine._draw_block
 
-    def both(model, shares, theta, cost_cols, real, stages):
-        column_sums(model, shares, theta, cost_cols, real, stages)
-        ref = {k: np.empty(shares.shape[0]) for k in engine.STAGES[1:]}
-        _whole_array_stage_sums(model, shares, theta, cost_cols, real, ref)
+    def reference(model, shares, theta, cost_cols, real) -> dict[str, np.ndarray]:
+        out = {k: np.empty(shares.shape[0]) for k in engine.STAGES[1:]}
+        for i in range(shares.shape[0]):
+            def cost(s):
+                c = cost_cols.get(s, model.cost_mean[s])
+                return float(c[i]) if isinstance(c, np.ndarray) else float(c)
+            sums = {"sampling": 0.0, "judgement": 0.0, "full": 0.0}
+            for j in range(shares.shape[1]):
+                a, b = int(model.from_idx[j]), int(model.to_idx[j])
+                p = float(shares[i, j])
+                pj = p * float(theta[i]) if theta is not None and model.down[j] else p
+                mean_delta = float(model.cost_mean[a]) - float(model.cost_mean[b])
+                w = float(model.weights[j])
+                sums["sampling"] += p * mean_delta * w
+                sums["judgement"] += pj * mean_delta * w
+                sums["full"] += pj * (cost(a) - cost(b)) * w
+            r = model.realisation_mean if real is None else float(real[i])
+            out["sampling"][i] = sums["sampling"] * model.realisation_mean
+            out["judgement"][i] = sums["judgement"] * model.realisation_mean
+            out["full"][i] = sums["full"] * r
+        return out
+
+    def checked_block(model, seed, block, size, dest, keep_inputs):
+        out = draw_block(model, seed, block, size, dest, True)
+        shares = np.column_stack([out[f"share[{n}]"] for n in model.move_names]) if model.move_names \
+            else np.zeros((size, 0))
+        theta = None if model.scenario.judgement.name == "face_value" else out["theta"]
+        cost_cols = {i: out[f"cost[{model.scenario.settings[i].key}]"] for i in model.costed}
+        real = None if model.scenario.realisation.is_fixed else out["realisation"]
+        ref = reference(model, shares, theta, cost_cols, real)
         for k in engine.STAGES[1:]:
-            assert stages[k].tobytes() == ref[k].tobytes(), k
+            assert out[k].tobytes() == ref[k].tobytes(), k
+        whole = np.sum(shares * (model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx])
+                       * model.weights, axis=1) * model.realisation_mean
+        np.testing.assert_allclose(out["sampling"], whole, rtol=1e-9, atol=1e-6)
         checked.append(shares.shape[1])
+        return out
 
-    monkeypatch.setattr(engine, "_stage_sums_by_column", both)
+    monkeypatch.setattr(engine, "_draw_block", checked_block)
     rng = np.random.default_rng(n_moves)
     judgements = [{"model": "face_value"}, {"model": "fixed", "theta": {"dist": "beta", "mean": 0.6, "sd": 0.1}}]
     for judgement in judgements:
         realisation = {"dist": "uniform", "low": 0.5, "high": 1.0} if rng.random() < 0.5 else 0.8
         model = build_model(scenario(_random_design(n_moves, method, judgement, realisation, rng)))
-        for size in (1, 2, 9, 500):
+        for size in (1, 9, 300):
             engine._draw_block(model, int(rng.integers(1000)), 3, size, None, False)
-    assert checked == [n_moves] * 8
-
-
-def test_zero_sums_keep_the_sign_numpy_gives():
-    # numpy's row sum of -0.0s is +0.0 (it starts from +0.0). The engine's column path
-    # below 8 moves has always added from the first term, so -0.0 stays -0.0 there,
-    # and is kept as it was; from 8 moves it replaced np.sum, whose +0.0 it keeps.
-    def term(j, out):
-        out[:] = -0.0
-
-    for n, sign in ((3, -1.0), (7, -1.0), (8, 1.0), (20, 1.0)):
-        for pairwise in (True, False):
-            out = np.empty(4)
-            engine._add_terms(term, n, out, pairwise=pairwise)
-            assert np.all(np.copysign(1.0, out) == sign)
-        assert np.copysign(1.0, np.sum(np.full((4, n), -0.0), axis=1))[0] == 1.0
+    assert checked == [n_moves] * 6
 
 
 def test_stock_claim_per_total_counts_every_year_of_the_horizon(write_scenario):

@@ -106,6 +106,20 @@ CATALOGUE: dict[str, Case] = {
     "win-probabilities-overlap": Case({"scenario.toml": toml(judgement={
         "model": "selection", "win_if_right": {"dist": "uniform", "low": 0.5, "high": 0.9},
         "win_if_wrong": {"dist": "uniform", "low": 0.85, "high": 1}})}),
+    # ---- council data (DfE)
+    "la-code-unknown": Case({"scenario.toml": toml(scenario={"title": "Test claim", "la_code": "999",
+                                                             "census_year": 2023})}),
+    "census-year-out-of-range": Case({"scenario.toml": toml(scenario={"title": "Test claim", "la_code": "938",
+                                                                      "census_year": 2026})}),
+    "census-year-not-published": Case({"scenario.toml": toml(scenario={"title": "Test claim", "la_code": "942",
+                                                                       "census_year": 2023})}),
+    "dfe-unknown-category": Case({"scenario.toml": toml().replace('label = "A"', 'label = "A"\ndfe = "special"')}),
+    "council-unknown": Case({}, ("new", "mine", "--council", "West Susex")),
+    "council-year-not-published": Case({}, ("new", "mine", "--council", "Cumberland", "--year", "2023")),
+    "track-needs-council": Case({"scenario.toml": toml()}, ("track", "scenario.toml")),
+    "track-until-out-of-range": Case({"scenario.toml": toml(scenario={"title": "Test claim", "la_code": "938",
+                                                                      "census_year": 2023})},
+                                     ("track", "scenario.toml", "--until", "2030")),
     # ---- the case review
     "unknown-setting-in-transitions": Case({"scenario.toml": toml(
         sample={"transitions": transitions({("a", "a"): 4, ("a", "hospital"): 6})})}),

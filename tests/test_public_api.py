@@ -11,7 +11,7 @@ import auditor
 # error classes. Removing or renaming one breaks users' scripts.
 EXPORTED = ["__version__", "audit", "load_scenario", "AuditResult", "Scenario",
             "AuditorError", "ScenarioError", "DataError", "UsageError", "batch", "sweep",
-            "sensitivity", "SensitivityResult"]
+            "sensitivity", "SensitivityResult", "track", "TrackResult"]
 
 
 def test_all_is_pinned():
@@ -22,8 +22,8 @@ def test_all_is_pinned():
 
 def test_every_exported_name_is_what_it_promises():
     # Functions are callable, result and scenario types are classes, errors are exceptions.
-    functions = {"audit", "load_scenario", "batch", "sweep", "sensitivity"}
-    classes = {"AuditResult", "Scenario", "SensitivityResult"}
+    functions = {"audit", "load_scenario", "batch", "sweep", "sensitivity", "track"}
+    classes = {"AuditResult", "Scenario", "SensitivityResult", "TrackResult"}
     for name in auditor.__all__:
         value = getattr(auditor, name)
         if name in functions:

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from ..model.engine import build_model, savings
+
 __all__ = ["implied_assumptions"]
 
 
@@ -44,31 +46,24 @@ def implied_assumptions(scenario) -> dict[str, Any]:
     >>> imp["basis"], round(imp["children_to_move_for_low"]) > 0
     ('stock', True)
     """
-    from ..model.engine import build_model
-    from ..model.flow import flow_factor, stock_factor
-
     model = build_model(scenario)
     c = scenario.claim
     flow = c.basis == "flow"
-    if flow:
-        base = np.array([s.new_per_year or 0.0 for s in scenario.settings], dtype=float)
-        unit = flow_factor(c.horizon_years, c.per, scenario.ramp, scenario.length_of_stay)
-    else:
-        base = np.array([s.cohort for s in scenario.settings], dtype=float)
-        # A stock claim stated as a total is the annual saving over the horizon
-        # (with a ramp: the share of the moves made by each year).
-        unit = stock_factor(c.horizon_years, c.per, scenario.ramp)
+    # Children counted per move: the cohort, or one year's intake under flow. The
+    # model's own weights add the horizon, ramp and flow scaling to these.
+    base = np.array([(s.new_per_year or 0.0) if flow else s.cohort for s in scenario.settings], dtype=float)
     w = base[model.from_idx]
     p = model.design.observed_shares
-    delta = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
     moved = float(np.sum(w * p))
-    saving = float(np.sum(w * p * delta))
+    saving = savings(model, p, weights=w, realisation=1.0)
     per_move = saving / moved if moved > 0 else None
+    # The claim's horizon total or annual figure at full realisation (the stock or flow scaling included).
+    gross = savings(model, p, realisation=1.0)
 
     def children(amount: float) -> float | None:
-        if per_move is None or per_move <= 0:
+        if per_move is None or per_move <= 0 or gross <= 0:
             return None
-        return amount / (per_move * unit)
+        return amount * moved / gross
 
     def shares(n_children: float | None) -> dict[str, float | None]:
         out: dict[str, float | None] = {}
@@ -82,7 +77,6 @@ def implied_assumptions(scenario) -> dict[str, Any]:
         return out
 
     low, high = children(c.low), children(c.high)
-    gross = saving * unit
     return {
         "basis": c.basis,
         "per": c.per,

@@ -221,22 +221,24 @@ def _count_table(scenario: Scenario) -> dict[tuple[int, int], float]:
     return table
 
 
-def point_from_counts(model: engine.Model, table: Mapping[tuple[int, int], float]) -> float:
-    """The published-style point estimate for a table ``{(from, to): count}``.
-
-    ``Σ_s N_s · Σ_{t≠s} k[s→t] / n_s · (c̄_s − c̄_t) · r̄``: observed shares, θ = 1,
-    mean costs and realisation, as :func:`auditor.model.engine.point_estimate`.
-    A row with no cases contributes nothing.
-    """
+def _row_totals(table: Mapping[tuple[int, int], float]) -> dict[int, float]:
     rows: dict[int, float] = {}
     for (s, _), k in table.items():
         rows[s] = rows.get(s, 0) + k
-    c = model.cost_mean
-    total = 0.0
-    for (s, t), k in table.items():
-        if s != t and k > 0 and rows[s] > 0:
-            total += model.cohorts[s] * k / rows[s] * (c[s] - c[t])
-    return float(total * model.realisation_mean)
+    return rows
+
+
+def point_from_counts(model: engine.Model, table: Mapping[tuple[int, int], float]) -> float:
+    """The published-style point estimate for a table ``{(from, to): count}``.
+
+    Each judged move's share is ``k[s→t] / n_s`` (a row with no cases
+    contributes nothing), put through :func:`auditor.model.engine.savings` with
+    θ = 1, mean costs and realisation, as :func:`~auditor.model.engine.point_estimate`.
+    The table's move cells are the design's moves (fewer cases, never new moves).
+    """
+    rows = _row_totals(table)
+    shares = [table.get((f, t), 0) / rows[f] if rows.get(f, 0) > 0 else 0.0 for f, t in model.design.moves]
+    return engine.savings(model, np.array(shares, dtype=float))
 
 
 def _counts_available(scenario: Scenario) -> bool:
@@ -361,8 +363,8 @@ def _down_units(model: engine.Model, table: Mapping[tuple[int, int], float] | No
                 ) -> list[tuple[str, float]]:
     """Each down-shift judgement in the sample with the point it carries.
 
-    Reversing one case in row s from t to "stay" lowers the point by
-    ``N_s · (c̄_s − c̄_t) / n_s · r̄``: row totals do not change, so the effects of
+    Reversing one case in row s from t to "stay" lowers the point by the
+    savings of a share of ``1 / n_s`` on that move (``N_s · (c̄_s − c̄_t) / n_s · r̄``): row totals do not change, so the effects of
     reversals are additive and independent, and taking the largest first is exact.
     """
     s = model.scenario
@@ -370,13 +372,14 @@ def _down_units(model: engine.Model, table: Mapping[tuple[int, int], float] | No
     index = {k: i for i, k in enumerate(keys)}
     by_case = table is None and s.sample.form == "cases"
     table = _count_table(s) if table is None else table
-    rows: dict[int, float] = {}
-    for (a, _), k in table.items():
-        rows[a] = rows.get(a, 0) + k
+    rows = _row_totals(table)
     c = model.cost_mean
+    move = {m: j for j, m in enumerate(model.design.moves)}
 
     def effect(a: int, b: int) -> float:
-        return model.cohorts[a] * (c[a] - c[b]) / rows[a] * model.realisation_mean
+        one = np.zeros(len(move))
+        one[move[(a, b)]] = 1.0 / rows[a]
+        return engine.savings(model, one)
 
     units: list[tuple[str, float]] = []
     if by_case:
@@ -671,15 +674,11 @@ def switching_values(scenario: Scenario, *, draws: int, seed: int, n_scan: int =
 
 # ---- 5. tornado ----------------------------------------------------------------------------------
 
-def _deterministic(model: engine.Model, *, shares=None, theta: float = 1.0, costs=None,
+def _deterministic(model: engine.Model, *, theta: float = 1.0, costs=None,
                    realisation: float | None = None) -> float:
-    """The savings formula at given inputs (observed shares and central values by default)."""
-    p = model.design.observed_shares if shares is None else shares
-    c = model.cost_mean if costs is None else costs
-    r = model.realisation_mean if realisation is None else realisation
-    th = np.where(model.down, theta, 1.0)
-    delta = c[model.from_idx] - c[model.to_idx]
-    return float(np.sum(model.weights * th * p * delta) * r)
+    """The savings at observed shares and the given θ, costs and realisation (central by default)."""
+    return engine.savings(model, model.design.observed_shares, theta=theta, costs=costs,
+                          realisation=realisation)
 
 
 def tornado(scenario: Scenario, *, draws: int, seed: int) -> tuple[float, list[dict[str, Any]]]:

@@ -50,6 +50,7 @@ class Setting:
     # counted only when the claim's budget boundary includes it (BUDGET_PARTS).
     schools_block: Dist | None = None   # e.g. a mainstream school's notional SEN money
     transport: Dist | None = None       # home-to-school transport, council general fund
+    dfe: tuple[str, ...] = ()           # DfE categories (auditor.inputs.councils.CATEGORIES); () = from the name
 
     def parts(self, budget: str) -> tuple[tuple[str, Dist], ...]:
         """The optional cost parts counted at ``budget``, in a fixed order.
@@ -146,6 +147,8 @@ class Scenario:
     normalised: tuple[tuple[str, str], ...] = ()
     ramp: tuple[float, ...] = ()
     length_of_stay: float | None = None
+    la_code: str | None = None      # DfE 3-digit code of the council whose caseload the cohorts come from
+    census_year: int | None = None  # January of that caseload
     levers: "Levers" = field(default=None)  # type: ignore[assignment]  # set in __post_init__
 
     def __post_init__(self) -> None:
@@ -159,7 +162,10 @@ class Scenario:
         """Legal but questionable choices, one line each (printed by ``validate`` and ``run``)."""
         from .evidence import evidence_warnings
 
-        return tuple(evidence_warnings(getattr(self.judgement, "evidence", None)))
+        from .councils import population_warnings
+
+        return (tuple(evidence_warnings(getattr(self.judgement, "evidence", None)))
+                + tuple(population_warnings(self)))
 
     @property
     def setting_keys(self) -> tuple[str, ...]:
@@ -452,7 +458,8 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
         raise ScenarioError(f"must be {SCHEMA_VERSION}, got {raw['schema_version']!r}", field="schema_version")
 
     meta = _table(raw, "scenario")
-    _keys(meta, ("title", "authority", "sources", "notes"), "scenario")
+    _keys(meta, ("title", "authority", "sources", "notes", "la_code", "census_year"), "scenario")
+    la_code, census_year = _parse_census(meta)
     title = _string(meta, "title", "scenario", required=True)
     if not title.strip():
         raise ScenarioError("must not be empty", field="scenario.title")
@@ -493,8 +500,34 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
         authority=_string(meta, "authority", "scenario"), sources=tuple(sources),
         notes=_string(meta, "notes", "scenario"), raw=raw,
         normalised=normalised + tuple(x for x in sample.normalised if x not in normalised),
-        ramp=ramp, length_of_stay=stay, levers=levers,
+        ramp=ramp, length_of_stay=stay, la_code=la_code, census_year=census_year, levers=levers,
     )
+
+
+def _parse_census(meta: dict) -> tuple[str | None, int | None]:
+    """``[scenario] la_code`` (a DfE 3-digit or 9-character code) and ``census_year`` (a January published)."""
+    from .councils import CASELOAD_YEARS, find_council, reorganisation_note, years_for
+
+    code = meta.get("la_code")
+    council = None
+    if code is not None:
+        if isinstance(code, bool) or not isinstance(code, (str, int)):
+            raise ScenarioError(f"must be a council's DfE code such as \"938\" or \"E10000032\", got {code!r}",
+                                field="scenario.la_code")
+        try:
+            council = find_council(code, field="scenario.la_code")
+        except AuditorError as exc:
+            raise ScenarioError(exc.message, field="scenario.la_code") from None
+    year = meta.get("census_year")
+    if year is not None:
+        lo, hi = CASELOAD_YEARS[0], CASELOAD_YEARS[-1]
+        year = _int(year, "scenario.census_year", lo, hi, f"from {lo} to {hi} (the Januaries of DfE's caseload "
+                    "packaged with auditor)")
+        if council is not None and year not in years_for(council.old_code):
+            have, note = years_for(council.old_code), reorganisation_note(council.old_code)
+            raise ScenarioError(f"DfE publishes no caseload for {council.name} in January {year}; it has "
+                                f"{have[0]} to {have[-1]}{f' ({note})' if note else ''}", field="scenario.census_year")
+    return (council.old_code if council else None), year
 
 
 def _parse_claim(t: dict) -> Claim:
@@ -557,7 +590,8 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
                                 "spaces and hyphens)", field=f)
         if not isinstance(body, dict):
             raise ScenarioError("must be a table with label, cost and cohort", field=f)
-        _keys(body, ("label", "cost", "cohort", "new_per_year", "schools_block", "transport", "source", "note"), f)
+        _keys(body, ("label", "cost", "cohort", "new_per_year", "schools_block", "transport", "dfe", "source", "note"),
+              f)
         if "cost" not in body:
             raise ScenarioError("missing; the annual cost of one placement is required", field=f"{f}.cost")
         if "cohort" not in body:
@@ -576,6 +610,10 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
                                     field=f"{f}.new_per_year")
             new = float(new)
         parts = {k: parse_dist(body[k], MONEY, f"{f}.{k}") for k in ("schools_block", "transport") if k in body}
+        if "dfe" in body:
+            from .councils import parse_dfe
+
+            parts["dfe"] = parse_dfe(body["dfe"], f"{f}.dfe")
         out.append(Setting(key, label, cost, cohort, _string(body, "source", f), new, **parts))
     if len(out) < 2:
         raise ScenarioError("needs at least two settings: a move needs somewhere to go", field="settings")

@@ -69,8 +69,14 @@ def scenario_schema() -> dict[str, Any]:
                   ("current", "ideal"))
     transition = _obj({"from": _TEXT, "to": _TEXT, "count": _WHOLE, "note": _TEXT}, ("from", "to", "count"))
     declared_move = _obj({"from": _TEXT, "to": _TEXT, "reason": _TEXT}, ("from", "to", "reason"))
+    from .councils import CASELOAD_YEARS, CATEGORIES
+
+    category = {"enum": list(CATEGORIES)}
+    dfe = {"description": "The DfE category (or categories) this setting stands for, or \"none\"; "
+                          "inferred from the setting's name when omitted",
+           "anyOf": [{"enum": [*CATEGORIES, "none"]}, {"type": "array", "minItems": 1, "items": category}]}
     setting = _obj({"label": _TEXT, "cost": dist, "cohort": _WHOLE, "schools_block": dist, "transport": dist,
-                    "new_per_year": {"type": "number", "minimum": 0}, "source": _TEXT, "note": _TEXT},
+                    "new_per_year": {"type": "number", "minimum": 0}, "dfe": dfe, "source": _TEXT, "note": _TEXT},
                    ("cost", "cohort"))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -84,6 +90,11 @@ def scenario_schema() -> dict[str, Any]:
         "properties": {
             "schema_version": {"const": SCHEMA_VERSION},
             "scenario": _obj({"title": _TEXT, "authority": _TEXT, "notes": _TEXT,
+                              "la_code": {"description": "DfE code of the council (\"938\" or \"E10000032\")",
+                                          "type": ["string", "integer"]},
+                              "census_year": {"description": "January of DfE's caseload the cohorts come from",
+                                              "type": "integer", "minimum": CASELOAD_YEARS[0],
+                                              "maximum": CASELOAD_YEARS[-1]},
                               "sources": {"anyOf": [_TEXT, {"type": "array", "items": _TEXT}]}}, ("title",)),
             "claim": _obj({"low": _MONEY, "high": _MONEY, "per": {"enum": ["year", "total"]},
                            "horizon_years": {"type": "integer", "minimum": 1, "maximum": 100},

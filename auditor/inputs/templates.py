@@ -121,12 +121,26 @@ length_of_stay_years = 7           # how long a placement lasts, in years'''
 TEMPLATES = ("stock", "flow", "reported")
 
 
-def render_template(kind: str, name: str = "scenario.toml") -> str:
-    """The text of a starter scenario.
+def render_template(kind: str, name: str = "scenario.toml", *, council: str | int | None = None,
+                    year: int | None = None) -> str:
+    """The text of a starter scenario, its cohorts optionally filled in from DfE for one council.
+
+    Parameters
+    ----------
+    kind : {"stock", "flow", "reported"}
+    name : str
+        The file name, quoted in the comments.
+    council : str or int, optional
+        A council's name or DfE code: the settings' cohorts (and new plans a
+        year) are that council's in DfE's caseload for January ``year``.
+    year : int, optional
+        The January of the caseload (default: the latest packaged).
 
     Examples
     --------
     >>> "basis = \\"flow\\"" in render_template("flow")
+    True
+    >>> 'la_code = "938"' in render_template("stock", council="West Sussex", year=2023)
     True
     """
     if kind not in TEMPLATES:
@@ -134,23 +148,31 @@ def render_template(kind: str, name: str = "scenario.toml") -> str:
     flow = kind == "flow"
     title = {"stock": "Savings claim (case review counts)", "flow": "Savings claim on new placements (flow)",
              "reported": "Savings claim (rebuilt from reported shares)"}[kind]
+    if year is not None and council is None:
+        raise UsageError("--year needs --council (the January of that council's DfE caseload)", field="--year")
     text = _HEAD.format(title=title, name=name)
     text += _CLAIM.format(per="total" if flow else "year", basis="flow" if flow else "stock")
-    text += _SETTINGS.format(flow_help=_FLOW_HELP if flow else "",
-                             new_main="\nnew_per_year = 340                 # EXAMPLE only: replace with your figure" if flow else "",
-                             new_state="\nnew_per_year = 280                 # EXAMPLE only" if flow else "",
-                             new_ind="\nnew_per_year = 60                  # EXAMPLE only" if flow else "")
+    if council is not None:
+        head, settings = _council_parts(council, year, flow)
+        text = text.replace('authority = "Your council"         # who published the claim\n', head)
+        text += settings
+    else:
+        text += _SETTINGS.format(flow_help=_FLOW_HELP if flow else "",
+                                 new_main="\nnew_per_year = 340                 # EXAMPLE only: replace with your figure" if flow else "",
+                                 new_state="\nnew_per_year = 280                 # EXAMPLE only" if flow else "",
+                                 new_ind="\nnew_per_year = 60                  # EXAMPLE only" if flow else "")
     text += _SAMPLE_REPORTED.format() if kind == "reported" else _SAMPLE_COUNTS.format()
     text += _TAIL.format(flow_impl=_FLOW_IMPL if flow else "")
     return text
 
 
-def write_template(path: str | Path, kind: str = "stock") -> Path:
-    """Write a starter scenario; refuse to overwrite an existing file."""
+def write_template(path: str | Path, kind: str = "stock", *, council: str | int | None = None,
+                   year: int | None = None) -> Path:
+    """Write a starter scenario (see :func:`render_template`); refuse to overwrite an existing file."""
     p = Path(path)
     if p.suffix != ".toml":
         p = p.with_name(p.name + ".toml")
-    text = render_template(kind, p.name)
+    text = render_template(kind, p.name, council=council, year=year)
     try:
         with open(p, "x", encoding="utf-8") as fh:
             fh.write(text)
@@ -160,3 +182,86 @@ def write_template(path: str | Path, kind: str = "stock") -> Path:
     except OSError as exc:
         raise UsageError(f"cannot be written: {exc.strerror}", path=str(p)) from None
     return p
+
+
+# ---- a council's own figures ------------------------------------------------------
+
+# The settings a council template declares: (key, label, DfE category, cost line, cost source).
+# Costs are the West Sussex scenario's sourced ranges (England-wide sources), to be replaced by
+# the council's own where it publishes them.
+_COUNCIL_SETTINGS = (
+    ("mainstream", "Mainstream school (not in a unit)", "mainstream",
+     '{ dist = "uniform", low = 13890, high = 14662, source = "£6,000 notional SEN + Lincolnshire FOI top-up '
+     '2022/23, https://www.lincolnshire.gov.uk/directory-record/76597/education-health-and-care-plan-providers" }'),
+    ("resourced_provision", "Resourced provision / SEN unit", "resourced_provision",
+     '{ dist = "uniform", low = 20000, high = 23000, source = "Warwickshire Jan 2024 £22,678 per place, '
+     'https://warwick.nub.news/news/local-news/aim-to-treble-resourced-provision-places-for-send-children-in-'
+     'warwickshire-242704" }'),
+    ("state_special", "State special school (LA maintained, academy, free)", "state_special",
+     '{ dist = "uniform", low = 16965, high = 24000, source = "Lincolnshire FOI 2022/23 median £16,965; '
+     'Warwickshire \'just over £24,000\', https://warwick.nub.news/news/local-news/aim-to-treble-resourced-'
+     'provision-places-for-send-children-in-warwickshire-242704" }'),
+    ("independent_special", "Independent or non-maintained special school", "independent_special",
+     '{ dist = "triangular", low = 48500, mode = 61500, high = 70353, source = "FOI 2015/16 ≈£48,500; IFS 2024 '
+     '£61,500, https://ifs.org.uk/news/system-funding-special-educational-needs-broken ; Lincolnshire FOI mean '
+     '£70,353" }'),
+)
+
+_DFE_CASELOAD = ("DfE 'Education, health and care plans', caseload by setting, "
+                 "https://explore-education-statistics.service.gov.uk/find-statistics/education-health-and-care-plans")
+
+
+def _council_parts(council: str | int, year: int | None, flow: bool) -> tuple[str, str]:
+    """The ``[scenario]`` lines and the ``[settings]`` tables for one council's DfE figures."""
+    from .councils import CASELOAD_YEARS, DFE_NAMES, category_total, counts, find_council, new_plan_counts, \
+        years_for
+
+    c = find_council(council)
+    have = years_for(c.old_code)
+    if year is None:
+        year = have[-1]
+    if year not in have:
+        lo, hi = CASELOAD_YEARS[0], CASELOAD_YEARS[-1]
+        from .councils import reorganisation_note
+
+        note = reorganisation_note(c.old_code)
+        span = f"{have[0]} to {have[-1]}" if have else "no year"
+        raise UsageError(f"DfE publishes no caseload for {c.name} in January {year}; it has {span} "
+                         f"({note + '; ' if note else ''}auditor packages {lo} to {hi})", field="--year")
+    row = counts(c.old_code, year)
+    head = (f'authority = "{c.name}"\n'
+            f'la_code = "{c.old_code}"                   # DfE code of {c.name} ({c.new_code}); '
+            f'validate and run compare each cohort with DfE\'s\n'
+            f'census_year = {year}                 # the January of the caseload the cohorts come from\n')
+    years = [y for y in range(year - 5, year) if new_plan_counts(c.old_code, y) is not None]
+    flow_note = "" if flow else '; used only with basis = "flow"'
+    suppressed = "                         # DfE suppressed this figure: fill it in"
+    out = [f"\n# One [settings.NAME] table per kind of placement; NAME is used in [sample].\n"
+           f"# Cohorts: {c.name}'s EHC plans in each setting in January {year} ({row['total']:,} plans in all),\n"
+           f"# from {_DFE_CASELOAD}.\n"
+           f"# dfe = the DfE category the setting stands for (auditor councils lists them).\n"
+           f"# new_per_year: new EHC plans made in the setting in calendar {years[-1] if years else year - 1}"
+           f" (DfE new plans by setting){flow_note}.\n"]
+    for key, label, cat, cost in _COUNCIL_SETTINGS:
+        n = category_total(row, (cat,))
+        series = ", ".join(f"{y}: {_fmt(category_total(new_plan_counts(c.old_code, y), (cat,)))}" for y in years)
+        latest = category_total(new_plan_counts(c.old_code, years[-1]), (cat,)) if years else None
+        new_line = "" if latest is None else f"new_per_year = {latest}                 # new plans by calendar year: {series}\n"
+        out.append(f"[settings.{key}]\nlabel = \"{label}\"\ndfe = \"{cat}\"\n"
+                   f"cohort = {n if n is not None else 0}"
+                   f"{'' if n is not None else suppressed}\n"
+                   f"{new_line}"
+                   f"cost = {cost}\n"
+                   f"source = \"DfE caseload by setting, January {year}, {c.name} ({DFE_NAMES[cat]}), "
+                   f"https://explore-education-statistics.service.gov.uk/find-statistics/education-health-and-care-plans\"\n\n")
+    post = category_total(row, ("post_16",))
+    rest = _fmt(category_total(row, ("alternative_provision", "other")))
+    out.append(f"# Not declared (no sourced cost in this template): post-16 (FE colleges and specialist "
+               f"post-16 institutions),\n# {_fmt(post)} plans in January {year}; other settings {rest}. "
+               f"To audit moves into or out of post-16,\n# add [settings.post_16] with dfe = \"post_16\", "
+               f"cohort = {post or 0} and a sourced cost.\n")
+    return head, "".join(out).replace("\n\n\n", "\n\n")
+
+
+def _fmt(n: int | None) -> str:
+    return "suppressed" if n is None else f"{n:,}"

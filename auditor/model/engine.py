@@ -35,7 +35,7 @@ from .sample import Design, build_design, case_sums_for, draw_compositions, draw
 from ..inputs.scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
-           "point_estimate", "theta_draws", "restage"]
+           "point_estimate", "savings", "theta_draws", "restage"]
 
 BLOCK_SIZE = 8192
 #: Item of the ``sampling`` stream that gives a `reported` review's per-case
@@ -137,10 +137,71 @@ def build_model(scenario: Scenario) -> Model:
                  scenario.realisation.mean())
 
 
+def savings(model: Model, shares, *, theta=None, costs=None, realisation=None, weights=None,
+            out: np.ndarray | None = None):
+    """The savings formula, the one place it is written: ``r · Σ_m N_m · θ_m · p_m · Δ_m``.
+
+    Parameters
+    ----------
+    model : Model
+    shares : ndarray, shape (n_moves,) or (draws, n_moves)
+        The share ``p_m`` of each judged move (the design's move order).
+    theta : float or ndarray of shape (draws,), optional
+        Judgement reliability; it multiplies down-shifts only (default 1).
+    costs : sequence, optional
+        Per setting, its cost: a number or one value per draw (default: mean costs).
+    realisation : float or ndarray of shape (draws,), optional
+        Default: the mean realisation.
+    weights : ndarray, shape (n_moves,), optional
+        ``N_m``, the children each move's share applies to (default
+        :attr:`Model.weights`, which include the flow and horizon scaling).
+    out : ndarray, optional
+        Where to write the savings per draw (a new array when omitted).
+
+    Returns
+    -------
+    float or ndarray of shape (draws,)
+
+    Notes
+    -----
+    The order of the arithmetic is part of the reproducibility contract
+    (docs/methods.md §8): each move's term is ``((p · θ) · Δ) · N`` (``θ`` only
+    on down-shifts), the terms are added one move at a time in the design's
+    move order starting from +0.0, and the sum is multiplied by ``r``. One
+    column per move keeps memory linear in the number of moves.
+
+    Examples
+    --------
+    >>> import auditor
+    >>> m = build_model(auditor.load_scenario("scenarios/west-sussex-2023.toml"))
+    >>> savings(m, m.design.observed_shares) == point_estimate(m)
+    True
+    """
+    shares = np.asarray(shares, dtype=float)
+    w = model.weights if weights is None else weights
+    cost = model.cost_mean if costs is None else costs
+    if out is None:
+        total = np.zeros(shares.shape[:-1])
+    else:
+        total = out
+        total[...] = 0.0
+    term = np.empty_like(total)
+    for j in range(shares.shape[-1]):
+        p = shares[..., j]
+        if theta is not None and model.down[j]:
+            p = np.multiply(p, theta, out=term)
+        np.multiply(p, cost[model.from_idx[j]] - cost[model.to_idx[j]], out=term)
+        np.multiply(term, w[j], out=term)
+        np.add(total, term, out=total)
+    r = model.realisation_mean if realisation is None else realisation
+    if total.ndim == 0:
+        return float(total * r)
+    return np.multiply(total, r, out=total)
+
+
 def point_estimate(model: Model) -> float:
     """The published-style estimate: observed shares, θ = 1, mean costs and realisation."""
-    delta = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
-    return float(np.sum(model.weights * model.design.observed_shares * delta) * model.realisation_mean)
+    return savings(model, model.design.observed_shares)
 
 
 def simulate_block(model: Model, seed: int, block: int, size: int) -> dict[str, np.ndarray]:
@@ -148,17 +209,12 @@ def simulate_block(model: Model, seed: int, block: int, size: int) -> dict[str, 
     return _draw_block(model, seed, block, size, None, True)
 
 
-#: Moves up to which numpy's row sum adds left to right in any memory order; from
-#: 8 on a C-ordered row is summed pairwise (see :func:`_add_terms`).
-_COLUMN_SUM_MAX = 7
-
-
 def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, np.ndarray] | None,
                 keep_inputs: bool) -> dict[str, np.ndarray]:
     """One block's draws; stage savings are written into ``dest`` slices when given.
 
-    The variates come from the block's own streams (the contract); only the
-    arithmetic after them is arranged for speed, and it gives the same bits.
+    The variates come from the block's own streams; the stages are
+    :func:`savings` of those variates with sources switched on in turn.
     """
     s = model.scenario
     out: dict[str, np.ndarray] = {}
@@ -185,7 +241,7 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
 
     stages = dest if dest is not None else {k: np.empty(size) for k in STAGES[1:]}
     if not lev.any:
-        _stage_sums_by_column(model, shares, theta, cost_cols, real, stages)
+        _stage_sums(model, shares, theta, cost_cols, real, stages)
     else:
         real = _full_levers(model, seed, block, size, shares, theta, cost_cols, real, stages, out, keep_inputs)
     if dest is None:
@@ -247,10 +303,10 @@ def _full_levers(model: Model, seed, block: int, size: int, shares, theta, cost_
         full_shares = apply_selection_bias(shares, model.design.row_of_move, b)
         if keep_inputs:
             out["selection_bias"] = b
-    _stage_sums_by_column(model, shares, theta, cost_cols, r, stages)
+    _stage_sums(model, shares, theta, cost_cols, r, stages)
     if full_shares is not shares:
         scratch = {k: np.empty(size) for k in STAGES[1:]}
-        _stage_sums_by_column(model, full_shares, theta, cost_cols, r, scratch)
+        _stage_sums(model, full_shares, theta, cost_cols, r, scratch)
         stages["full"][:] = scratch["full"]
     if lev.failed_move_cost is not None and theta is not None:
         f = lev.failed_move_cost.draw(stream(seed, block, "implementation", 2), size)
@@ -326,59 +382,27 @@ def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
     shares = np.concatenate(parts) if parts else np.zeros((0, len(model.design.moves)))
     cost_cols = {i: inputs[f"cost[{s.settings[i].key}]"] for i in model.costed}
     stages = {k: np.empty(draws) for k in STAGES[1:]}
-    _stage_sums_by_column(model, shares, inputs["theta"], cost_cols, inputs["realisation"], stages)
+    _stage_sums(model, shares, inputs["theta"], cost_cols, inputs["realisation"], stages)
     return stages
 
 
-def _stage_sums_by_column(model: Model, shares, theta, cost_cols, real, stages: dict[str, np.ndarray]) -> None:
-    """The stage savings one move at a time, bit for bit what whole-array sums give.
+def _stage_sums(model: Model, shares, theta, cost_cols, real, stages: dict[str, np.ndarray]) -> None:
+    """The three stages' savings of one block, written into ``stages`` (see :func:`savings`).
 
-    The engine used to form each stage's ``(draws, moves)`` array of terms and
-    take ``np.sum(axis=1)``; the terms, the order numpy adds them in and the
-    final products are reproduced here without 2-D temporaries, so the cost
-    grows linearly with the number of moves (the 2-D arrays of a large design
-    did not fit in the cache). Each term is ``(share · Δ) · N``; θ multiplies
-    only down-shifts, and ``x · 1.0`` is ``x``, so up-shifts use the share.
-
-    The order of the additions is numpy's (checked against ``np.sum`` in
-    tests/test_engine.py): a C-ordered array is summed pairwise along each row,
-    an F-ordered one column after column, which is the same below 8 moves. The
-    sampling terms share the layout of ``shares`` (F from the Dirichlet draw,
-    C from the bootstrap). The judgement and full terms do too when θ is
-    absent (the cost differences, ``costs[:, from] − costs[:, to]``, were
-    F-ordered) and are C otherwise (``shares · θ`` used a C-ordered θ array).
+    ``sampling``: the drawn shares alone; ``judgement``: θ applied as well;
+    ``full``: the drawn costs and realisation too. Under the ``symmetric``
+    reading θ reshapes every move's share (:func:`_symmetric_judged`) instead
+    of discounting down-shifts.
     """
-    n_moves = shares.shape[1]
-    weights = model.weights
-    delta_mean = model.cost_mean[model.from_idx] - model.cost_mean[model.to_idx]
+    judged, on_down = shares, theta
     if theta is not None and getattr(model.scenario.judgement, "symmetric", False):
-        judged = _symmetric_judged(model, shares, theta)
-    else:
-        judged = [shares[:, j] if theta is None or not model.down[j] else shares[:, j] * theta
-                  for j in range(n_moves)]
-
-    def sampling(j: int, out: np.ndarray) -> None:
-        np.multiply(shares[:, j], delta_mean[j], out=out)
-        np.multiply(out, weights[j], out=out)
-
-    def judgement(j: int, out: np.ndarray) -> None:
-        np.multiply(judged[j], delta_mean[j], out=out)
-        np.multiply(out, weights[j], out=out)
-
-    def full(j: int, out: np.ndarray) -> None:
-        np.multiply(judged[j], cost_cols[model.from_idx[j]] - cost_cols[model.to_idx[j]], out=out)
-        np.multiply(out, weights[j], out=out)
-
-    f_order = not shares.flags.c_contiguous
-    _add_terms(sampling, n_moves, stages["sampling"], pairwise=not f_order)
-    _add_terms(judgement, n_moves, stages["judgement"], pairwise=not (f_order and theta is None))
-    _add_terms(full, n_moves, stages["full"], pairwise=not (f_order and theta is None))
-    np.multiply(stages["sampling"], model.realisation_mean, out=stages["sampling"])
-    np.multiply(stages["judgement"], model.realisation_mean, out=stages["judgement"])
-    np.multiply(stages["full"], model.realisation_mean if real is None else real, out=stages["full"])
+        judged, on_down = _symmetric_judged(model, shares, theta), None
+    savings(model, shares, out=stages["sampling"])
+    savings(model, judged, theta=on_down, out=stages["judgement"])
+    savings(model, judged, theta=on_down, costs=cost_cols, realisation=real, out=stages["full"])
 
 
-def _symmetric_judged(model: Model, shares: np.ndarray, theta: np.ndarray) -> list[np.ndarray]:
+def _symmetric_judged(model: Model, shares: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """Each move's share when every panel call is right with probability θ (the ``symmetric`` reading).
 
     In a row with moved share m, a move's share p becomes p·(θ + (1 − θ)·(1 − m)/m):
@@ -392,72 +416,7 @@ def _symmetric_judged(model: Model, shares: np.ndarray, theta: np.ndarray) -> li
         moved[:, r] += shares[:, j]
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(moved > 0, theta[:, None] + (1.0 - theta[:, None]) * (1.0 - moved) / moved, 0.0)
-    return [shares[:, j] * factor[:, r] for j, r in enumerate(rows)]
-
-
-def _add_terms(term, n: int, out: np.ndarray, pairwise: bool) -> None:
-    """``out`` = the sum of ``term(0) … term(n − 1)`` added as ``np.sum(axis=1)`` would.
-
-    ``term(j, buf)`` writes the ``j``-th column of terms into ``buf``. Below 8
-    terms numpy adds left to right, and so does this (the engine's long-standing
-    column path, kept as it was). From 8 terms on numpy starts from +0.0, which
-    only matters for the sign of a zero sum: ``+ 0.0`` at the end gives it.
-    """
-    if n == 0:
-        out[:] = 0.0
-        return
-    if n <= _COLUMN_SUM_MAX or not pairwise:
-        _add_left_to_right(term, 0, n, out, np.empty_like(out))
-    else:
-        _add_pairwise(term, 0, n, out, np.empty_like(out))
-    if n > _COLUMN_SUM_MAX:
-        np.add(out, 0.0, out=out)
-
-
-def _add_left_to_right(term, lo: int, n: int, out: np.ndarray, tmp: np.ndarray) -> None:
-    term(lo, out)
-    for j in range(lo + 1, lo + n):
-        term(j, tmp)
-        np.add(out, tmp, out=out)
-
-
-def _add_pairwise(term, lo: int, n: int, out: np.ndarray, tmp: np.ndarray) -> None:
-    """numpy's pairwise summation (``pairwise_sum`` in its loops), over columns.
-
-    Fewer than 8 terms: left to right. Up to 128: eight running sums over
-    terms ``i ≡ k (mod 8)``, combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)),
-    then the remainder left to right. Beyond: split at half (rounded down to a
-    multiple of 8) and add the two halves' sums.
-    """
-    if n < 8:
-        _add_left_to_right(term, lo, n, out, tmp)
-    elif n <= 128:
-        r = [out] + [np.empty_like(out) for _ in range(7)]
-        for k in range(8):
-            term(lo + k, r[k])
-        i = 8
-        while i < n - n % 8:
-            for k in range(8):
-                term(lo + i + k, tmp)
-                np.add(r[k], tmp, out=r[k])
-            i += 8
-        np.add(r[0], r[1], out=r[0])
-        np.add(r[2], r[3], out=r[2])
-        np.add(r[4], r[5], out=r[4])
-        np.add(r[6], r[7], out=r[6])
-        np.add(r[0], r[2], out=r[0])
-        np.add(r[4], r[6], out=r[4])
-        np.add(r[0], r[4], out=r[0])
-        for j in range(lo + i, lo + n):
-            term(j, tmp)
-            np.add(out, tmp, out=out)
-    else:
-        half = n // 2
-        half -= half % 8
-        _add_pairwise(term, lo, half, out, tmp)
-        rest = np.empty_like(out)
-        _add_pairwise(term, lo + half, n - half, rest, tmp)
-        np.add(out, rest, out=out)
+    return shares * factor[:, rows]
 
 
 def _simulate_blocks(model: Model, seed: int, blocks: list[tuple[int, int]],

@@ -106,6 +106,11 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
             for name in FIGURES:
                 pngs[name] = figures.png_bytes(getattr(figures, name)(result))
                 (fig_dir / f"{name}.png").write_bytes(pngs[name])
+            if (summary.get("track") or {}).get("status") == "ok":
+                from ..figures.track import track_figure
+
+                pngs["track"] = figures.png_bytes(track_figure(summary["track"]).axes[0])
+                (fig_dir / "track.png").write_bytes(pngs["track"])
             (tmp / "report.md").write_text(render_markdown(result), encoding="utf-8")
         if "html" in chosen:
             from .html import render_html

@@ -38,6 +38,7 @@ KINDS = {
                "figures", "sensitivity.json"},
     "sensitivity": {"sensitivity.json", "sensitivity.md", "figures"},
     "sweep": {"sweep.csv", "sweep.json", "sweep.png"},
+    "track": {"track.json", "track.md", "track.png"},
     "batch": {"index.csv"},
     "track": set(),
 }

@@ -339,6 +339,38 @@ def _figures(result, summary, pngs: Mapping[str, bytes] | None = None) -> list[d
              "alt": alts[n], "caption": captions[n]} for n in names]
 
 
+def _track_context(t: Mapping[str, Any] | None, pngs: Mapping[str, bytes] | None) -> dict[str, Any] | None:
+    """The reality check (``summary["track"]``) laid out for the template, or None."""
+    if not t or t.get("status") not in ("ok", "too_recent"):
+        return None
+    if t["status"] != "ok":
+        return {"sentence": t["sentence"], "img": None, "rows": [], "years": [], "notes": [], "money": None}
+    from ..figures.audit import png_bytes
+    from ..figures.track import track_figure
+
+    png = (pngs or {}).get("track") or png_bytes(track_figure(dict(t)).axes[0])
+    years = [str(y) for y in t["years"]]
+
+    def n(x):
+        return "—" if x is None else f"{x:,.0f}"
+
+    ex = t["excess_moves_by_year"]
+    rows = [("Children the claim needed to have moved", [n(t["required_moves"][y]) for y in years]),
+            ("Excess moves against non-DBV councils (median)", [n(ex[y]["median"]) for y in years]),
+            ("90% range", [f"{n(ex[y]['p05'])} to {n(ex[y]['p95'])}" for y in years]),
+            ("Against England excluding the council", [n(t["comparisons"]["england_excluding"][y]) for y in years]),
+            ("Against its own pre-claim trend", [n(t["comparisons"]["own_trend"][y]) for y in years])]
+    m = t["money"]
+    money = (f"Valued at the scenario's costs, the excess moves by January {years[-1]} are worth about "
+             f"{format_money(m['savings']['median'])} a year (90% range {format_money(m['savings']['p05'])} to "
+             f"{format_money(m['savings']['p95'])}), against about {format_money(m['claim_needed_by_then'])} a year "
+             f"the claim's path needed by then.")
+    return {"sentence": t["sentence"], "img": _png_data_uri(png), "years": years, "rows": rows,
+            "notes": list(t["notes"]), "money": money,
+            "alt": f"Shares of {t['council']['name']}'s EHC plans by setting each January, against the comparison "
+                   f"councils' change with a 90% placebo band and the path the claim needed."}
+
+
 def _find(summary: Mapping[str, Any], keys: Iterable[str]) -> Any:
     for k in keys:
         if summary.get(k):
@@ -399,6 +431,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "reliability": _ladder_rows(reliability),
         "reliability_generic": _blocks(reliability) if reliability and not _ladder_rows(reliability) else None,
         "implied": _blocks(implied) if implied else None,
+        "track": _track_context(s.get("track"), pngs),
         "sensitivity": sensitivity_highlights(sensitivity) if sensitivity else None,
         "settings": [{"label": st.label, "cohort": f"{st.cohort:,}", "cost": st.cost.describe(),
                       "sources": [linkify(x) for x in (st.source, st.cost.source) if x]} for st in sc.settings],

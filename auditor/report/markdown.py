@@ -183,6 +183,10 @@ def render_markdown(result) -> str:
         "",
     ]
     lines += implied_lines(s, sc)
+    if s.get("track"):  # present only when DfE has Januaries after the claim
+        from .track import track_lines
+
+        lines += track_lines(s["track"])
     lines += [
         "## The claim against the audit",
         "",

@@ -9,6 +9,7 @@ one the app audited.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import tempfile
@@ -198,11 +199,47 @@ def moves_sentence(summary: Mapping[str, Any], labels: Mapping[str, str]) -> str
     return text
 
 
+class _Recent:
+    """The last few audits of the form, by the exact scenario text and case lists that produced them.
+
+    Audits are deterministic (the seed is in the text), so a repeated state, such
+    as a slider moved back or a download of what is on screen, reuses the
+    result instead of running the engine again. Small: a result holds its draws.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        from collections import OrderedDict
+
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, name: str, text: str, files: Mapping[str, str], limits: Limits):
+        import hashlib
+
+        key = hashlib.sha256(json.dumps([name, text, sorted(files.items())]).encode("utf-8")).hexdigest()
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        scenario = load_upload(text.encode("utf-8"), name=name, files=files, limits=limits)
+        result = run_audit(scenario, limits=limits)
+        result.summary()  # computed once here, not by each reader
+        with self.lock:
+            self.items[key] = result
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return result
+
+
+_RECENT = _Recent()
+
+
 def explore(state: Mapping[str, Any], limits: Limits = LIMITS) -> dict[str, Any]:
     """The form's live result: the summary, the curve, the sentences and the TOML that was audited."""
     name, text, files = form_scenario(state, limits)
-    scenario = load_upload(text.encode("utf-8"), name=name, files=files, limits=limits)
-    result = run_audit(scenario, limits=limits)
+    result = _RECENT.get(name, text, files, limits)
+    scenario = result.scenario
     summary = result.summary()
     labels = {s.key: s.label for s in scenario.settings}
     return {
@@ -210,10 +247,29 @@ def explore(state: Mapping[str, Any], limits: Limits = LIMITS) -> dict[str, Any]
         "toml": text,
         "name": name,
         "labels": labels,
-        "sentences": {"verdict": result.verdict_sentence(), "face_value": result.face_value_sentence(),
-                      "moves": moves_sentence(summary, labels)},
+        "rungs": rung_labels(scenario),
+        "sentences": {"verdict": result.verdict_sentence(), "tipping": _optional(result, "tipping_sentence"),
+                      "depends": _depends(result), "scope": _optional(result, "scope_sentence"),
+                      "face_value": result.face_value_sentence(), "moves": moves_sentence(summary, labels)},
         "curve": {"full": curve(result.savings), "sampling": curve(result.stages["sampling"])},
     }
+
+
+def _optional(result, method: str) -> str | None:
+    fn = getattr(result, method, None)
+    return fn() if fn is not None else None
+
+
+def _depends(result) -> str | None:
+    detail = getattr(result, "verdict_detail", None)
+    return detail.dependence_sentence() if detail is not None else None
+
+
+def rung_labels(scenario) -> dict[str, str]:
+    """Each rung of the reliability ladder in words, with the assumption it rests on."""
+    from ..analysis.ladder import ladder_models, reading_label
+
+    return {name: reading_label(name, model) for name, model in ladder_models(scenario).items()}
 
 
 # ---- downloads --------------------------------------------------------------
@@ -251,8 +307,7 @@ def render_download(state: Mapping[str, Any], kind: str, limits: Limits = LIMITS
     fmt, filename, media = DOWNLOADS[kind]
     from ..report import write_outputs
 
-    scenario = load_upload(text.encode("utf-8"), name=name, files=files, limits=limits)
-    result = run_audit(scenario, limits=limits)
+    result = _RECENT.get(name, text, files, limits)
     with tempfile.TemporaryDirectory(prefix="auditor-serve-") as tmp:
         with _REPORT_LOCK:
             out = write_outputs(result, Path(tmp) / "report", (fmt,))

@@ -426,20 +426,14 @@
       .catch(function (e) { if (mine === seq) showError({error: "the app did not answer (" + e + "); is auditor serve still running?"}); });
   }
 
-  function endsSentence(s) {
-    if (!s.ends) return "";
-    var c = s.claim, lo = s.ends.low, hi = s.ends.high;
-    if (c.low === c.high || !hi) return "The " + money(c.low) + " figure is " + lo.words + " (" + pct(lo.p) + ").";
-    return "The " + money(c.low) + " low end is " + lo.words + " (" + pct(lo.p) + "); the " + money(c.high) +
-      " high end is " + hi.words + " (" + pct(hi.p) + ").";
-  }
   function showResult(r, ms) {
     var s = r.summary, card = $("verdict-card");
     card.className = "card verdict " + s.verdict;
     $("verdict-word").textContent = "The claim " + s.verdict;
     $("verdict-bar").textContent = "The claim " + s.verdict + " (chance of the low end " + pct(s.p_meets_low) + ") · see why ↓";
     $("verdict-sentence").textContent = r.sentences.verdict;
-    $("ends-sentence").textContent = endsSentence(s);
+    $("ends-sentence").textContent = [r.sentences.tipping, r.sentences.depends, r.sentences.scope]
+      .filter(function (x) { return x; }).join(" ");
     $("face-sentence").textContent = r.sentences.face_value || "";
     $("moves-sentence").textContent = r.sentences.moves || "";
     var need = s.reliability_needed && s.reliability_needed.low;
@@ -456,20 +450,17 @@
       tip.hidden = s.reliability_needed === undefined;
       tip.textContent = s.reliability_needed ? "Even a panel that is always right does not reach the low end more often than not." : "";
     }
-    renderLadder(s);
+    renderLadder(s, r.rungs || {});
     drawChart(r.curve, s.claim);
     $("timing").textContent = s.run.draws.toLocaleString("en-GB") + " draws, seed " + s.run.seed +
       "; answered in " + Math.round(ms) + " ms.";
   }
-  var RUNGS = {face_value: "always right (face value)", contest: "undone only when a family contests",
-               selection: "read from tribunal outcomes", scrutinised: "as reliable as decisions tested at tribunal",
-               fixed: "right about a fixed share"};
-  function renderLadder(s) {
+  function renderLadder(s, rungs) {
     var body = document.querySelector("#ladder tbody");
     body.textContent = "";
     (s.judgement && s.judgement.ladder || []).forEach(function (row) {
       var tr = el("tr", row.main ? {"class": "main"} : {});
-      tr.appendChild(el("td", {}, (RUNGS[row.name] || row.name) + (row.main ? " (this audit)" : "")));
+      tr.appendChild(el("td", {}, (rungs[row.name] || row.name) + (row.main ? " (this audit)" : "")));
       tr.appendChild(el("td", {}, money(row.median)));
       tr.appendChild(el("td", {}, money(row.p05) + " to " + money(row.p95)));
       tr.appendChild(el("td", {}, pct(row.p_meets_low)));
@@ -501,10 +492,12 @@
       g.appendChild(svg("line", {x1: L, x2: W - R, y1: Y(p), y2: Y(p), stroke: "#e3e3e3"}));
       g.appendChild(svg("text", {x: L - 6, y: Y(p) + 4, "text-anchor": "end"}, Math.round(p * 100) + "%"));
     });
-    var ticks = W < 500 ? 3 : 4;
-    for (var i = 0; i <= ticks; i++) {
-      var v = lo + (hi - lo) * i / ticks;
-      g.appendChild(svg("text", {x: X(v), y: H - B + 16, "text-anchor": "middle"}, money(v)));
+    // Round amounts on the axis (multiples of 1, 2 or 5 times a power of ten), as a person would mark them.
+    var raw = (hi - lo) / (W < 500 ? 3 : 5), mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    var step = [1, 2, 5, 10].map(function (m) { return m * mag; }).filter(function (x) { return x >= raw; })[0];
+    for (var v = Math.ceil(lo / step) * step; v <= hi; v += step) {
+      g.appendChild(svg("line", {x1: X(v), x2: X(v), y1: H - B, y2: H - B + 4, stroke: "#999"}));
+      g.appendChild(svg("text", {x: X(v), y: H - B + 16, "text-anchor": "middle"}, money(Math.abs(v) < step / 1e6 ? 0 : v)));
     }
     g.appendChild(svg("text", {x: (L + W) / 2, y: H - 6, "text-anchor": "middle"}, "Savings " + (claim.per === "year" ? "a year" : "in total")));
     [["low", claim.low, ""], ["high", claim.high, "5,4"]].forEach(function (c) {
@@ -551,6 +544,7 @@
   // ---- start -----------------------------------------------------------------
   document.addEventListener("DOMContentLoaded", function () {
     $("load-example").addEventListener("click", function () { loadExample($("example").value); });
+    $("example").addEventListener("change", function () { loadExample($("example").value); });
     $("fill-council").addEventListener("click", fillCouncil);
     $("census-year").addEventListener("change", function () { loadCouncils(this.value); });
     document.querySelectorAll("input[name=review-form]").forEach(function (r) {
@@ -567,6 +561,13 @@
       }); else done();
     });
     bindWhatif();
+    // The bar that keeps the verdict in sight on a phone goes away once the results themselves are on screen,
+    // so it never covers their buttons.
+    if (window.IntersectionObserver) {
+      new IntersectionObserver(function (entries) {
+        $("verdict-bar").classList.toggle("away", entries[0].isIntersecting);
+      }).observe($("results"));
+    }
     loadCouncils();
     var m = location.hash.match(/^#s=(.+)$/);
     if (m) {
