@@ -441,7 +441,7 @@ def _cmd_sensitivity(args) -> int:
         shares = ", ".join(f"{k} {v['total']:.0%}" for k, v in s["variance_share"].items() if v["varies"])
         lines = [result.scenario.title, ""]
         if result.fragility is not None:
-            lines.append(result.fragility.sentence(result.scenario.claim.low))
+            lines.append(result.fragility.sentence(result.scenario.claim.low, result.scenario.claim.high))
         lines += [f"Variance shares (total): {shares or 'nothing varies'}",
                   f"draws {result.draws:,} per evaluation, seed {result.seed}",
                   f"report: {out / 'sensitivity.md'}"]

@@ -18,7 +18,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from .analysis.sensitivity import N_BOOT, Fragility, SobolIndex, plateau
-from .analysis.verdict import Verdict, chance_words, decide, ends, judge_verdict, share_of_draws
+from .analysis.verdict import (EXCEPTIONALLY_UNLIKELY, MC_BAND, Verdict, chance_words, decide, ends, judge_verdict,
+                               share_of_draws)
 from .errors import UsageError
 from .figures import audit as figures, sensitivity as sensitivity_figures
 from .inputs.money import format_chance, format_claim, format_money, format_per
@@ -385,7 +386,10 @@ class AuditResult:
             "verdict_depends_on": [{"on": what, "verdict": call} for what, call in detail.depends_on],
             "headline": self.headline(),
             "verdict_rule": {"applies_to": "full", "collapse_below": s.verdict.collapse_below,
-                             "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio},
+                             "hold_at": s.verdict.hold_at, "max_width_ratio": s.verdict.max_width_ratio,
+                             "high_end_exceptionally_unlikely_below": EXCEPTIONALLY_UNLIKELY,
+                             "monte_carlo_band_se": MC_BAND,
+                             "likelihood_scale": "IPCC calibrated language (Mastrandrea et al. 2010)"},
             "normalised_names": [{"written": a, "read_as": b} for a, b in s.normalised],
             "warnings": list(s.warnings),
             "levers": s.levers.to_dict(),
@@ -487,7 +491,7 @@ class SensitivityResult:
             "point_estimate": self.point_estimate,
             "variance_share": {k: v.to_dict() for k, v in self.variance_share.items()},
             "fragility": None if self.fragility is None else {
-                **self.fragility.to_dict(), "sentence": self.fragility.sentence(c.low)},
+                **self.fragility.to_dict(), "sentence": self.fragility.sentence(c.low, c.high)},
             "case_influence": list(self.case_influence),
             "switching_values": [v.to_dict() for v in self.switching_values],
             "tornado": {"base": self.tornado_base, "rows": list(self.tornado)},

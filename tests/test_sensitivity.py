@@ -357,3 +357,37 @@ def test_fragility_of_reported_shares_by_hand(write_scenario):
     # Case influence uses the middle split (m = 3): dropping the two movers leaves 0.
     rows = {r["case"]: r for r in case_influence(model)}
     assert rows["a->b"]["cases"] == 2 and rows["a->b"]["point_without"] == 0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(counts=st.lists(st.integers(0, 3), min_size=5, max_size=5), low=st.integers(0, 4_000_000))
+def test_fragility_other_way_greedy_equals_brute_force(counts, low):
+    # The other way: an "already ideal" case in a or c moved to b (the cheaper setting the panel
+    # chose for others of that setting), or an up-shift b → a judged "already ideal". Try every
+    # combination, recomputing the point with the engine; the greedy count must be the fewest.
+    aa, ab, cc, cb, ba = counts
+    rows = {("a", "a"): aa, ("a", "b"): ab, ("c", "c"): cc, ("c", "b"): cb, ("b", "b"): 1, ("b", "a"): ba}
+    doc = two_rows(low=low + 0.37, high="£9m")   # +0.37: no exact ties between point and claim
+    doc["settings"]["b"]["cohort"] = 50
+    doc["sample"] = {"transitions": transitions(rows)}
+    scenario = parse_scenario(doc)
+    # A stay can move only where the panel moved someone else from the same setting.
+    fa, fc = (aa if ab else 0), (cc if cb else 0)
+    best = None
+    for ra, rc, rb in itertools.product(range(fa + 1), range(fc + 1), range(ba + 1)):
+        new = dict(rows)
+        new[("a", "a")] -= ra
+        new[("a", "b")] += ra
+        new[("c", "c")] -= rc
+        new[("c", "b")] += rc
+        new[("b", "a")] -= rb
+        new[("b", "b")] += rb
+        sample = dataclasses.replace(scenario.sample, counts=tuple((s, t, k) for (s, t), k in new.items()))
+        point = engine.point_estimate(engine.build_model(dataclasses.replace(scenario, sample=sample)))
+        if point >= low + 0.37 and (best is None or ra + rc + rb < best):
+            best = ra + rc + rb
+    f = fragility(engine.build_model(scenario))
+    assert f.flips_for_low == best
+    assert f.flippable == fa + fc + ba
+    if best not in (0, None):
+        assert f"The other way, {best} reversal" in f.sentence(low + 0.37, 9e6)

@@ -320,21 +320,57 @@ class Fragility:
     splits: int = 1
     range_for_low: tuple[int | None, int | None] | None = None
     range_for_high: tuple[int | None, int | None] | None = None
+    flips_for_low: int | None = None
+    flips_for_high: int | None = None
+    flippable: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         out = {"judgements_to_reverse_for_low": self.judgements_to_reverse_for_low,
                "judgements_to_reverse_for_high": self.judgements_to_reverse_for_high,
                "down_shift_judgements": self.down_shifts, "n_cases": self.n_cases,
                "reversed_for_low": list(self.reversed_for_low),
-               "reversed_for_high": list(self.reversed_for_high)}
+               "reversed_for_high": list(self.reversed_for_high),
+               "judgements_to_flip_for_low": self.flips_for_low,
+               "judgements_to_flip_for_high": self.flips_for_high,
+               "flippable_judgements": self.flippable}
         if self.splits > 1:
             out.update({"splits_considered": self.splits,
                         "judgements_to_reverse_for_low_range": list(self.range_for_low),
                         "judgements_to_reverse_for_high_range": list(self.range_for_high)})
         return out
 
-    def sentence(self, low: float) -> str:
-        """One plain sentence about the claim's low end."""
+    def sentence(self, low: float, high: float | None = None) -> str:
+        """Plain sentences about the claim's low end, both ways: reversals that break it, flips that reach it.
+
+        "The other way" (:func:`_up_units`) is a reversal that raises the
+        published-style estimate; the second sentence says how many of them
+        reach the low end (when the estimate is below it) or the high end
+        (when it is already at or above the low end), so a count of reversals
+        is read against the margin on the other side.
+        """
+        first = self._down_sentence(low)
+        other = self._other_way_sentence(low, high)
+        return first if other is None else f"{first} {other}"
+
+    def _other_way_sentence(self, low: float, high: float | None) -> str | None:
+        from ..inputs.money import format_money
+
+        if self.flips_for_low is None and self.flips_for_high is None and not self.flippable:
+            return None
+        below = self.point < low
+        k = self.flips_for_low if below or high is None or high == low else self.flips_for_high
+        end = (f"the claim's low end of {format_money(low)}" if below or high is None or high == low
+               else f"the claim's high end of {format_money(high)}")
+        if k is None:
+            return (f"The other way, even reversing all {self.flippable} judgements that could raise it leaves "
+                    f"the estimate below {end}.")
+        if k == 0:
+            return None
+        many = f"{k} reversals that raise" if k != 1 else "1 reversal that raises"
+        return (f"The other way, {many} the estimate would bring it to {end} (an up-shift judged \"already "
+                f"ideal\", or an \"already ideal\" case moved where the panel sent others from its setting).")
+
+    def _down_sentence(self, low: float) -> str:
         from ..inputs.money import format_money
 
         k, n = self.judgements_to_reverse_for_low, self.n_cases
@@ -394,6 +430,54 @@ def _down_units(model: engine.Model, table: Mapping[tuple[int, int], float] | No
     return units
 
 
+def _up_units(model: engine.Model, table: Mapping[tuple[int, int], float] | None = None
+              ) -> list[tuple[str, float]]:
+    """Each judgement that could be reversed *the other way*, with the amount it adds to the point.
+
+    Two kinds: an up-shift (a move to a dearer setting) changed to "already
+    ideal" adds ``N_s · (c̄_t − c̄_s) / n_s · r̄``; an "already ideal" case in a
+    setting from which the panel moved others to a cheaper setting, changed to
+    the cheapest such destination, adds ``N_s · (c̄_s − c̄_t) / n_s · r̄``. No
+    destination the panel never chose is invented. Row totals do not change,
+    so, as for :func:`_down_units`, the effects add up and largest-first is exact.
+    """
+    s = model.scenario
+    keys = s.setting_keys
+    table = _count_table(s) if table is None else table
+    rows: dict[int, float] = {}
+    for (a, _), k in table.items():
+        rows[a] = rows.get(a, 0) + k
+    c = model.cost_mean
+
+    def effect(a: int, b: int) -> float:
+        return model.cohorts[a] * abs(c[a] - c[b]) / rows[a] * model.realisation_mean
+
+    units: list[tuple[str, float]] = []
+    for (a, b), k in table.items():
+        if k <= 0:
+            continue
+        if a != b and c[a] < c[b]:
+            units += [(f"{keys[a]}->{keys[b]} to already ideal", effect(a, b))] * int(k)
+        elif a == b:
+            cheaper = [t for (f, t), n in table.items() if f == a and t != a and n > 0 and c[t] < c[a]]
+            if cheaper:
+                t = min(cheaper, key=lambda i: c[i])
+                units += [(f"{keys[a]} already ideal to {keys[t]}", effect(a, t))] * int(k)
+    return units
+
+
+def _fewest_up(point: float, bound: float, units: list[tuple[str, float]]) -> int | None:
+    """The fewest other-way reversals that bring the point to at least ``bound`` (0 if already)."""
+    if point >= bound:
+        return 0
+    value = point
+    for j, (_, e) in enumerate(sorted(units, key=lambda u: -u[1]), start=1):
+        value += e
+        if value >= bound:
+            return j
+    return None
+
+
 def _fewest(point: float, bound: float, units: list[tuple[str, float]]) -> tuple[int | None, tuple[str, ...]]:
     if point < bound:
         return 0, ()
@@ -428,7 +512,10 @@ def fragility(model: engine.Model) -> Fragility | None:
     units = _down_units(model)
     k_low, names_low = _fewest(point, s.claim.low, units)
     k_high, names_high = _fewest(point, s.claim.high, units)
-    return Fragility(k_low, k_high, len(units), s.sample.n_cases, names_low, names_high, point)
+    up = _up_units(model)
+    return Fragility(k_low, k_high, len(units), s.sample.n_cases, names_low, names_high, point,
+                     flips_for_low=_fewest_up(point, s.claim.low, up),
+                     flips_for_high=_fewest_up(point, s.claim.high, up), flippable=len(up))
 
 
 def _reported_fragility(model: engine.Model) -> Fragility:
@@ -448,9 +535,12 @@ def _reported_fragility(model: engine.Model) -> Fragility:
         numbers = [v for v in values if v is not None]
         return (min(numbers) if numbers else None, None if None in values else max(numbers))
 
+    up = _up_units(model, table)
     return Fragility(k_low, k_high, len(units), int(s.sample.n), names_low, names_high, point,
                      splits=len(per_split), range_for_low=span([p[0] for p in per_split]),
-                     range_for_high=span([p[1] for p in per_split]))
+                     range_for_high=span([p[1] for p in per_split]),
+                     flips_for_low=_fewest_up(point, s.claim.low, up),
+                     flips_for_high=_fewest_up(point, s.claim.high, up), flippable=len(up))
 
 
 # ---- 3. case influence ---------------------------------------------------------------

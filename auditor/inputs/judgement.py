@@ -307,7 +307,8 @@ class Scrutinised:
 
     def describe(self) -> str:
         ess = "all their cases" if self.effective_sample_size is None else f"{self.effective_sample_size:g} cases"
-        return (f"Scrutinised: each judged down-shift holds as often as council decisions survive scrutiny "
+        return (f"Scrutinised (a worst case): each judged down-shift holds as often as challenged council "
+                f"decisions survive scrutiny "
                 f"({self.evidence.describe()}), with the evidence counted as {ess}." +
                 _transport_words(self.transport))
 

@@ -40,14 +40,20 @@ def _chance(p: float) -> str:
     return f"about {round(p * 100):.0f} in 100"
 
 
+def _words(summary, end: str) -> str:
+    """`` (very likely)``: an end's calibrated words from the summary, or nothing."""
+    words = ((summary.get("ends") or {}).get(end) or {}).get("words")
+    return f" ({words})" if words else ""
+
+
 def plain_numbers(result, summary=None) -> list[str]:
-    """Four or five key numbers, each as one plain sentence.
+    """Four to six key numbers, each in plain sentences (the tipping point among them).
 
     Examples
     --------
     >>> import auditor
     >>> r = auditor.audit("scenarios/west-sussex-2023.toml", draws=2000, seed=1)
-    >>> len(plain_numbers(r)) in (4, 5)
+    >>> len(plain_numbers(r)) in (4, 5, 6)
     True
     """
     s = summary if summary is not None else result.summary()
@@ -63,17 +69,22 @@ def plain_numbers(result, summary=None) -> list[str]:
         f"{format_money(s['point_estimate'])} {per}.",
         f"Allowing for honest uncertainty, the middle estimate is {format_money(s['savings']['median'])} {per}; "
         f"9 times in 10 it lies between {format_money(s['savings']['p05'])} and {format_money(s['savings']['p95'])}.",
-        (f"Chance of saving at least the claimed minimum ({format_money(c.low)}): {_chance(s['p_meets_low'])}. "
-         f"Chance of reaching the top figure ({format_money(c.high)}): {_chance(s['p_meets_high'])}."
+        (f"Chance of saving at least the claimed minimum ({format_money(c.low)}): {_chance(s['p_meets_low'])}"
+         f"{_words(s, 'low')}. Chance of reaching the top figure ({format_money(c.high)}): "
+         f"{_chance(s['p_meets_high'])}{_words(s, 'high')}."
          if c.high != c.low else
-         f"Chance of saving at least the claimed {format_money(c.low)}: {_chance(s['p_meets_low'])}."),
+         f"Chance of saving at least the claimed {format_money(c.low)}: {_chance(s['p_meets_low'])}"
+         f"{_words(s, 'low')}."),
     ]
     theta = (s.get("judgement") or {}).get("theta")
+    tip = (s.get("tipping") or {}).get("sentence")
     if sc.judgement.name == "face_value":
         out.append("The panel's judgements were taken as always right, as the published figure assumes.")
     elif isinstance(theta, dict) and "median" in theta:
         out.append(f"The panel's judged moves were assumed to stand up {theta['median']:.0%} of the time "
                    f"(middle value; model: {sc.judgement.name.replace('_', ' ')}).")
+    if tip:
+        out.append(tip)
     return out
 
 
@@ -126,8 +137,10 @@ def brief_figure(result, summary=None):
              x=_LEFT + 0.02)
     fair = result.face_value_sentence()
     scope = result.scope_sentence()
-    cur.text(result.verdict_sentence() + (f" {scope}" if scope else "") + (f" {fair}" if fair else ""),
-             size=11, width=84, max_lines=7 if scope else 5,
+    depends = result.verdict_detail.dependence_sentence()
+    cur.text(result.verdict_sentence() + (f" {depends}" if depends else "") + (f" {scope}" if scope else "")
+             + (f" {fair}" if fair else ""),
+             size=11, width=84, max_lines=5 + 2 * sum(bool(x) for x in (scope, depends, fair)),
              x=_LEFT + 0.02)
     cur.gap(6)
     fig.add_artist(Rectangle((_LEFT, cur.y), 0.008, top - cur.y, transform=fig.transFigure,
@@ -146,13 +159,15 @@ def brief_figure(result, summary=None):
     cur.text("In numbers", size=12, width=60, max_lines=1, weight="bold")
     cur.gap(2)
     for line in plain_numbers(result, s):
-        cur.text(line, size=10, width=92, max_lines=2, bullet="•")
+        cur.text(line, size=10, width=92, max_lines=5, bullet="•")
         cur.gap(2)
     cur.gap(8)
 
     cur.text("What to bear in mind", size=12, width=60, max_lines=1, weight="bold")
     cur.gap(2)
-    for caveat in (CAVEATS[0], CAVEATS[2], CAVEATS[3]):
+    # A long headline (a named judgement reading, a call that depends on something) leaves room for two.
+    caveats = (CAVEATS[0], CAVEATS[2], CAVEATS[3]) if cur.y > _BOTTOM + 0.2 else (CAVEATS[2], CAVEATS[3])
+    for caveat in caveats:
         cur.text(caveat, size=9, width=104, max_lines=3, bullet="•")
         cur.gap(1.5)
     cur.gap(8)

@@ -193,10 +193,24 @@ def _ladder_rows(rows: Any) -> list[dict[str, str]] | None:
     if not (isinstance(rows, list) and rows and all(isinstance(r, Mapping) for r in rows)
             and all({"name", "median", "p05", "p95", "p_meets_low"} <= set(r) for r in rows)):
         return None
-    return [{"label": _MODEL_WORDS.get(r["name"], str(r["name"]).replace("_", " ")),
+    return [{"label": str(r.get("label") or _MODEL_WORDS.get(r["name"], str(r["name"]).replace("_", " "))),
              "main": bool(r.get("main")), "median": format_money(r["median"]),
              "interval": f"{format_money(r['p05'])} to {format_money(r['p95'])}",
              "p_low": _pct(r["p_meets_low"])} for r in rows]
+
+
+def _tipping_extra(s: Mapping[str, Any]) -> str | None:
+    """What the tipping point assumes, and the reliability an 80% chance needs."""
+    import math
+
+    need = s.get("reliability_needed") or {}
+    if need.get("low") is None:
+        return None
+    extra = ("For an 80% chance the panel would have to be right about at least "
+             f"{math.floor(need['low_80'] * 100):.0f}% of its proposed moves. " if need.get("low_80") is not None
+             else "No panel reliability, however high, gives an 80% chance. ")
+    return extra + ("Here reliability applies to every move the panel proposed, down or up (a wrong proposal "
+                    "leaves the child where they are), with the sample, costs and take-up as in the audit.")
 
 
 def _pct(p: float) -> str:
@@ -391,7 +405,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
                   pngs: Mapping[str, bytes] | None = None) -> dict[str, Any]:
     """Everything the template shows, computed in Python so the template only lays it out."""
     from ..inputs.evidence import citations
-    from .markdown import STAGE_WORDS
+    from .markdown import STAGE_WORDS, verdict_rule_words
 
     s = dict(summary if summary is not None else result.summary())
     sc = result.scenario
@@ -411,6 +425,10 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "authority": sc.authority,
         "verdict": s["verdict"],
         "verdict_sentence": result.verdict_sentence(),
+        "headline_rest": result.headline()[1:],
+        "tipping_extra": _tipping_extra(s),
+        "ends": {k: (v or {}).get("words", "") for k, v in (s.get("ends") or {}).items()},
+        "rule_words": verdict_rule_words(rule).replace("**", ""),
         "face_value_sentence": result.face_value_sentence(),
         "scope_sentence": result.scope_sentence(),
         "budget_sentence": result.budget_sentence(),

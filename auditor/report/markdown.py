@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 from ..inputs.money import format_chance, format_claim, format_money as money, format_per
 from .sampling import (LIMITS, bridge_rows, method_words, prior_range_sentence, sensitivity_rows, split_words,
                        unseen_sentences)
 
-__all__ = ["render_markdown", "STAGE_WORDS", "reliability_section", "sampling_section"]
+__all__ = ["render_markdown", "STAGE_WORDS", "reliability_section", "verdict_rule_words", "tipping_lines",
+           "sampling_section"]
 
 STAGE_WORDS = {
     "point": "Published method (point estimate)",
@@ -14,6 +17,19 @@ STAGE_WORDS = {
     "judgement": "+ uncertainty in the panel's judgements",
     "full": "+ uncertainty in costs and take-up (full audit)",
 }
+
+
+def verdict_rule_words(rule) -> str:
+    """The verdict rule in plain words, with the scenario's thresholds (docs/methods.md §7)."""
+    return ("The verdict looks at the full audit, and judges each end of the published range in the calibrated "
+            "words of the IPCC likelihood scale (virtually certain: 99% or more; very likely: 90% or more; likely: "
+            "66% or more; about as likely as not: 33% to 66%; unlikely: below 33%; very unlikely: below 10%; "
+            "exceptionally unlikely: below 1%). The claim **collapses** when the chance of reaching its low end "
+            f"is below {rule.collapse_below:.0%}; it **holds** when that chance is at least {rule.hold_at:.0%} "
+            f"and the audited 90% interval is no more than {rule.max_width_ratio:g} times as wide as the "
+            "published range, and then only at its low end if the high end is exceptionally unlikely; otherwise "
+            "it **widens**. When Monte Carlo error or another defensible analysis choice would change the call, "
+            "the headline says so. See docs/methods.md for why these thresholds.")
 
 
 def _md(text: object) -> str:
@@ -65,8 +81,9 @@ def implied_lines(s: dict, sc) -> list[str]:
 RELIABILITY_WORDS = {
     "face_value": "Face value: the panel is always right",
     "contest": "Contest: a move is undone if the family contests it and wins",
+    "symmetric": "Selection, symmetric: every call of the panel as uncertain as its down-shifts",
     "selection": "Selection: tribunal outcomes read allowing for which decisions get appealed",
-    "scrutinised": "Scrutinised: the panel is as reliable as council decisions that were tested",
+    "scrutinised": "Worst case (scrutinised): the panel as unreliable as challenged council decisions",
 }
 
 EVIDENCE_PARAGRAPH = (
@@ -77,9 +94,12 @@ EVIDENCE_PARAGRAPH = (
     "challenged often do not stand up. It is not the share of a panel's placement calls that are wrong: only "
     "about 2–3.5% of appealable decisions are ever appealed, families choose which ones, councils concede many "
     "weak cases before a hearing, the tribunal rules on what the law requires for a child, and the Ombudsman "
-    "mostly on delay and process. The ladder therefore shows several readings of the same evidence side by "
-    "side, from taking the panel at its word to treating it like a tested council decision; the selection "
-    "reading makes the unknown appeal selectivity an explicit input."
+    "mostly on delay and process. Councils' concessions before a hearing take mostly wrong decisions out of the "
+    "decided pool, so they make the decided appeals look *less* selective, not more. No published figure says how "
+    "selective appeals are, so the verdict does not rest on any of these readings: the tipping point says how "
+    "reliable the panel must be, and the ladder shows several readings side by side, each labelled by its "
+    "assumption, from taking the panel at its word to the worst case of treating it like a challenged council "
+    "decision."
 )
 
 
@@ -90,17 +110,20 @@ def reliability_section(s: dict) -> list[str]:
     if not rows:
         return []
     c = s["claim"]
-    lines = ["## How much do the panel's judgements count?", "",
-             "Full audited savings under four readings of the scrutiny evidence, from the same random draws "
-             f"(published claim: {money(c['low'])} to {money(c['high'])}).", "",
-             "| reading of the evidence | median | 90% interval | chance of reaching the claim's low end |",
-             "| --- | ---: | ---: | ---: |"]
+    lines = ["## How much do the panel's judgements count?", ""]
+    lines += tipping_lines(s)
+    lines += [f"Full audited savings under {len(rows)} readings of the scrutiny evidence, from the same random draws "
+              f"(published claim: {money(c['low'])} to {money(c['high'])}). Each reading is labelled by the "
+              "assumption it rests on.", "",
+              "| reading of the evidence | median | 90% interval | chance of reaching the claim's low end |",
+              "| --- | ---: | ---: | ---: |"]
     for r in rows:
-        name = RELIABILITY_WORDS.get(r["name"], r["name"]) + (" **(this audit)**" if r.get("main") else "")
+        label = r.get("label") or RELIABILITY_WORDS.get(r["name"], r["name"])
+        name = _md(label) + (" **(this audit)**" if r.get("main") else "")
         lines.append(f"| {name} | {money(r['median'])} | {money(r['p05'])} to {money(r['p95'])} | "
                      f"{format_chance(r['p_meets_low'])} |")
     lines += ["", "![Audited savings under each reading of the tribunal evidence](figures/reliability.png)", ""]
-    if "theta" in j:
+    if "theta" in j and j.get("model") != "face_value":
         t = j["theta"]
         lines += [f"Under this audit's model, a judged move to a cheaper setting holds with probability "
                   f"{t['median']:.0%} at the median (90% range {t['p05']:.0%} to {t['p95']:.0%}); judged moves "
@@ -112,6 +135,23 @@ def reliability_section(s: dict) -> list[str]:
                    if v is not None else _md(j.get("switching_note", "")) + ".")), ""]
     lines += [EVIDENCE_PARAGRAPH, ""] + evidence_sources(j.get("evidence", []))
     return lines
+
+
+def tipping_lines(s: dict) -> list[str]:
+    """The tipping point: the panel reliability the low end needs and what the tribunal evidence would have to mean."""
+    need = s.get("reliability_needed")
+    tip = s.get("tipping")
+    if not need or not tip:
+        return []
+    out = [f"**Tipping point.** {_md(tip['sentence'])}"]
+    if need.get("low_80") is not None:
+        out.append(f"For a chance of 80% the panel would have to be right about at least "
+                   f"{math.floor(need['low_80'] * 100):.0f}% of its proposed moves.")
+    elif need.get("low") is not None:
+        out.append("No panel reliability, however high, gives an 80% chance.")
+    out.append("θ here is applied to every move the panel proposed, down or up (a wrong proposal leaves the "
+               "child where they are), with the sample, costs and take-up as in the audit.")
+    return [" ".join(out), ""]
 
 
 def evidence_sources(used: list) -> list[str]:
@@ -163,7 +203,7 @@ def render_markdown(result) -> str:
     lines = [f"# Audit: {_md(sc.title)}", ""]
     fair = result.face_value_sentence()
     scope = result.scope_sentence()
-    lines += [f"**Verdict: {s['verdict'].upper()}.** {_md(result.verdict_sentence())}"
+    lines += [f"**Verdict: {s['verdict'].upper()}.** {_md(' '.join(result.headline()))}"
               + (f" **{_md(scope)}**" if scope else "")
               + (f" {_md(fair)}" if fair else ""), ""]
     full = s["stages"][-1]
@@ -176,10 +216,13 @@ def render_markdown(result) -> str:
         f"- The published method applied to the review gives **{money(s['point_estimate'])}**.",
         f"- With honest uncertainty, half the audited outcomes fall below **{money(full['median'])}**, "
         f"and 90% lie between **{money(full['p05'])}** and **{money(full['p95'])}**.",
-        (f"- Chance the savings reach the published figure: **{format_chance(s['p_meets_low'])}**."
+        (f"- Chance the savings reach the published figure: **{format_chance(s['p_meets_low'])}** "
+         f"({s['ends']['low']['words']})."
          if c.low == c.high else
-         f"- Chance the savings reach the published low end: **{format_chance(s['p_meets_low'])}**; "
-         f"the high end: **{format_chance(s['p_meets_high'])}**.") + " " + prior_range_sentence(s),
+         f"- Chance the savings reach the published low end: **{format_chance(s['p_meets_low'])}** "
+         f"({s['ends']['low']['words']}); the high end: **{format_chance(s['p_meets_high'])}** "
+         f"({s['ends']['high']['words']}); a saving inside the published range: "
+         f"**{format_chance(s['p_in_range'])}**.") + " " + prior_range_sentence(s),
         "",
     ]
     lines += implied_lines(s, sc)
@@ -206,12 +249,7 @@ def render_markdown(result) -> str:
     lines += reliability_section(s)
     lines += sampling_section(s, {st.key: st.label for st in sc.settings})
 
-    lines += ["## How the verdict is decided", "",
-              f"The verdict looks at the full audit. The claim **collapses** when the chance of reaching its "
-              f"low end is below {rule.collapse_below:.0%}; it **holds** when that chance is at least "
-              f"{rule.hold_at:.0%} and the audited 90% interval is no more than {rule.max_width_ratio:g} times "
-              f"as wide as the published range; otherwise it **widens**. "
-              "See docs/methods.md for why these thresholds.", ""]
+    lines += ["## How the verdict is decided", "", _md(verdict_rule_words(rule)), ""]
 
     lines += ["## Inputs and their sources", "",
               "| setting | children (cohort) | annual cost per placement | source |",

@@ -40,7 +40,7 @@ def render_sensitivity(result) -> str:
     if f is None:
         out += ["Not available: the review is given as reported shares, not as cases or counts.", ""]
     else:
-        out += [f.sentence(c.low), ""]
+        out += [f.sentence(c.low, c.high), ""]
         if f.reversed_for_low:
             out += [f"The judgements that carry the most: {', '.join(f.reversed_for_low)}.", ""]
         hi = f.judgements_to_reverse_for_high
