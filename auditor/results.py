@@ -364,7 +364,8 @@ class AuditResult:
             "p_meets_low": full.p_meets_low,
             "p_meets_high": full.p_meets_high,
             "p_within_claim": float(np.mean((x >= c.low) & (x <= c.high))),
-            "p_in_range": float(np.mean((x >= c.low) & (x <= c.high))),
+            # A single figure has no range to land in (null), where p_within_claim reads P(x = figure).
+            "p_in_range": float(np.mean((x >= c.low) & (x <= c.high))) if c.low < c.high else None,
             "ends": ends(full.p_meets_low, full.p_meets_high),
             "reliability_needed": dict(tip["reliability_needed"]),
             "selectivity_needed": tip["selectivity_needed"],

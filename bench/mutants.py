@@ -45,6 +45,7 @@ MODEL = ("tests/test_reference.py", "tests/test_engine.py", "tests/test_sample.p
 SENS = ("tests/test_reference.py", "tests/test_sensitivity.py")
 IMPLIED = ("tests/test_implied.py", "tests/test_reference.py")
 RESULTS = ("tests/test_reference.py", "tests/test_results.py", "tests/test_engine.py")
+VERDICT = ("tests/test_results.py", "tests/test_reference.py", "tests/test_judgement.py", "tests/test_api.py")
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,28 @@ MUTANTS: tuple[Mutant, ...] = (
     M("grid_strict", "auditor/analysis/sensitivity.py",
       "p[i, j] = np.mean(x >= low)", "p[i, j] = np.mean(x > low)", SENS,
       "the grid's P(≥ low) computed as P(> low)"),
+    # ---- verdict and tipping point ---------------------------------------------------------
+    M("verdict_collapse_inclusive", "auditor/analysis/verdict.py",
+      "    if p_low < rule.collapse_below:\n        return \"collapses\", scope",
+      "    if p_low <= rule.collapse_below:\n        return \"collapses\", scope", VERDICT,
+      "a chance exactly at the collapse threshold collapses"),
+    M("verdict_width_strict", "auditor/analysis/verdict.py",
+      "if p_low >= rule.hold_at and width_ratio <= rule.max_width_ratio:",
+      "if p_low >= rule.hold_at and width_ratio < rule.max_width_ratio:", VERDICT,
+      "an interval exactly at the width limit no longer holds"),
+    M("verdict_low_end_scope", "auditor/analysis/verdict.py",
+      "if not single and p_high < EXCEPTIONALLY_UNLIKELY:", "if not single and p_high < 0.5:", VERDICT,
+      "a range holds at its low end only whenever its high end is less likely than not"),
+    M("tipping_quantile_side", "auditor/analysis/tipping.py",
+      "return float(np.quantile(theta * scaled + fixed_arr, 1.0 - q)) - target",
+      "return float(np.quantile(theta * scaled + fixed_arr, q)) - target", VERDICT,
+      "the reliability needed for an 80% chance uses the 80th, not the 20th, percentile"),
+    M("tipping_transport_ignored", "auditor/analysis/tipping.py",
+      "need = 1.0 - (1.0 - theta) / tau", "need = theta", VERDICT,
+      "the selectivity needed ignores the transport factor"),
+    M("tipping_s_assumed_one", "auditor/analysis/tipping.py",
+      "return (o - f) * need / ((1.0 - need) * (s - o))", "return (o - f) * need / ((1.0 - need) * (1.0 - o))",
+      VERDICT, "the selectivity needed assumes families always win against wrong decisions"),
     # ---- implied assumptions ---------------------------------------------------------------
     M("implied_realisation_gross", "auditor/analysis/implied.py",
       '"realisation_needed_for_low": c.low / gross if gross > 0 else None',

@@ -387,6 +387,9 @@ def test_seed_sources(write_scenario):
 # (Perks' 1/K per cell), a `reported` review's gammas became Gamma(a) plus per-case
 # exponentials, and a count finding's point share became its expected count/m;
 # θ, the costs and the split drawn per draw kept their values (same streams).
+# They are a regression guard, not a proof: that the draws follow the right laws
+# is shown independently in tests/test_reference.py (an independent Monte Carlo of
+# every stage, exact binomial and multinomial checks, the selection reading's θ).
 
 WEST_SUSSEX_PINS = {
     # stage: (draw 0, draw 8191 (last of block 0), draw 8192 (first of block 1), draw 19999, sum)

@@ -410,3 +410,32 @@ def test_sample_size_plan_keeps_the_prior_and_targets_the_half_width():
     c_se = math.sqrt(sum((e * math.sqrt(n)) ** 2 for e, n in zip(width_se, sizes))) / len(sizes)
     want = (c / (0.25 * 400_000)) ** 2
     assert abs(n_target - want) <= Z * 2 * c_se / c * want + 1, (n_target, want)
+
+
+def test_bootstrap_of_a_three_cell_row_is_multinomial():
+    # Row a: 2 stay, 3 → b, 3 → c (b £10k, c £20k, a £30k, cohort 100): the stratified bootstrap
+    # redraws (K_stay, K_b, K_c) ~ Multinomial(8; 2/8, 3/8, 3/8), and each move share is K/8.
+    # Chi-square over the joint outcomes (cells with expected count below 5 pooled) against scipy's
+    # multinomial pmf; above the 0.001 critical value with probability 0.001.
+    draws = 20_000
+    doc = base_scenario(settings={"a": {"label": "A", "cost": 30000, "cohort": 100},
+                                  "b": {"label": "B", "cost": 10000, "cohort": 0},
+                                  "c": {"label": "C", "cost": 20000, "cohort": 0}},
+                        sample={"transitions": transitions({("a", "a"): 2, ("a", "b"): 3, ("a", "c"): 3}),
+                                "method": "bootstrap"})
+    r = auditor.audit(parse_scenario(doc), draws=draws, seed=13)
+    kb = np.round(r.inputs["share[a->b]"] * 8).astype(int)
+    kc = np.round(r.inputs["share[a->c]"] * 8).astype(int)
+    np.testing.assert_allclose(r.inputs["share[a->b]"], kb / 8, rtol=0, atol=1e-15)
+    law = stats.multinomial(8, [2 / 8, 3 / 8, 3 / 8])
+    outcomes = [(b, c) for b in range(9) for c in range(9 - b)]
+    expected = np.array([draws * law.pmf([8 - b - c, b, c]) for b, c in outcomes])
+    observed = np.array([np.sum((kb == b) & (kc == c)) for b, c in outcomes])
+    assert observed.sum() == draws
+    big = expected >= 5
+    obs = np.append(observed[big], observed[~big].sum())
+    exp = np.append(expected[big], expected[~big].sum())
+    stat = float(np.sum((obs - exp) ** 2 / exp))
+    assert stat < stats.chi2(obs.size - 1).isf(1e-3), (stat, obs.size)
+    # Savings: 100·(K_b/8·20,000 + K_c/8·10,000), draw by draw.
+    np.testing.assert_allclose(r.savings, 100 * (kb / 8 * 20000 + kc / 8 * 10000), rtol=1e-12)

@@ -281,10 +281,23 @@ def test_sensitivity_summary_keys_and_reproducible(west_sussex_cases):
     assert len(sa["sample_size"]) == 5
     assert set(sa["sample_size"][0]) >= {"n", "p05", "median", "p95", "p_meets_low"}
     g = sa["grid"]
-    assert np.array(g["median"]).shape == (len(g["theta"]), len(g["realisation"]))
+    med = np.array(g["median"])
+    assert med.shape == (len(g["theta"]), len(g["realisation"]))
+    # A fixed realisation r multiplies every draw, and the median of r·x is r·median(x) for r ≥ 0,
+    # so along each θ row median / r is one constant.
+    r = np.array(g["realisation"])
+    np.testing.assert_allclose(med / r, np.repeat(med[:, -1:] / r[-1], r.size, axis=1), rtol=1e-9)
+    assert sa["point_estimate"] == pytest.approx(
+        engine.point_estimate(engine.build_model(load_scenario(west_sussex_cases))), rel=1e-12)
+    assert [row["n"] for row in sa["sample_size"]] == [28, 56, 112, 224, 448]
+    assert all(row["p05"] <= row["median"] <= row["p95"] for row in sa["sample_size"])
+    # Tornado bars come widest first.
+    widths = [abs(row["at_high"] - row["at_low"]) for row in sa["tornado"]["rows"]]
+    assert widths == sorted(widths, reverse=True)
     assert list(a.to_frame()["source"]) == list(sa["variance_share"])
     assert len(a.to_frame("grid")) == len(g["theta"]) * len(g["realisation"])
-    assert a.plot(kind="tornado") is not None
+    ax = a.plot(kind="tornado")
+    assert len(ax.patches) >= len(sa["tornado"]["rows"])   # one bar (or two halves) per input
 
 
 def test_cli_writes_report(west_sussex_cases, tmp_path, capsys):
