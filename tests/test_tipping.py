@@ -181,3 +181,19 @@ def test_headline_names_a_judgement_reading_that_is_not_face_value(west_sussex):
     assert head[0].startswith("Under the selection reading of tribunal outcomes (wrong council decisions assumed "
                               "3 to 30 times likelier to reach a hearing), the claim of £17.8m–£46.7m a year ")
     assert auditor.audit(west_sussex, draws=2000, seed=1).summary()["headline"][0].startswith("The claim of")
+
+
+def test_tipping_sentence_flags_a_face_value_chance_within_monte_carlo_error_of_one_half():
+    from types import SimpleNamespace
+
+    from auditor.results import tipping_sentence
+
+    claim = SimpleNamespace(low=1e6, high=1e6)
+    sel = {"win_if_right": 0.5, "range": None, "overturn_rate": 0.983}
+    tip = {"reliability_needed": {"low": None, "low_80": None}, "selectivity_needed": None, "selectivity": sel,
+           "p_meets_low_face_value": 0.498, "draws": 100_000}
+    # 2 · √(0.25 / 100,000) = 0.00316 > |0.498 − 0.5|: the tipping point could change with the seed.
+    assert tipping_sentence(tip, claim).endswith("could change with the seed.")
+    assert "49.8%" in tipping_sentence(tip, claim)
+    tip["p_meets_low_face_value"] = 0.49   # 0.01 > 0.00316: stable
+    assert "Monte Carlo" not in tipping_sentence(tip, claim)
