@@ -280,16 +280,3 @@ def test_a_suppressed_january_is_left_out_and_said() -> None:
     assert r.notes[0].startswith("January 2024: DfE suppressed or does not publish Hackney's figures")
     assert "2024" not in r.summary()["settings"]["state_special"]["observed_share"]
 
-
-def test_brief_carries_what_happened_after_the_claim(tmp_path) -> None:
-    from auditor.report.brief import plain_numbers
-
-    r = auditor.audit(with_council(tmp_path), draws=500, seed=1)
-    t = r.summary()["track"]
-    line = plain_numbers(r)[-1]
-    assert line.startswith("After the claim (DfE, January 2025): about ")
-    assert f"{t['required_moves']['2025']:,.0f} its path needed" in line
-    out = tmp_path / "b"
-    assert main(["run", str(with_council(tmp_path)), "--draws", "500", "--out", str(out), "--quiet",
-                 "--format", "pdf"]) == 0
-    assert (out / "brief.pdf").stat().st_size > 0

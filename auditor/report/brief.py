@@ -47,14 +47,13 @@ def _words(summary, end: str) -> str:
 
 
 def plain_numbers(result, summary=None) -> list[str]:
-    """Four to seven key numbers, each in plain sentences (the tipping point and, when DfE has data after the
-    claim, what happened since among them).
+    """Four to six key numbers, each in plain sentences (the tipping point among them).
 
     Examples
     --------
     >>> import auditor
     >>> r = auditor.audit("scenarios/west-sussex-2023.toml", draws=2000, seed=1)
-    >>> len(plain_numbers(r)) in (4, 5, 6, 7)
+    >>> len(plain_numbers(r)) in (4, 5, 6)
     True
     """
     s = summary if summary is not None else result.summary()
@@ -86,13 +85,6 @@ def plain_numbers(result, summary=None) -> list[str]:
                    f"(middle value; model: {sc.judgement.name.replace('_', ' ')}).")
     if tip:
         out.append(tip)
-    track = s.get("track") or {}
-    if track.get("status") == "ok":
-        last = str(track["years"][-1])
-        ex = track["excess_moves"]
-        out.append(f"After the claim (DfE, January {last}): about {ex['median']:,.0f} children (90% range "
-                   f"{ex['p05']:,.0f} to {ex['p95']:,.0f}) left the settings it empties beyond comparable councils, "
-                   f"against about {track['required_moves'][last]:,.0f} its path needed by then.")
     return out
 
 
