@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Test files per area, fastest and most discriminating first (-x stops at the first failure).
 MODEL = ("tests/test_reference.py", "tests/test_engine.py", "tests/test_sample.py", "tests/test_judgement.py",
-         "tests/test_flow.py", "tests/test_reported.py")
+         "tests/test_flow.py", "tests/test_levers.py", "tests/test_reported.py")
 SENS = ("tests/test_reference.py", "tests/test_sensitivity.py")
 IMPLIED = ("tests/test_implied.py", "tests/test_reference.py")
 RESULTS = ("tests/test_reference.py", "tests/test_results.py", "tests/test_engine.py")
