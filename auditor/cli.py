@@ -16,6 +16,7 @@ from typing import Sequence
 
 from ._version import __version__
 from .errors import AuditorError, UsageError
+from .inputs.money import parse_whole
 
 __all__ = ["main", "build_parser"]
 
@@ -29,18 +30,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def whole_number(text: str) -> int:
-    """An argparse type: a whole number, allowing pasted thousands separators.
+    """An argparse type: a whole number, allowing pasted thousands separators (:func:`parse_whole`).
 
     Examples
     --------
     >>> whole_number("100,000"), whole_number("1_000_000"), whole_number(" 42 ")
     (100000, 1000000, 42)
     """
-    cleaned = text.strip()
-    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+", cleaned):
-        cleaned = cleaned.replace(",", "")
     try:
-        return int(cleaned)
+        return parse_whole(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number such as 100000 or 100,000, got {text!r}") from None
 

@@ -88,11 +88,16 @@ def tipping_sentence(tip: Mapping[str, Any], claim) -> str:
     end = "figure" if claim.low == claim.high else "low end"
     need = tip["reliability_needed"]["low"]
     sel = tip["selectivity"]
+    p, n = tip["p_meets_low_face_value"], tip.get("draws") or 0
+    # At face value the chance is within 2 Monte Carlo standard errors of one half: whether any θ
+    # reaches 0.5, and how close to 1 it must be, can change with the seed.
+    unstable = (f" At face value the chance ({chance_words(p)}) is within Monte Carlo error of one half, so "
+                "this tipping point could change with the seed." if n and abs(p - 0.5) < 2 * math.sqrt(0.25 / n)
+                else "")
     if need is None:
-        p = tip["p_meets_low_face_value"]
         where = "in none of the audited draws" if p == 0 else f"in only {chance_words(p)} of the audited draws"
         return (f"Even if the panel is right about every move it proposed, the {end} is reached {where}: "
-                "it is less likely than not however reliable the panel is.")
+                "it is less likely than not however reliable the panel is." + unstable)
     if need == 0:
         return f"The {end} is reached more often than not even if none of the panel's proposed moves is right."
     head = f"The {end} needs the panel to be right about at least {_share_words(need)} of the moves it proposed"
@@ -109,7 +114,7 @@ def tipping_sentence(tip: Mapping[str, Any], claim) -> str:
         lo, hi = sorted(span)
         out += (f" ({_times_words(lo)} to {_times_words(hi)} times if a right decision loses 70% to 30% of "
                 "its hearings, rather than half)")
-    return out + "."
+    return out + "." + unstable
 
 
 def claim_words(low: float, high: float) -> str:
@@ -352,7 +357,8 @@ class AuditResult:
             "p_meets_low": full.p_meets_low,
             "p_meets_high": full.p_meets_high,
             "p_within_claim": float(np.mean((x >= c.low) & (x <= c.high))),
-            "p_in_range": float(np.mean((x >= c.low) & (x <= c.high))),
+            # A single figure has no range to land in (null), where p_within_claim reads P(x = figure).
+            "p_in_range": float(np.mean((x >= c.low) & (x <= c.high))) if c.low < c.high else None,
             "ends": ends(full.p_meets_low, full.p_meets_high),
             "reliability_needed": dict(tip["reliability_needed"]),
             "selectivity_needed": tip["selectivity_needed"],

@@ -51,10 +51,16 @@ def main() -> None:
     while not server.started:
         time.sleep(0.02)
     body = Path(args.scenario).read_bytes()
-    state = json.dumps({"scenario": tomllib.loads(body.decode("utf-8")), "draws": args.draws,
-                        "seed": 2023}).encode("utf-8")
+    doc = tomllib.loads(body.decode("utf-8"))
+    counter = iter(range(10**6))
 
-    def post(path: str, data: bytes, ctype: str) -> float:
+    def state() -> bytes:
+        # A different take-up each time, as a slider moves: the app's cache of recent audits never answers.
+        doc.setdefault("implementation", {})["realisation"] = 1 - next(counter) * 1e-4
+        return json.dumps({"scenario": doc, "draws": args.draws, "seed": 2023}).encode("utf-8")
+
+    def post(path: str, data, ctype: str) -> float:
+        data = data() if callable(data) else data
         t = time.perf_counter()
         req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method="POST",
                                      headers={"content-type": ctype})
@@ -64,7 +70,7 @@ def main() -> None:
         return (time.perf_counter() - t) * 1000
 
     audit = (f"/api/audit?draws={args.draws}&seed=2023", body, "application/toml")
-    explore = ("/api/explore", state, "application/json")
+    explore = ("/api/explore", state, "application/json")  # a new state per request
     try:
         for _ in range(3):
             post(*audit)

@@ -147,3 +147,53 @@ def test_symmetric_rung_shares_the_selection_rungs_theta(west_sussex):
     rng_a, rng_b = engine.stream(5, 0, "judgement"), engine.stream(5, 0, "judgement")
     assert np.array_equal(models["symmetric"].draw_theta(rng_a, 100), models["selection"].draw_theta(rng_b, 100))
     assert math.isfinite(models["symmetric"].central())
+
+
+# ---- every shipped scenario -----------------------------------------------------------
+
+@pytest.mark.parametrize("path", sorted(str(p) for p in __import__("pathlib").Path(__file__).resolve().parent.parent
+                                        .joinpath("scenarios").glob("*.toml")))
+def test_every_shipped_scenario_judges_both_ends_and_states_its_tipping_point(path):
+    from auditor.analysis.verdict import LIKELIHOOD_SCALE, likelihood_words
+
+    r = auditor.audit(path, draws=2000, seed=1)
+    s = r.summary()
+    words = {w for _, w in LIKELIHOOD_SCALE}
+    for end in ("low", "high"):
+        assert s["ends"][end]["words"] in words
+        assert s["ends"][end]["words"] == likelihood_words(s["ends"][end]["p"])
+    assert set(s["reliability_needed"]) == {"low", "low_80"} and "selectivity_needed" in s
+    single = s["claim"]["low"] == s["claim"]["high"]
+    assert (s["p_in_range"] is None) == single
+    # The headline speaks to both ends of a range, to the one figure of a single-figure claim.
+    assert ("high end" in s["headline"][0]) != single
+    assert s["tipping"]["sentence"] == s["headline"][1]
+    # Shipped scenarios rest on no assumed reliability: the panel at face value. (A reading whose every
+    # parameter rests on a published figure would also do; list it here when one ships.)
+    assert s["judgement"]["model"] == "face_value"
+    if 0.33 <= s["p_meets_low"]:
+        assert s["verdict"] != "collapses"
+
+
+def test_headline_names_a_judgement_reading_that_is_not_face_value(west_sussex):
+    r = auditor.audit(west_sussex, draws=2000, seed=1, **{"judgement.model": "selection"})
+    head = r.summary()["headline"]
+    assert head[0].startswith("Under the selection reading of tribunal outcomes (wrong council decisions assumed "
+                              "3 to 30 times likelier to reach a hearing), the claim of £17.8m–£46.7m a year ")
+    assert auditor.audit(west_sussex, draws=2000, seed=1).summary()["headline"][0].startswith("The claim of")
+
+
+def test_tipping_sentence_flags_a_face_value_chance_within_monte_carlo_error_of_one_half():
+    from types import SimpleNamespace
+
+    from auditor.results import tipping_sentence
+
+    claim = SimpleNamespace(low=1e6, high=1e6)
+    sel = {"win_if_right": 0.5, "range": None, "overturn_rate": 0.983}
+    tip = {"reliability_needed": {"low": None, "low_80": None}, "selectivity_needed": None, "selectivity": sel,
+           "p_meets_low_face_value": 0.498, "draws": 100_000}
+    # 2 · √(0.25 / 100,000) = 0.00316 > |0.498 − 0.5|: the tipping point could change with the seed.
+    assert tipping_sentence(tip, claim).endswith("could change with the seed.")
+    assert "49.8%" in tipping_sentence(tip, claim)
+    tip["p_meets_low_face_value"] = 0.49   # 0.01 > 0.00316: stable
+    assert "Monte Carlo" not in tipping_sentence(tip, claim)

@@ -260,3 +260,12 @@ def test_report_has_the_track_section(tmp_path) -> None:
 def test_public_api() -> None:
     assert auditor.track is track
     assert "track" in auditor.__all__
+
+
+def test_a_suppressed_january_is_left_out_and_said() -> None:
+    # DfE suppressed Hackney's (204) setting columns in January 2024: the track uses 2025 alone and says so.
+    s = load_scenario(WS, overrides={"scenario.la_code": "204", "scenario.census_year": 2023})
+    r = track(s, draws=300)
+    assert r.status == "ok" and r.years == [2025]
+    assert r.notes[0].startswith("January 2024: DfE suppressed or does not publish Hackney's figures")
+    assert "2024" not in r.summary()["settings"]["state_special"]["observed_share"]

@@ -261,7 +261,7 @@ class TrackResult:
     until: int
     latest: int
     years: list[int]                      # Januaries after the census used
-    status: str                           # "ok" | "too_recent"
+    status: str                           # "ok" | "too_recent" | "no_data"
     settings: dict = field(default_factory=dict)
     required_moves: dict = field(default_factory=dict)
     excess: dict = field(default_factory=dict)
@@ -294,6 +294,9 @@ class TrackResult:
     def sentence(self) -> str:
         """One plain sentence for the report."""
         name = self.council["name"]
+        if self.status == "no_data":
+            return (f"Nothing can be checked yet: DfE's figures for {name} after January {self.census_year} are "
+                    f"suppressed or missing up to January {self.until}.")
         if self.status == "too_recent":
             return (f"The claim is too recent to check: it rests on January {self.census_year}, and DfE's latest "
                     f"January packaged with auditor is {self.latest}, so there are no data after it yet.")
@@ -418,8 +421,10 @@ def track(scenario, *, until: int | None = None, draws: int | None = None, seed:
     keyed = [(s, setting_categories(s)) for s in scenario.settings]
     keyed = [(s, cats) for s, cats in keyed if cats]
     if len(keyed) < 2:
-        raise UsageError("fewer than two settings have a DfE category; add dfe = \"...\" to the settings",
-                         path=scenario.path, field="settings")
+        off = [st.key for st in scenario.settings if not setting_categories(st)]
+        raise UsageError(f"fewer than two settings have a DfE category to follow ({', '.join(off)} "
+                         f"{'has' if len(off) == 1 else 'have'} none); give each setting a dfe = \"...\" category "
+                         f"to track it", path=scenario.path, field="settings")
     cats = [cats for _, cats in keyed]
     keys = [s.key for s, _ in keyed]
     net_all, need = _claim_moves(scenario)
@@ -432,7 +437,22 @@ def track(scenario, *, until: int | None = None, draws: int | None = None, seed:
     own_years = [y for y in years_for(c.old_code) + ([] if c.old_code not in FOOTPRINTS else
                                                      years_for(FOOTPRINTS[c.old_code][0])) if y <= until]
     first = min(own_years)
-    years = list(range(first, until + 1))
+    # Januaries where DfE suppressed or lacks the council's figures are left out, and said so.
+    used = {x for cs in cats for x in cs}
+    broken = {y: why for (code, y), (affected, why) in BREAKS.items() if code == c.old_code and used & set(affected)}
+    years = [y for y in range(first, until + 1) if _series(c.old_code, [y], cats) is not None and y not in broken]
+    missing = [y for y in range(first, until + 1) if y not in years and y not in broken]
+    if T0 not in years:
+        raise UsageError(f"DfE's caseload for {c.name} in January {T0} is suppressed, broken or incomplete in a setting "
+                         f"the scenario uses; the track cannot start from it", path=scenario.path,
+                         field="scenario.census_year")
+    gaps = tuple(f"January {y}: DfE suppressed or does not publish {c.name}'s figures for a setting used here; "
+                 f"that January is left out." for y in missing) + tuple(
+        f"{why}; that January is left out of {c.name}'s own series." for y, why in sorted(broken.items())
+        if first <= y <= until)
+    after = [y for y in after if y in years]
+    if not after:
+        return TrackResult(scenario, council, T0, until, latest, [], "no_data", notes=gaps, seed=seed)
     panel = _panel(c.old_code, years, cats)
     b = years.index(T0)
     idx_after = [years.index(y) for y in after]
@@ -440,7 +460,7 @@ def track(scenario, *, until: int | None = None, draws: int | None = None, seed:
     totals = panel.counts[:, :, -1]
     own, own_share, N = panel.counts[0], share[0], totals[0]
     src = np.array([k in sources for k in keys])
-    notes = list(_notes(c.old_code, years, cats, panel))
+    notes = list(gaps) + list(_notes(c.old_code, years, cats, panel))
 
     # (b) councils outside DBV, pooled, without the council; each placebo without itself.
     nondbv = ~panel.dbv
@@ -551,9 +571,8 @@ def _notes(code: str, years: list[int], cats, panel: Panel) -> list[str]:
     elif reorganisation_note(code):
         notes.append(f"{reorganisation_note(code)}; the series starts with the new council.")
     for (c, y), (affected, why) in BREAKS.items():
-        if y in years and used & set(affected):
-            notes.append(f"{why}. {'This council' if c == code else 'It'} is "
-                         f"{'kept, and the break is in its own series' if c == code else 'left out of the comparison'}.")
+        if c != code and y in years and used & set(affected):
+            notes.append(f"{why}. It is left out of the comparison.")
     if any(y >= 2023 for y in years) and any(y < 2023 for y in years):
         notes.append("From January 2023 DfE counts placements per child and adds 'placement unknown'; shares "
                      "are of all EHC plans, so a rise in unknown placements lowers every setting's share.")

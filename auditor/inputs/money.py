@@ -12,7 +12,7 @@ import math
 import re
 from fractions import Fraction
 
-__all__ = ["parse_money", "parse_share", "format_money", "format_chance", "format_claim", "format_per"]
+__all__ = ["parse_money", "parse_share", "parse_whole", "format_money", "format_chance", "format_claim", "format_per"]
 
 _SCALE = {
     "": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6,
@@ -27,6 +27,22 @@ _MONEY = re.compile(
 )
 
 MONEY_HELP = ('a number or a string such as "£17.8m", "£46,700,000", "250k" or "1.2bn"')
+
+
+def parse_whole(text: str) -> int:
+    """A whole number as people type or paste it: ``100000``, ``100,000`` or ``1_000_000``.
+
+    Raises ValueError for anything else (the caller words the message for its field).
+
+    Examples
+    --------
+    >>> parse_whole("100,000"), parse_whole("1_000_000"), parse_whole(" 42 ")
+    (100000, 1000000, 42)
+    """
+    cleaned = text.strip()
+    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+", cleaned):
+        cleaned = cleaned.replace(",", "")
+    return int(cleaned)
 
 
 def parse_money(value: object) -> float:

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 from .distributions import MONEY, SHARE, Dist, parse_dist
 from ..errors import AuditorError, DataError, ScenarioError
 from .files import read_utf8
+from .levers import Levers, parse_levers
 from .flow import parse_flow
 from .judgement import JudgementModel, parse_judgement
 from .money import parse_money
@@ -153,8 +154,6 @@ class Scenario:
 
     def __post_init__(self) -> None:
         if self.levers is None:
-            from ..model.levers import Levers
-
             object.__setattr__(self, "levers", Levers())
 
     @property
@@ -472,7 +471,7 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
     claim = _parse_claim(_table(raw, "claim"))
     settings, names, normalised = _parse_settings(_table(raw, "settings"))
     sample_raw = _table(raw, "sample")
-    # The optional levers are validated in auditor.model.levers; the review's own keys in sample.
+    # The optional levers are validated in auditor.inputs.levers; the review's own keys in sample.
     sample = parse_sample({k: v for k, v in sample_raw.items() if k != "selection_bias"}, names, base_dir,
                           allow_outside=allow_outside, files=files)
     judgement = parse_judgement(_table(raw, "judgement", required=False))
@@ -482,8 +481,6 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
           "implementation")
     realisation = parse_dist(impl.get("realisation", 1.0), SHARE, "implementation.realisation")
     ramp, stay = parse_flow(claim, settings, impl)
-    from ..model.levers import parse_levers
-
     levers = parse_levers(sample_raw, impl, _table(raw, "costs", required=False))
 
     run_raw = _table(raw, "run", required=False) or {}

@@ -99,10 +99,10 @@ def _whole_query(request, name: str) -> int | None:
     text = request.query_params.get(name)
     if text is None or text == "":
         return None
-    from ..cli import whole_number
+    from ..inputs.money import parse_whole
 
     try:
-        return whole_number(text)
+        return parse_whole(text)
     except Exception:
         raise UsageError(f"must be a whole number such as 100000 or 100,000, got {text!r}", field=name) from None
 

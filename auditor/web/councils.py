@@ -53,7 +53,13 @@ def council_cohorts(code: str, year: int | None, settings: Sequence[str]) -> dic
             unmatched.append(key)
         else:
             cohorts[key] = row.get(category)
+    from dataclasses import fields
+
+    from ..inputs.scenario import Scenario
+
     return {"code": council.old_code, "ons_code": council.new_code, "name": council.name, "year": year,
             "cohorts": cohorts, "unmatched": unmatched,
+            # Whether scenarios record the council and January (`[scenario] la_code`, `census_year`).
+            "scenario_keys": "la_code" in {f.name for f in fields(Scenario)},
             "source": f"DfE 'Education, health and care plans', caseload, January {year}, {council.name} "
                       f"({council.old_code}), {data.SOURCE_URL}"}

@@ -72,6 +72,7 @@
   function start() {
     original = state.original;
     $("example").value = state.example || "";
+    showCouncil();
     renderForm();
     renderWhatif();
     schedule(0);
@@ -280,7 +281,17 @@
           data.years.slice().reverse().forEach(function (y) { years.appendChild(el("option", {value: y}, y)); });
           years.value = data.year;
         }
+        showCouncil();
       });
+  }
+  function showCouncil() {
+    // A scenario that names its council and January shows them in the picker.
+    var meta = state && state.scenario && state.scenario.scenario;
+    if (!meta || !councils.length) return;
+    var c = councils.filter(function (x) { return x.code === String(meta.la_code); })[0];
+    if (c) $("council").value = c.name + " (" + c.code + ")";
+    if (meta.census_year && $("census-year").querySelector('option[value="' + meta.census_year + '"]'))
+      $("census-year").value = String(meta.census_year);
   }
   function fillCouncil() {
     var text = $("council").value.trim(), m = text.match(/\((\d{3})\)\s*$/);
@@ -300,6 +311,10 @@
           filled.push((s.label || k) + " " + d.cohorts[k].toLocaleString("en-GB"));
         });
         state.scenario.scenario.authority = d.name;
+        if (d.scenario_keys) {  // recorded so `auditor validate` can check the cohorts against DfE's figures
+          state.scenario.scenario.la_code = d.code;
+          state.scenario.scenario.census_year = d.year;
+        }
         renderSettings();
         $("council-status").textContent = "Filled from DfE, January " + d.year + ": " + filled.join("; ") +
           (d.unmatched.length ? ". Not matched (type these yourself): " + d.unmatched.join(", ") : ".");
