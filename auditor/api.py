@@ -20,7 +20,7 @@ import numpy as np
 from ._version import __version__
 from .errors import UsageError
 from .inputs.scenario import MAX_DRAWS, MAX_SEED, Scenario, load_scenario
-from .analysis import ladder, sensitivity as sa, tipping
+from .analysis import fragility, ladder, sensitivity as sa, tipping
 from .analysis.implied import implied_assumptions
 from .model import engine
 from .inputs.judgement import Selection
@@ -250,7 +250,7 @@ def sensitivity(scenario, *, draws: int | None = None, seed: int | None = None,
         scenario=scenario, draws=n, seed=used, point_estimate=engine.point_estimate(model),
         variance_share=sa.variance_shares(model, draws=n, seed=used,
                                           n_boot=sa.N_BOOT if n_boot is None else n_boot),
-        fragility=sa.fragility(model), case_influence=tuple(sa.case_influence(model)),
+        fragility=fragility.fragility(model), case_influence=tuple(fragility.case_influence(model)),
         switching_values=tuple(sa.switching_values(scenario, draws=n, seed=used)),
         tornado_base=base, tornado=tuple(bars), sample_size=tuple(rows), sample_size_for_target=n_target,
         grid=sa.two_way_grid(scenario, draws=n, seed=used), version=__version__)

@@ -17,7 +17,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .analysis.sensitivity import N_BOOT, Fragility, SobolIndex, plateau
+from .analysis.fragility import Fragility
+from .analysis.sensitivity import N_BOOT, SobolIndex, plateau
 from .analysis.verdict import (EXCEPTIONALLY_UNLIKELY, MC_BAND, Verdict, chance_words, decide, ends, judge_verdict,
                                share_of_draws)
 from .errors import UsageError

@@ -101,6 +101,9 @@ CATALOGUE: dict[str, Case] = {
     "unknown-model": Case({"scenario.toml": toml(judgement={"model": "sceptical"})}),
     "unknown-budget": Case({"scenario.toml": toml(claim={"low": "£1m", "high": "£2m", "per": "year",
                                                          "budget": "schools"})}),
+    "correlation-out-of-range": Case({"scenario.toml": toml(costs={"correlation": 1.5})}),
+    "selection-bias-not-positive": Case({"scenario.toml": toml(sample={
+        "transitions": transitions({("a", "a"): 4, ("a", "b"): 6}), "selection_bias": 0})}),
     "partial-without-note": Case({"scenario.toml": toml(claim={"low": "£1m", "high": "£2m", "per": "year",
                                                                "scope": "partial"})}),
     "win-probabilities-overlap": Case({"scenario.toml": toml(judgement={

@@ -26,7 +26,7 @@ import pytest
 from scipy import integrate, stats
 
 import auditor
-from auditor.analysis import sensitivity as sens
+from auditor.analysis import fragility as frag, sensitivity as sens
 from auditor.inputs.scenario import parse_scenario
 from auditor.model.engine import build_model, simulate
 from auditor.inputs.judgement import parse_judgement
@@ -442,16 +442,16 @@ def test_fragility_reversal_effect_scales_with_realisation(realisation):
     # r̄ = 0.5: point £700k; reversals take off £200k (row a) and £100k (row c).
     # Low end £500k: 700 − 200 = 500 is not below 500, 700 − 400 = 300 is → 2 reversals.
     # (At full effect, £400k a reversal, one would do.)
-    f = sens.fragility(build_model(parse_scenario(two_rows("£500k", realisation))))
+    f = frag.fragility(build_model(parse_scenario(two_rows("£500k", realisation))))
     assert f.point == pytest.approx(700_000, rel=1e-12)
     assert f.judgements_to_reverse_for_low == 2
     assert f.reversed_for_low == ("a->b", "a->b")
     # Low end £150k: 700 − 3·200 = 100 < 150 after the three row-a reversals, none needed in row c.
-    f = sens.fragility(build_model(parse_scenario(two_rows("£150k", realisation))))
+    f = frag.fragility(build_model(parse_scenario(two_rows("£150k", realisation))))
     assert f.judgements_to_reverse_for_low == 3
     # Case influence (count data: a whole cell at a time): without a→b only row c is left,
     # 10·1/2·40,000·0.5 = £100k; without c→b only row a, 100·3/5·20,000·0.5 = £600k.
-    rows = sens.case_influence(build_model(parse_scenario(two_rows("£500k", realisation))))
+    rows = frag.case_influence(build_model(parse_scenario(two_rows("£500k", realisation))))
     by_cell = {r["case"]: r for r in rows}
     assert by_cell["a->b"]["point_without"] == pytest.approx(100_000, rel=1e-12)
     assert by_cell["c->b"]["point_without"] == pytest.approx(600_000, rel=1e-12)

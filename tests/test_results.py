@@ -166,8 +166,8 @@ def test_verdict_near_threshold_is_written_precisely_and_flagged():
     assert v.word == "collapses"
     assert "unlikely (33.0%)" in v.reason
     assert v.depends_on == (("Monte Carlo error", "widens"),)
-    assert v.dependence_sentence() == ("The call depends on Monte Carlo error (another seed could make it "
-                                       "widens).")
+    assert v.dependence_sentence() == ("The call is within Monte Carlo error of a threshold: another seed "
+                                       "could make the claim widen.")
     # 0.30 is 20 standard errors from 0.33: no dependence, whole percent.
     v = decide(0.3, 0.0, 1e6, 3e7, 17.8e6, 46.7e6, RULE, mcse_low=math.sqrt(0.21 / 100_000))
     assert "(30%)" in v.reason and v.depends_on == ()
@@ -183,7 +183,8 @@ def test_prior_choices_that_flip_the_call_are_named():
     assert v.word == "widens"
     # 0.55 stays in "widens"; 0.31 would collapse; 0.83 (interval 0.26 × the range) would hold at the low end.
     assert v.depends_on == (("bootstrap", "collapses"), ("split 9/6/10", "holds at its low end only"))
-    assert "bootstrap (which makes it collapses)" in v.dependence_sentence()
+    assert v.dependence_sentence() == ("The call depends on an analysis choice: with bootstrap the claim would "
+                                       "collapse; with split 9/6/10 the claim would hold at its low end only.")
 
 
 def test_likelihood_scale_bounds():

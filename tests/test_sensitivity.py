@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from auditor.model import engine
 from auditor.cli import main
 from auditor.inputs.scenario import load_scenario, parse_scenario
-from auditor.analysis.sensitivity import (SourceSeeds, case_influence, fragility, grouped_sobol, plateau,
-                                          point_from_counts, sample_size, switching_values, variance_shares)
+from auditor.analysis.fragility import case_influence, fragility, point_from_counts
+from auditor.analysis.sensitivity import (SourceSeeds, grouped_sobol, plateau, sample_size, switching_values,
+                                          variance_shares)
 from auditor.api import sensitivity
 from strategies import base_scenario, transitions
 
@@ -128,7 +129,7 @@ def test_variance_shares_of_a_product_match_the_closed_form():
 # ---- point, fragility, influence --------------------------------------------------------
 
 def test_point_from_counts_matches_engine(west_sussex_cases):
-    from auditor.analysis.sensitivity import _count_table
+    from auditor.analysis.fragility import _count_table
 
     model = engine.build_model(load_scenario(west_sussex_cases))
     assert point_from_counts(model, _count_table(model.scenario)) == pytest.approx(
@@ -353,7 +354,7 @@ def test_fragility_of_reported_shares_by_hand(write_scenario):
     # and £333,333 for m = 6 (the first leaves exactly £1m, not below; two are needed).
     from strategies import base_scenario
 
-    from auditor.analysis.sensitivity import case_influence, fragility
+    from auditor.analysis.fragility import case_influence, fragility
 
     doc = base_scenario()
     doc["sample"] = {"n": 10, "reported": [{"current": "a", "ideal": "b", "share": "2/3",

@@ -313,7 +313,7 @@ def test_web_errors_are_in_the_catalogue():
     text = DOC.read_text(encoding="utf-8")
     section = text[text.index("## The web app"):]
     for fragment in ("has 30 cases; auditor serve takes at most 20",
-                     "scenario.toml:75: sample.cases: no uploaded case list is named "
+                     "scenario.toml:77: sample.cases: no uploaded case list is named "
                      "'west-sussex-2023.cases.csv' (uploaded: none); upload the CSV with the scenario",
                      "must be a whole number from 1 to 1,000,000 on this server",
                      "the request body is larger than this server's limit of",

@@ -193,21 +193,34 @@ class Verdict:
     depends_on: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def dependence_sentence(self) -> str | None:
-        """One sentence naming what the call depends on, or None when nothing flips it."""
+        """Plain sentences naming what the call depends on, or None when nothing flips it.
+
+        Examples
+        --------
+        >>> Verdict("widens", "range", "", "", (("Monte Carlo error", "collapses"),
+        ...         ("a flatter prior", "holds at its low end only"))).dependence_sentence()
+        'The call is within Monte Carlo error of a threshold: another seed could make the claim collapse. It also depends on an analysis choice: with a flatter prior the claim would hold at its low end only.'
+        """
         if not self.depends_on:
             return None
-        parts = []
-        for what, call in self.depends_on:
-            if what == "Monte Carlo error":
-                parts.append(f"Monte Carlo error (another seed could make it {call})")
-            else:
-                parts.append(f"{what} (which makes it {call})")
-        return "The call depends on " + "; on ".join(parts) + "."
+        out = []
+        mc = [call for what, call in self.depends_on if what == "Monte Carlo error"]
+        if mc:
+            out.append(f"The call is within Monte Carlo error of a threshold: another seed could make the claim "
+                       f"{_infinitive(mc[0])}.")
+        alts = [f"with {what} the claim would {_infinitive(call)}" for what, call in self.depends_on
+                if what != "Monte Carlo error"]
+        if alts:
+            lead = "It also depends" if out else "The call depends"
+            out.append(f"{lead} on an analysis choice: " + "; ".join(alts) + ".")
+        return " ".join(out)
 
 
-def _word_and_scope(word: str, scope: str) -> str:
-    return "hold at its low end only" if (word, scope) == ("holds", "low_end") else {
-        "holds": "hold", "widens": "widen", "collapses": "collapse"}[word]
+def _infinitive(call: str) -> str:
+    """``"widens"`` → ``"widen"``; ``"holds at its low end only"`` → ``"hold at its low end only"``."""
+    word, _, rest = call.partition(" ")
+    base = {"holds": "hold", "widens": "widen", "collapses": "collapse"}.get(word, word)
+    return f"{base} {rest}".strip()
 
 
 def _end_clause(p: float, amount: float, what: str) -> str:
@@ -271,7 +284,7 @@ def decide(p_low: float, p_high: float, p05: float, p95: float, claim_low: float
     'the £17.8m low end is about as likely as not (47%), short of the 80% needed to rely on it as a floor; the £46.7m high end is exceptionally unlikely (fewer than 1 in 100)'
     >>> decide(0.34, 0.0, 1e7, 2.5e7, 17.8e6, 46.7e6, VerdictRule(),
     ...        alternatives=[{"label": "prior α = 0.1", "p_meets_low": 0.31}]).dependence_sentence()
-    'The call depends on prior α = 0.1 (which makes it collapses).'
+    'The call depends on an analysis choice: with prior α = 0.1 the claim would collapse.'
     """
     single = claim_low == claim_high
     width = claim_high - claim_low
@@ -317,4 +330,5 @@ def judge_verdict(p_meets_low: float, p05: float, p95: float, claim_low: float, 
     """
     v = decide(p_meets_low, p_meets_high, p05, p95, claim_low, claim_high, rule, mcse_low=mcse)
     dep = v.dependence_sentence()
-    return v.word, v.reason + ("" if dep is None else f" ({dep[0].lower()}{dep[1:-1]})")
+    # The reason carries no final full stop, so a following sentence keeps its own but the last.
+    return v.word, v.reason + ("" if dep is None else f". {dep[:-1]}")

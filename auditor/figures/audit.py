@@ -127,8 +127,9 @@ def distribution(result, ax=None):
 RELIABILITY_LABELS = {
     "face_value": "Face value\n(panel always right)",
     "contest": "Contest\n(undone if contested and lost)",
-    "selection": "Selection\n(appeals are self-selected)",
-    "scrutinised": "Scrutinised\n(as tested council decisions)",
+    "symmetric": "Selection, symmetric\n(every call as uncertain)",
+    "selection": "Selection\n(assumed appeal selectivity)",
+    "scrutinised": "Worst case: scrutinised\n(as challenged decisions)",
 }
 
 

@@ -337,7 +337,12 @@ def parse_dist(raw: object, domain: Domain, field_name: str) -> Dist:
         value = domain.parse(raw, field_name)
         _check_in_domain(value, domain, field_name)
         return Dist("fixed", (("value", value),), domain, None, raw)
+    kind, source = _check_dist_table(raw, field_name)
+    return _KIND_PARSERS[kind](_Reader(raw, kind, domain, field_name), source)
 
+
+def _check_dist_table(raw: dict, field_name: str) -> tuple[str, str | None]:
+    """The ``dist`` kind and ``source`` of a table, after checking its keys."""
     kind = raw.get("dist")
     if kind is None:
         raise ScenarioError(
@@ -350,85 +355,107 @@ def parse_dist(raw: object, domain: Domain, field_name: str) -> Dist:
         raise ScenarioError("must be a string", field=f"{field_name}.source")
     if "note" in raw and not isinstance(raw["note"], str):
         raise ScenarioError("must be a string", field=f"{field_name}.note")
-
     allowed = set(DIST_KINDS[kind]) | set(_OPTIONAL.get(kind, ())) | set(_META)
     for key in raw:
         if key not in allowed:
             raise ScenarioError(
                 f"unknown key for dist {kind!r}; allowed: {', '.join(sorted(allowed - {'dist'}))}",
                 field=f"{field_name}.{key}")
+    return kind, source
 
-    def num(key: str, dom: Domain = domain) -> float:
-        if key not in raw:
-            raise ScenarioError(f"missing; dist {kind!r} needs {', '.join(DIST_KINDS[kind])}",
-                                field=f"{field_name}.{key}")
-        return dom.parse(raw[key], f"{field_name}.{key}")
 
-    f = field_name
-    if kind == "fixed":
-        v = num("value")
-        _check_in_domain(v, domain, f"{f}.value")
-        return Dist("fixed", (("value", v),), domain, source, raw)
+@dataclass(frozen=True)
+class _Reader:
+    """One ``dist`` table being parsed: its parameters read by name, in its domain."""
 
-    if kind == "uniform":
-        lo, hi = num("low"), num("high")
-        _check_order(lo, hi, f)
-        _check_in_domain(lo, domain, f"{f}.low")
-        _check_in_domain(hi, domain, f"{f}.high")
-        return Dist(kind, (("low", lo), ("high", hi)), domain, source, raw)
+    raw: dict
+    kind: str
+    domain: Domain
+    field: str
 
-    if kind in ("triangular", "pert"):
-        lo, mode, hi = num("low"), num("mode"), num("high")
-        _check_order(lo, hi, f)
-        if not lo <= mode <= hi:
-            raise ScenarioError(f"mode must lie between low ({lo:g}) and high ({hi:g}), got {mode:g}",
-                                field=f"{f}.mode")
-        _check_in_domain(lo, domain, f"{f}.low")
-        _check_in_domain(hi, domain, f"{f}.high")
-        return Dist(kind, (("low", lo), ("mode", mode), ("high", hi)), domain, source, raw)
+    def num(self, key: str, dom: Domain | None = None) -> float:
+        if key not in self.raw:
+            raise ScenarioError(f"missing; dist {self.kind!r} needs {', '.join(DIST_KINDS[self.kind])}",
+                                field=f"{self.field}.{key}")
+        return (dom or self.domain).parse(self.raw[key], f"{self.field}.{key}")
 
-    if kind == "normal":
-        mu, sd = num("mean"), num("sd", POSITIVE if not domain.money else MONEY)
-        if sd <= 0:
-            raise ScenarioError(f"must be > 0, got {sd:g}", field=f"{f}.sd")
-        _check_mass(mu, sd, domain, f)
-        return Dist(kind, (("mean", mu), ("sd", sd)), domain, source, raw)
+    def dist(self, kind: str, params: tuple, source: str | None) -> Dist:
+        return Dist(kind, params, self.domain, source, self.raw)
 
-    if kind == "lognormal":
-        med, sdl = num("median"), num("sd_log", POSITIVE)
-        if med <= 0:
-            raise ScenarioError(f"must be > 0, got {med:g}", field=f"{f}.median")
-        if sdl <= 0:
-            raise ScenarioError(f"must be > 0, got {sdl:g}", field=f"{f}.sd_log")
-        if sdl > MAX_SD_LOG:
-            raise ScenarioError(f"must be at most {MAX_SD_LOG:g} (a factor of e^{MAX_SD_LOG:g} per standard "
-                                f"deviation), got {sdl:g}", field=f"{f}.sd_log")
-        return Dist(kind, (("median", med), ("sd_log", sdl)), domain, source, raw)
+    def in_domain(self, *keys_values: tuple[str, float]) -> None:
+        for key, v in keys_values:
+            _check_in_domain(v, self.domain, f"{self.field}.{key}")
 
-    if kind == "beta":
-        return _parse_beta(raw, domain, f, source)
 
-    # interval: "a 90% range". Money ranges that are strictly positive are fitted
-    # to a lognormal (costs are right-skewed and cannot be negative); shares and
-    # ranges touching zero are fitted to a normal, truncated to the domain.
-    lo, hi = num("low"), num("high")
-    level = SHARE.parse(raw.get("level", 0.9), f"{f}.level")
+def _parse_fixed(r: _Reader, source: str | None) -> Dist:
+    v = r.num("value")
+    r.in_domain(("value", v))
+    return r.dist("fixed", (("value", v),), source)
+
+
+def _parse_uniform(r: _Reader, source: str | None) -> Dist:
+    lo, hi = r.num("low"), r.num("high")
+    _check_order(lo, hi, r.field)
+    r.in_domain(("low", lo), ("high", hi))
+    return r.dist("uniform", (("low", lo), ("high", hi)), source)
+
+
+def _parse_three_point(r: _Reader, source: str | None) -> Dist:
+    """``triangular`` and ``pert``: low, mode, high."""
+    lo, mode, hi = r.num("low"), r.num("mode"), r.num("high")
+    _check_order(lo, hi, r.field)
+    if not lo <= mode <= hi:
+        raise ScenarioError(f"mode must lie between low ({lo:g}) and high ({hi:g}), got {mode:g}",
+                            field=f"{r.field}.mode")
+    r.in_domain(("low", lo), ("high", hi))
+    return r.dist(r.kind, (("low", lo), ("mode", mode), ("high", hi)), source)
+
+
+def _parse_normal(r: _Reader, source: str | None) -> Dist:
+    mu, sd = r.num("mean"), r.num("sd", POSITIVE if not r.domain.money else MONEY)
+    if sd <= 0:
+        raise ScenarioError(f"must be > 0, got {sd:g}", field=f"{r.field}.sd")
+    _check_mass(mu, sd, r.domain, r.field)
+    return r.dist("normal", (("mean", mu), ("sd", sd)), source)
+
+
+def _parse_lognormal(r: _Reader, source: str | None) -> Dist:
+    f = r.field
+    med, sdl = r.num("median"), r.num("sd_log", POSITIVE)
+    if med <= 0:
+        raise ScenarioError(f"must be > 0, got {med:g}", field=f"{f}.median")
+    if sdl <= 0:
+        raise ScenarioError(f"must be > 0, got {sdl:g}", field=f"{f}.sd_log")
+    if sdl > MAX_SD_LOG:
+        raise ScenarioError(f"must be at most {MAX_SD_LOG:g} (a factor of e^{MAX_SD_LOG:g} per standard "
+                            f"deviation), got {sdl:g}", field=f"{f}.sd_log")
+    return r.dist("lognormal", (("median", med), ("sd_log", sdl)), source)
+
+
+def _parse_interval(r: _Reader, source: str | None) -> Dist:
+    """``interval``, "a 90% range".
+
+    Money ranges that are strictly positive are fitted to a lognormal (costs
+    are right-skewed and cannot be negative); shares and ranges touching zero
+    are fitted to a normal, truncated to the domain.
+    """
+    f = r.field
+    lo, hi = r.num("low"), r.num("high")
+    level = SHARE.parse(r.raw.get("level", 0.9), f"{f}.level")
     if not 0.0 < level < 1.0:
         raise ScenarioError(f"must lie strictly between 0 and 1, got {level:g}", field=f"{f}.level")
     if not lo < hi:
         raise ScenarioError(f"low ({lo:g}) must be below high ({hi:g}) for an interval", field=f)
-    _check_in_domain(lo, domain, f"{f}.low")
-    _check_in_domain(hi, domain, f"{f}.high")
+    r.in_domain(("low", lo), ("high", hi))
     z = _STD.inv_cdf(0.5 + level / 2.0)
-    if lo > 0 and domain is not SHARE:
+    if lo > 0 and r.domain is not SHARE:
         params = (("median", math.sqrt(lo * hi)), ("sd_log", (math.log(hi) - math.log(lo)) / (2 * z)))
         if params[1][1] > MAX_SD_LOG:
             raise ScenarioError(f"a {level:.0%} range from {lo:g} to {hi:g} implies sd_log {params[1][1]:.3g} on the "
                                 f"log scale, above the maximum {MAX_SD_LOG:g}; raise `level` or narrow the range",
                                 field=f)
-        return Dist("lognormal", params, domain, source, raw)
-    params = (("mean", 0.5 * (lo + hi)), ("sd", (hi - lo) / (2 * z)))
-    return Dist("normal", params, domain, source, raw)
+        return r.dist("lognormal", params, source)
+    return r.dist("normal", (("mean", 0.5 * (lo + hi)), ("sd", (hi - lo) / (2 * z))), source)
 
 
 def _parse_beta(raw: dict, domain: Domain, f: str, source: str | None) -> Dist:
@@ -493,3 +520,16 @@ def _check_mass(mu: float, sd: float, domain: Domain, f: str) -> None:
         raise ScenarioError(
             f"a normal with mean {mu:g} and sd {sd:g} puts less than 1% of its mass "
             f"{domain.describe()}; move the mean inside that range", field=f"{f}.mean")
+
+
+#: The parser of each ``dist`` kind; every kind of :data:`DIST_KINDS` has one.
+_KIND_PARSERS = {
+    "fixed": _parse_fixed,
+    "uniform": _parse_uniform,
+    "triangular": _parse_three_point,
+    "pert": _parse_three_point,
+    "normal": _parse_normal,
+    "lognormal": _parse_lognormal,
+    "beta": lambda r, source: _parse_beta(r.raw, r.domain, r.field, source),
+    "interval": _parse_interval,
+}

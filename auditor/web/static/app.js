@@ -508,19 +508,25 @@
       g.appendChild(svg("text", {x: L - 6, y: Y(p) + 4, "text-anchor": "end"}, Math.round(p * 100) + "%"));
     });
     // Round amounts on the axis (multiples of 1, 2 or 5 times a power of ten), as a person would mark them.
-    var raw = (hi - lo) / (W < 500 ? 3 : 5), mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    var raw = (hi - lo) / (W < 500 ? 4 : 6), mag = Math.pow(10, Math.floor(Math.log10(raw)));
     var step = [1, 2, 5, 10].map(function (m) { return m * mag; }).filter(function (x) { return x >= raw; })[0];
     for (var v = Math.ceil(lo / step) * step; v <= hi; v += step) {
       g.appendChild(svg("line", {x1: X(v), x2: X(v), y1: H - B, y2: H - B + 4, stroke: "#999"}));
-      g.appendChild(svg("text", {x: X(v), y: H - B + 16, "text-anchor": "middle"}, money(Math.abs(v) < step / 1e6 ? 0 : v)));
+      // A label by the right edge ends at its tick, so it is not cut off.
+      var anchor = X(v) > W - R - 30 ? "end" : "middle";
+      g.appendChild(svg("text", {x: X(v), y: H - B + 16, "text-anchor": anchor}, money(Math.abs(v) < step / 1e6 ? 0 : v)));
     }
     g.appendChild(svg("text", {x: (L + W) / 2, y: H - 6, "text-anchor": "middle"}, "Savings " + (claim.per === "year" ? "a year" : "in total")));
+    // Two close lines get their labels on two levels, so they never overlap.
+    var close = Math.abs(X(claim.high) - X(claim.low)) < 150;
     [["low", claim.low, ""], ["high", claim.high, "5,4"]].forEach(function (c) {
       if (c[0] === "high" && claim.high === claim.low) return;
       g.appendChild(svg("line", {x1: X(c[1]), x2: X(c[1]), y1: T, y2: H - B, stroke: "#E69F00", "stroke-width": 2,
                                  "stroke-dasharray": c[2]}));
-      g.appendChild(svg("text", {x: X(c[1]) + (c[0] === "high" ? -4 : 4), y: T + 12,
-                                 "text-anchor": c[0] === "high" ? "end" : "start"}, "claim " + c[0]));
+      var high = c[0] === "high", y = T + 12 + (close && high ? 16 : 0);
+      var left = high ? X(c[1]) > L + 70 : X(c[1]) > W - R - 70;  // write on the side with room
+      g.appendChild(svg("text", {x: X(c[1]) + (left ? -4 : 4), y: y, "text-anchor": left ? "end" : "start"},
+                        "claim " + c[0]));
     });
     function line(points, colour, width, dash) {
       var d = points.map(function (p, j) { return (j ? "L" : "M") + X(p[0]).toFixed(1) + "," + Y(p[1]).toFixed(1); }).join("");
@@ -528,12 +534,6 @@
     }
     line(curve.sampling, "#56B4E9", 1.5, "3,3");
     line(curve.full, "#0072B2", 2.5);
-    // The curves fall from top left to bottom right, so the bottom left is free for the key.
-    g.appendChild(svg("line", {x1: L + 8, x2: L + 30, y1: Y(0.2), y2: Y(0.2), stroke: "#0072B2", "stroke-width": 2.5}));
-    g.appendChild(svg("text", {x: L + 34, y: Y(0.2) + 4}, "full audit"));
-    g.appendChild(svg("line", {x1: L + 8, x2: L + 30, y1: Y(0.1), y2: Y(0.1), stroke: "#56B4E9", "stroke-width": 1.5,
-                               "stroke-dasharray": "3,3"}));
-    g.appendChild(svg("text", {x: L + 34, y: Y(0.1) + 4}, "small sample only"));
     var box = $("chart");
     box.textContent = "";
     box.appendChild(g);
