@@ -45,7 +45,8 @@ MODEL = ("tests/test_reference.py", "tests/test_engine.py", "tests/test_sample.p
 SENS = ("tests/test_reference.py", "tests/test_sensitivity.py")
 IMPLIED = ("tests/test_implied.py", "tests/test_reference.py")
 RESULTS = ("tests/test_reference.py", "tests/test_results.py", "tests/test_engine.py")
-VERDICT = ("tests/test_results.py", "tests/test_reference.py", "tests/test_judgement.py", "tests/test_api.py")
+VERDICT = ("tests/test_results.py", "tests/test_reference.py", "tests/test_tipping.py", "tests/test_judgement.py",
+           "tests/test_api.py")
 
 
 @dataclass(frozen=True)
