@@ -298,13 +298,13 @@ def test_west_sussex_takes_the_panel_at_face_value_and_reads_the_evidence_on_the
 
 
 def test_selection_error_rate_in_place_matches_general():
-    from auditor.inputs.judgement import _selection_error_rate_into, selection_error_rate
+    from auditor.inputs.appeals import selection_error_rate, selection_error_rate_into
 
     rng = np.random.default_rng(11)
     o = np.concatenate([rng.random(5000), [0.5, 1.0, 0.0, 0.75]])
     rho = np.concatenate([rng.lognormal(2, 1, 5000), [0.0, 0.0, 3.0, 0.0]])
     expected = selection_error_rate(o, rho, 1.0, 0.5)
-    assert np.array_equal(_selection_error_rate_into(o.copy(), rho.copy(), 1.0, 0.5), expected)
+    assert np.array_equal(selection_error_rate_into(o.copy(), rho.copy(), 1.0, 0.5), expected)
 
 
 # ---- uncertain win probabilities (win_if_wrong s, win_if_right f) ------------------
@@ -448,7 +448,8 @@ def test_switching_selectivity_with_uncertain_f(write_scenario):
 def _former_theta(m, rng, size):
     # The models' draws as written with rng.spawn before child generators were built
     # lazily (every child built, used or not): the reference for the lazy version.
-    from auditor.inputs.judgement import _rate_params, _selection_error_rate_into, _win_value
+    from auditor.inputs.appeals import selection_error_rate_into, win_value
+    from auditor.inputs.judgement import _rate_params
 
     def mixture(rng_, one):
         rngs = rng_.spawn(1 + len(m.evidence.components))
@@ -484,12 +485,12 @@ def _former_theta(m, rng, size):
     ev, rho_rng, tr = rng.spawn(3)
     o = mixture(ev, overturn)
     rho = m.selectivity.draw(rho_rng, size)
-    s, f = _win_value(m.win_if_wrong), _win_value(m.win_if_right)
+    s, f = win_value(m.win_if_wrong), win_value(m.win_if_right)
     if s is None or f is None:
         s_rng, f_rng = rng.spawn(2)
         s = s if s is not None else m.win_if_wrong.draw(s_rng, size)
         f = f if f is not None else m.win_if_right.draw(f_rng, size)
-    w = _selection_error_rate_into(o, rho, s, f)
+    w = selection_error_rate_into(o, rho, s, f)
     return transported(np.subtract(1.0, w, out=w), tr)
 
 

@@ -40,6 +40,8 @@ import numpy as np
 
 from .distributions import POSITIVE, SHARE, Dist, parse_dist
 from ..errors import ScenarioError
+from .appeals import (WinProb, check_wins, parse_win_prob, selection_error_rate, selection_error_rate_into,
+                      win_value, win_words, win_written)
 from .evidence import DEFAULT_EVIDENCE, Component, Evidence, parse_evidence
 
 __all__ = ["JudgementModel", "FaceValue", "Fixed", "Scrutinised", "Contest", "Selection", "Symmetric", "MODELS",
@@ -363,93 +365,6 @@ class Contest:
         return out
 
 
-def selection_error_rate(overturn, selectivity, win_if_wrong=1.0, win_if_right=0.5):
-    """Panel error rate w implied by an overturn rate O under appeal selection.
-
-    If wrong decisions are ρ times likelier than right ones to be appealed and
-    decided, and families win a decided appeal with probability s against a
-    wrong decision and f against a right one, the decided-appeal overturn rate
-    is O = (w·ρ·s + (1 − w)·f) / (w·ρ + 1 − w). Solving for w gives
-
-        w = (O − f) / ((O − f) + ρ·(s − O)),
-
-    clipped to [0, 1]: O ≤ f gives w = 0 (no sign of error), O ≥ s gives w = 1.
-    Every argument may be an array (one value per draw); the clipping applies
-    draw by draw.
-
-    Examples
-    --------
-    >>> round(float(selection_error_rate(0.96, 10)), 4)  # 0.46 / (0.46 + 10·0.04)
-    0.5349
-    >>> selection_error_rate(np.array([0.4, 1.0]), 10).tolist()
-    [0.0, 1.0]
-    >>> selection_error_rate(np.array([0.4, 0.7]), 0.0).tolist()  # ρ = 0: O ≤ f still means no error
-    [0.0, 1.0]
-    >>> selection_error_rate(0.96, 10, 1.0, np.array([0.5, 0.96, 0.3])).round(4).tolist()  # f = 0.3: 0.66 / 1.06
-    [0.5349, 0.0, 0.6226]
-    """
-    o = np.asarray(overturn, dtype=float)
-    num = np.maximum(o - win_if_right, 0.0)
-    rest = np.asarray(selectivity, dtype=float) * np.maximum(win_if_wrong - o, 0.0)
-    den = num + rest
-    # den = 0 only when num = 0 (O ≤ f, with ρ = 0 or O ≥ s): the clipping rule gives w = 0 there.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
-
-
-def _selection_error_rate_into(o: np.ndarray, rho: np.ndarray, win_if_wrong: float | np.ndarray,
-                                win_if_right: float | np.ndarray) -> np.ndarray:
-    """:func:`selection_error_rate` for fresh float arrays, reusing ``o`` and ``rho``.
-
-    The same operations in the same order (so the same bits) without the five
-    temporaries of the general version; the engine calls it once per block.
-    ``win_if_wrong`` and ``win_if_right`` may be numbers or per-draw arrays.
-    """
-    num = np.subtract(o, win_if_right, out=np.empty_like(o))
-    np.maximum(num, 0.0, out=num)
-    rest = np.subtract(win_if_wrong, o, out=o)
-    np.maximum(rest, 0.0, out=rest)
-    np.multiply(rho, rest, out=rest)
-    den = np.add(num, rest, out=rest)
-    positive = den > 0
-    np.divide(num, den, out=num, where=positive)
-    num[~positive] = 0.0  # as selection_error_rate: den = 0 only where num = 0
-    return num
-
-
-#: A win probability of ``selection``: a plain number, or a :class:`Dist` on [0, 1].
-WinProb = float | Dist
-
-
-def _win_value(v: WinProb) -> float | None:
-    """The number a win probability is fixed at, or ``None`` when it is uncertain."""
-    if isinstance(v, Dist):
-        return v.p["value"] if v.is_fixed else None
-    return float(v)
-
-
-def _win_bounds(v: WinProb) -> tuple[float, float]:
-    return v.bounds() if isinstance(v, Dist) else (float(v), float(v))
-
-
-def _win_words(v: WinProb) -> str:
-    """``"50%"`` for a number, ``"30–70%"`` for a range (with its shape when not uniform)."""
-    fixed = _win_value(v)
-    if fixed is not None:
-        return f"{fixed:.0%}"
-    lo, hi = v.bounds()
-    span = f"{lo * 100:.0f}–{hi:.0%}"
-    if v.kind == "uniform":
-        return span
-    if v.kind in ("triangular", "pert"):
-        return f"{span} (most likely {v.p['mode']:.0%})"
-    return f"{span} (mean {v.mean():.0%})"
-
-
-def _win_written(v: WinProb) -> object:
-    return v.written if isinstance(v, Dist) else v
-
-
 def _win_draws(s: WinProb, f: WinProb, rng: np.random.Generator,
                size: int) -> tuple[float | np.ndarray, float | np.ndarray]:
     """Per-draw s and f; numbers are passed through and draw nothing.
@@ -460,7 +375,7 @@ def _win_draws(s: WinProb, f: WinProb, rng: np.random.Generator,
     and a scenario with plain numbers gives the same bits as before these
     inputs could be uncertain. Fixing one of s and f leaves the other's draws.
     """
-    fixed_s, fixed_f = _win_value(s), _win_value(f)
+    fixed_s, fixed_f = win_value(s), win_value(f)
     if fixed_s is not None and fixed_f is not None:
         return fixed_s, fixed_f
     kids = _Children.of(rng, 2)  # after draw_theta's three: children 3 (s) and 4 (f)
@@ -509,11 +424,11 @@ class Selection:
                            kids.children(0, 1 + len(self.evidence.components)), size)
         rho = _draw_dist(self.selectivity, kids, 1, size)
         s, f = _win_draws(self.win_if_wrong, self.win_if_right, rng, size)
-        w = _selection_error_rate_into(o, rho, s, f)
+        w = selection_error_rate_into(o, rho, s, f)
         return _transported(np.subtract(1.0, w, out=w), self.transport, kids, 2, size)
 
     def central(self) -> float:
-        s, f = _win_value(self.win_if_wrong), _win_value(self.win_if_right)
+        s, f = win_value(self.win_if_wrong), win_value(self.win_if_right)
         if (self.selectivity.is_fixed and s is not None and f is not None
                 and all(_rate_params(c, self.effective_sample_size) is None for c in self.evidence.components)):
             w = sum(c.weight * float(selection_error_rate(c.rate, self.selectivity.p["value"], s, f))
@@ -524,13 +439,13 @@ class Selection:
     def describe(self) -> str:
         return (f"Selection: the panel's error rate is what the overturn rate ({self.evidence.describe()}) implies "
                 f"when wrong decisions are ρ times likelier to be appealed (ρ ~ {self.selectivity.describe()}; "
-                f"families win {_win_words(self.win_if_wrong)} of hearings against wrong decisions and "
-                f"{_win_words(self.win_if_right)} against right ones)." + _transport_words(self.transport))
+                f"families win {win_words(self.win_if_wrong)} of hearings against wrong decisions and "
+                f"{win_words(self.win_if_right)} against right ones)." + _transport_words(self.transport))
 
     def to_dict(self) -> dict:
         out = _common_dict(self)
-        out.update(selectivity=self.selectivity.written, win_if_wrong=_win_written(self.win_if_wrong),
-                   win_if_right=_win_written(self.win_if_right))
+        out.update(selectivity=self.selectivity.written, win_if_wrong=win_written(self.win_if_wrong),
+                   win_if_right=win_written(self.win_if_right))
         return out
 
 
@@ -653,40 +568,13 @@ def _parse_contest(raw: dict, field: str) -> Contest:
     return Contest(evidence, gamma, concessions, ess, transport)
 
 
-def _win_prob(raw: dict, key: str, default: float, field: str) -> WinProb:
-    """A number in [0, 1] stays a number (as before); a ``dist`` table becomes a :class:`Dist`."""
-    v = raw.get(key, default)
-    if isinstance(v, dict):
-        return parse_dist(v, SHARE, f"{field}.{key}")
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
-        raise ScenarioError(f"must be a probability between 0 and 1 or a dist table on [0, 1], got {v!r}",
-                            field=f"{field}.{key}")
-    return float(v)
-
-
-def _check_wins(s: WinProb, f: WinProb, field: str) -> None:
-    """Every draw must have f < s, so the ranges must not overlap."""
-    if not isinstance(s, Dist) and not isinstance(f, Dist):
-        if not f < s:
-            raise ScenarioError(f"win_if_right ({f:g}) must be below win_if_wrong ({s:g}): families must win more "
-                                "often against wrong decisions than against right ones",
-                                field=f"{field}.win_if_right")
-        return
-    f_hi, s_lo = _win_bounds(f)[1], _win_bounds(s)[0]
-    if not f_hi < s_lo:
-        raise ScenarioError(f"win_if_right can reach {f_hi:g} but win_if_wrong can fall to {s_lo:g}; every draw "
-                            "needs win_if_right below win_if_wrong, so the largest value of win_if_right must be "
-                            "below the smallest of win_if_wrong (use bounded dists: uniform, triangular, pert, or "
-                            "beta with low and high)", field=f"{field}.win_if_right")
-
-
 def _parse_selection(raw: dict, field: str) -> Selection:
     evidence, ess, transport = _parse_evidence_common(
         raw, field, {"selectivity", "win_if_wrong", "win_if_right"}, None)
     rho = parse_dist(raw.get("selectivity", DEFAULT_SELECTIVITY.written), POSITIVE, f"{field}.selectivity")
-    s = _win_prob(raw, "win_if_wrong", 1.0, field)
-    f = _win_prob(raw, "win_if_right", 0.5, field)
-    _check_wins(s, f, field)
+    s = parse_win_prob(raw, "win_if_wrong", 1.0, field)
+    f = parse_win_prob(raw, "win_if_right", 0.5, field)
+    check_wins(s, f, field)
     return Selection(evidence, rho, s, f, ess, transport)
 
 
