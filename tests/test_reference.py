@@ -194,16 +194,15 @@ def test_published_share_rounds_half_up_to_whole_cases():
     # "1/2" of 2 cases plus an exact count of 1 into c fill the sub-group of 2 exactly: allowed.
     doc = base_scenario(settings={"a": {"cost": 30000, "cohort": 100}, "b": {"cost": 10000, "cohort": 0},
                                   "c": {"cost": 20000, "cohort": 0}},
-                        sample={"n": 10, "reported": [
+                        sample={"n": 10, "unseen": "none", "reported": [
                             {"current": "a", "ideal": "b", "share": "57%", "cases": 7}]})
     d = build_model(parse_scenario(doc)).design
     assert d.composition_sizes.tolist() == [[7]] and d.compositions.tolist() == [[3, 4]]
-    doc["sample"] = {"n": 10, "reported": [{"current": "a", "ideal": "b", "share": "1/2", "cases": 2},
+    doc["sample"] = {"n": 10, "unseen": "none", "reported": [{"current": "a", "ideal": "b", "share": "1/2", "cases": 2},
                                            {"current": "a", "ideal": "c", "count": 1}]}
     d = build_model(parse_scenario(doc)).design
-    # Cells: stay (2 − 1 − 1 = 0), b (1), c (1); the Jeffreys ½ is added when drawing.
+    # Cells: stay (2 − 1 − 1 = 0), b (1), c (1); the prior is added when drawing.
     assert d.composition_sizes.tolist() == [[2]] and d.compositions.tolist() == [[0, 1, 1]]
-    assert d.prior == 0.5
 
 
 # ---- 3. exact discrete checks -----------------------------------------------------------
