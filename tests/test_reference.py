@@ -76,15 +76,17 @@ DRAWS = 60_000
 def reference_three(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """The savings of THREE written out from design.md §2, with its own generator.
 
-    Row a ~ Dirichlet(4 + ½, 3 + ½, 1 + ½) over (stay, b, c); row c ~ Dirichlet(2 + ½, 3 + ½, 1 + ½)
-    over (stay, a, b) (Jeffreys). θ ~ U(0.6, 1) multiplies the down-shifts a → b, c → a, c → b and
+    Row a ~ Dirichlet(4 + ⅓, 3 + ⅓, 1 + ⅓) over (stay, b, c); row c ~ Dirichlet(2 + ⅓, 3 + ⅓, 1 + ⅓)
+    over (stay, a, b) (Perks' 1/K with K = 3 cells; no row has an unseen cheaper move: a's only
+    cheaper setting is b, and c's are a and b, all observed). θ ~ U(0.6, 1) multiplies the down-shifts a → b, c → a, c → b and
     not the up-shift a → c. Each cost is drawn on its own; r ~ PERT(0.2, 0.5, 1) =
     0.2 + 0.8·Beta(1 + 4·0.3/0.8, 1 + 4·0.5/0.8) = 0.2 + 0.8·Beta(2.5, 3.5). The realisation is
     wide on purpose: with a narrow one, replacing the drawn r by its mean would hide in the
     sampling spread.
     """
-    pa = rng.dirichlet([4.5, 3.5, 1.5], n)
-    pc = rng.dirichlet([2.5, 3.5, 1.5], n)
+    third = 1.0 / 3.0
+    pa = rng.dirichlet([4 + third, 3 + third, 1 + third], n)
+    pc = rng.dirichlet([2 + third, 3 + third, 1 + third], n)
     theta = rng.uniform(0.6, 1.0, n)
     ca = rng.uniform(20000, 30000, n)
     cb = rng.uniform(8000, 12000, n)

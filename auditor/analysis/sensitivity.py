@@ -465,7 +465,8 @@ def _scaled_model(scenario: Scenario, n: int) -> engine.Model:
     """The model as if a review of ``n`` cases had found the same shares.
 
     Counts are scaled by ``n / n_observed`` (not rounded: a Dirichlet takes
-    fractional counts) before the prior is added. A bootstrap scenario is
+    fractional counts; a `reported` review's splits are rounded to whole
+    cases) before the prior is added. A bootstrap scenario is
     planned with the Dirichlet too, since a bootstrap of scaled counts would
     need whole numbers.
     """
@@ -475,11 +476,12 @@ def _scaled_model(scenario: Scenario, n: int) -> engine.Model:
     d = model.design
     scale = n / scenario.sample.n_cases
     if d.compositions is not None:
-        # `reported` form: every possible split of the cases grows in proportion.
-        design = dataclasses.replace(d, compositions=d.compositions * scale)
+        # `reported` form: every possible split of the cases grows in proportion, to
+        # whole cases (the sampler adds one exponential per case).
+        design = dataclasses.replace(d, compositions=np.round(d.compositions * scale))
     else:
         counts = np.concatenate(d.row_counts).astype(float) if d.row_counts else np.zeros(0)
-        design = dataclasses.replace(d, alpha=counts * scale + sample.prior,
+        design = dataclasses.replace(d, alpha=counts * scale + d.prior_alpha,
                                      row_n=np.round(d.row_n * scale).astype(np.int64))
     return dataclasses.replace(model, design=design)
 
