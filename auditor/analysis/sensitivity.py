@@ -197,7 +197,13 @@ def variance_shares(model: engine.Model, *, draws: int, seed: int,
     Costs ``draws × (k + 2)`` engine draws for ``k`` sources. The four
     base sources are always reported (an input fixed in the scenario shows
     as not varying); ``composition`` only when the scenario draws it.
+
+    With a `reported` review the sampling draws are made by inverse CDF
+    (``Model.quantile_sampling``), so that swapping the composition stream
+    leaves the sampling input (one uniform per cell) as it was.
     """
+    if model.design.compositions is not None and model.design.compositions.shape[0] > 1:
+        model = dataclasses.replace(model, quantile_sampling=True)
     seed_b = independent_seed(seed)
     f_a = _full(model, draws, seed)
     f_b = _full(model, draws, seed_b)

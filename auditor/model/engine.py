@@ -79,6 +79,9 @@ class Model:
     to_idx: np.ndarray
     down: np.ndarray             # True where a move is a down-shift (cheaper at mean cost)
     realisation_mean: float
+    # `reported` form: draw each cell's Gamma(k + a) by inverse CDF from one uniform per
+    # cell (see sample.draw_shares); the variance-share analysis sets it.
+    quantile_sampling: bool = False
 
     @property
     def weights(self) -> np.ndarray:
@@ -225,7 +228,8 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
         # stream, so the other sources' draws are the same as with fixed counts).
         comp = draw_compositions(model.design, stream(seed, block, "composition"), size)
         shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
-                             composition=comp, rng_cases=stream(seed, block, "sampling", CASES_ITEM))
+                             composition=comp, rng_cases=stream(seed, block, "sampling", CASES_ITEM),
+                             quantile=model.quantile_sampling)
         if keep_inputs:
             for j, key in enumerate(model.design.composition_settings):
                 out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)

@@ -196,7 +196,7 @@ def build_design(settings: tuple[str, ...], sample: CaseSample,
 def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int, *,
                 composition: np.ndarray | None = None,
                 rng_cases: np.random.Generator | None = None,
-                case_sums: np.ndarray | None = None) -> np.ndarray:
+                case_sums: np.ndarray | None = None, quantile: bool = False) -> np.ndarray:
     """Draw the share of each move cell, shape ``(size, n_moves)``.
 
     ``bayes`` uses one ``standard_gamma`` call for all cells (a Dirichlet is a
@@ -206,7 +206,12 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
     Dirichlet parameters are its own composition's counts plus the prior,
     drawn by :func:`_frozen_gammas` (``rng_cases`` gives the per-case
     exponentials; by default they follow the gammas in ``rng``). A review with
-    only one consistent split is drawn as its counts would be.
+    only one consistent split is drawn as its counts would be. With
+    ``quantile`` each cell's Gamma(k + a) is instead its inverse CDF at one
+    uniform per cell and draw (``scipy.special.gammaincinv``, about four times
+    the cost): the comonotone coupling across splits, in which the sampling
+    input is the uniforms, as for every other source. The variance-share
+    analysis uses it (docs/methods.md §6); the law of each draw is the same.
 
     Examples
     --------
@@ -218,6 +223,11 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
     """
     if not design.moves:
         return np.zeros((size, 0))
+    if composition is not None and design.compositions.shape[0] > 1 and quantile:
+        from scipy.special import gammaincinv
+
+        shapes = np.take(design.compositions, composition, axis=0) + design.prior_alpha
+        return _dirichlet_shares(design, gammaincinv(shapes, rng.random((size, design.n_cells))))
     if composition is not None and design.compositions.shape[0] > 1:
         gammas = _frozen_gammas(design, composition, rng, rng if rng_cases is None else rng_cases, size,
                                 case_sums)
