@@ -20,7 +20,7 @@ import numpy as np
 from ._version import __version__
 from .errors import UsageError
 from .inputs.scenario import MAX_DRAWS, MAX_SEED, Scenario, load_scenario
-from .analysis import fragility, ladder, sensitivity as sa, tipping
+from .analysis import fragility, ladder, prior, sensitivity as sa, tipping
 from .analysis.implied import implied_assumptions
 from .model import engine
 from .inputs.judgement import Selection
@@ -165,7 +165,16 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
 
     return replace(result, judgement_summary=judgement_block(result, ladder_draws),
                    implied=implied_assumptions(scenario), tipping=tipping_block(result, ladder_draws),
-                   track=track_for_run(scenario, used))
+                   track=track_for_run(scenario, used), **sampling_blocks(result, model))
+
+
+def sampling_blocks(result: AuditResult, model: engine.Model) -> dict[str, Any]:
+    """The ``sampling`` block (choices, unseen moves, bridge) and ``prior_sensitivity`` rows of a result."""
+    notes = prior.sampling_notes(model)
+    notes["bridge"] = prior.bridge(model, result.stages["sampling"])
+    rows = prior.prior_sensitivity(result.scenario, result.seed, result.draws, result.savings,
+                                   dict(result.inputs))
+    return {"sampling": notes, "prior_sensitivity": tuple(rows)}
 
 
 def tipping_block(result: AuditResult, ladder_draws: dict[str, np.ndarray]) -> dict[str, Any]:

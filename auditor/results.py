@@ -199,6 +199,16 @@ class AuditResult:
         The panel reliability the low end needs and the appeal selectivity at
         which the tribunal evidence implies it (:mod:`auditor.analysis.tipping`),
         computed by :func:`auditor.audit`; None for ``analyses=False``.
+    sampling : mapping, optional
+        The summary's ``sampling`` block: the resampling choices, the rows where
+        the review saw no move, the unseen moves kept at a prior probability,
+        warnings, and the bridge from the point estimate to the sampling median
+        (:mod:`auditor.analysis.prior`).
+    prior_sensitivity : tuple of mappings, optional
+        The full audit under other defensible sampling choices, each with
+        ``label``, ``p_meets_low``, ``p_meets_high`` and ``median``
+        (:func:`auditor.analysis.prior.prior_sensitivity`); the audit's own
+        choice is the row with ``default`` true.
     track : mapping, optional
         The summary's ``track`` block (:mod:`auditor.analysis.track`): None when the
         scenario names no council or DfE has no January after its census year.
@@ -218,6 +228,8 @@ class AuditResult:
     judgement_summary: Mapping[str, Any] | None = field(default=None, repr=False)
     implied: Mapping[str, Any] | None = field(default=None, repr=False)
     tipping: Mapping[str, Any] | None = field(default=None, repr=False)
+    sampling: Mapping[str, Any] | None = field(default=None, repr=False)
+    prior_sensitivity: tuple[Mapping[str, Any], ...] | None = field(default=None, repr=False)
     track: Mapping[str, Any] | None = field(default=None, repr=False)
 
     def reproduce_command(self) -> str:
@@ -433,6 +445,8 @@ class AuditResult:
             "warnings": list(s.warnings),
             "levers": s.levers.to_dict(),
             "implied": self.implied,
+            "sampling": self.sampling,
+            "prior_sensitivity": list(self.prior_sensitivity or []),
             **({"track": self.track} if self.track is not None else {}),
         }
 

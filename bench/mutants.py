@@ -41,11 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Test files per area, fastest and most discriminating first (-x stops at the first failure).
 MODEL = ("tests/test_reference.py", "tests/test_engine.py", "tests/test_sample.py", "tests/test_judgement.py",
-         "tests/test_flow.py", "tests/test_reported.py")
+         "tests/test_flow.py", "tests/test_levers.py", "tests/test_reported.py")
 SENS = ("tests/test_reference.py", "tests/test_sensitivity.py")
 IMPLIED = ("tests/test_implied.py", "tests/test_reference.py")
 RESULTS = ("tests/test_reference.py", "tests/test_results.py", "tests/test_engine.py")
-VERDICT = ("tests/test_results.py", "tests/test_reference.py", "tests/test_judgement.py", "tests/test_api.py")
+VERDICT = ("tests/test_results.py", "tests/test_reference.py", "tests/test_tipping.py", "tests/test_judgement.py",
+           "tests/test_api.py")
 
 
 @dataclass(frozen=True)
@@ -107,13 +108,13 @@ MUTANTS: tuple[Mutant, ...] = (
       "uncertain costs are drawn but their mean is used"),
     # ---- the case sample ----------------------------------------------------------------
     M("stay_without_prior", "auditor/model/sample.py",
-      "alpha.append(counts[0] + sample.prior)", "alpha.append(counts[0])", MODEL,
-      "the stay cell gets no Jeffreys pseudo-count"),
+      "alpha.append(counts[0] + a)", "alpha.append(counts[0])", MODEL,
+      "the stay cell gets no prior pseudo-count"),
     M("move_without_prior", "auditor/model/sample.py",
-      "alpha.append(row[t] + sample.prior)", "alpha.append(row[t])", MODEL,
-      "move cells get no Jeffreys pseudo-count"),
+      "alpha.append(k + a)", "alpha.append(k)", MODEL,
+      "move cells get no prior pseudo-count"),
     M("observed_share_denominator", "auditor/model/sample.py",
-      "shares.append(row[t] / n)", "shares.append(row[t] / (n - counts[0] + 1))", MODEL,
+      "shares.append(k / n)", "shares.append(k / (n - counts[0] + 1))", MODEL,
       "the observed share divides by the movers, not the row"),
     M("dirichlet_two_cell_total", "auditor/model/sample.py",
       "totals.append(gammas[:, start] + gammas[:, start + 1])",
@@ -136,9 +137,10 @@ MUTANTS: tuple[Mutant, ...] = (
       "rng.integers(0, max(1, design.compositions.shape[0] - 1), size=size)", MODEL,
       "the last consistent split of a reported sample is never drawn"),
     M("composition_without_prior", "auditor/model/sample.py",
-      "shapes += design.prior", "shapes += 0.0", MODEL, "a reported sample's Dirichlet has no prior"),
+      "gammas = rng.standard_gamma(design.prior_alpha, size=(size, design.n_cells))",
+      "gammas = np.zeros((size, design.n_cells))", MODEL, "a reported sample's Dirichlet has no prior"),
     M("composition_stay_count", "auditor/model/sample.py",
-      "columns.append(sizes[:, j] - moved.sum(axis=1))", "columns.append(sizes[:, j])", MODEL,
+      "columns.append(sizes[:, j] - sum(moved.values()))", "columns.append(sizes[:, j])", MODEL,
       "a reported row's stay count includes its movers"),
     M("round_half_down", "auditor/inputs/sample.py",
       "math.floor(x + 0.5 + 1e-9)", "math.floor(x + 1e-9)", MODEL,
@@ -273,7 +275,7 @@ MUTANTS: tuple[Mutant, ...] = (
       "        t[cell] -= k\n", "        t[cell] -= 1\n", SENS,
       "dropping a cell of count data removes one case, not the cell"),
     M("sample_size_without_prior", "auditor/analysis/sensitivity.py",
-      "alpha=counts * scale + sample.prior,", "alpha=counts * scale,", SENS,
+      "alpha=counts * scale + d.prior_alpha,", "alpha=counts * scale,", SENS,
       "the sample-size plan drops the prior"),
     M("sample_size_no_scaling", "auditor/analysis/sensitivity.py",
       "scale = n / scenario.sample.n_cases", "scale = 1.0", SENS,

@@ -175,10 +175,13 @@ def rng_floor(model, draws: int, rng: np.random.Generator) -> int:
         per_draw = 0
         if design.moves:
             if design.compositions is not None:
-                # `reported` form: one split per draw, then gammas with that split's shapes.
-                comp = rng.integers(0, design.compositions.shape[0], size=size)
-                rng.standard_gamma(design.compositions[comp] + design.prior)
-                per_draw += 1 + design.n_cells
+                # `reported` form: one split per draw, then one gamma at the prior per cell
+                # and the per-case exponentials (sample._frozen_gammas).
+                rng.integers(0, design.compositions.shape[0], size=size)
+                rng.standard_gamma(design.prior_alpha, size=(size, design.n_cells))
+                width = int(design.compositions.max(axis=0).sum()) if design.compositions.shape[0] > 1 else 0
+                rng.standard_exponential((size, width))
+                per_draw += 1 + design.n_cells + width
             elif s.sample.method == "bayes":
                 rng.standard_gamma(design.alpha, size=(size, design.n_cells))
                 per_draw += design.n_cells
@@ -187,7 +190,9 @@ def rng_floor(model, draws: int, rng: np.random.Generator) -> int:
                 pvals = np.zeros((len(design.row_counts), max(c.size for c in design.row_counts)))
                 for i, (n, counts) in enumerate(zip(design.row_n, design.row_counts)):
                     pvals[i, :counts.size] = counts / n
-                    per_draw += counts.size - 1  # numpy draws one binomial per category but the last
+                    # numpy draws one binomial per category but the last; a category of
+                    # probability 0 (a possible move nobody made) returns 0 without drawing.
+                    per_draw += max(int(np.count_nonzero(counts)) - 1, 0)
                 rng.multinomial(design.row_n, pvals, size=(size, len(design.row_counts)))
         per_draw += _floor_judgement(s.judgement, rng, size)
         for i in model.costed:

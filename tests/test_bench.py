@@ -57,13 +57,18 @@ def test_table_and_markdown(rows):
 def test_variate_count_matches_engine():
     # The engine's own count must agree with the bench's family-by-family count.
     # Hand count for face value: one integer picking the split of the 28 cases
-    # (the scenario gives only reported shares), 6 Dirichlet cells (3 rows of
-    # stay + one move), 2 uniform costs and 1 triangular cost = 10; a Beta θ
-    # adds 2 (two gammas) and a PERT realisation 2 more.
+    # (the scenario gives only reported shares); 8 Dirichlet cells, one gamma at
+    # the prior each (mainstream: stay + state special; state special: stay +
+    # mainstream; independent special: stay + mainstream + the two cheaper
+    # settings nobody was reported moving to); one exponential per case up to
+    # each cell's largest count over the splits, 15 + 1 + 5 + 10 + 5 + 10 = 46;
+    # 3 uniform costs (resourced provision now enters through a possible move)
+    # and 1 triangular = 59; a Beta θ adds 2 (two gammas) and a PERT
+    # realisation 2 more.
     import auditor
     from auditor.model import engine
 
-    expected = {"face": 10, "beta+pert": 14}
+    expected = {"face": 59, "beta+pert": 63}
     variants = {"face": {"judgement": {"model": "face_value"}},
                 "beta+pert": {"judgement": {"model": "fixed", "theta": {"dist": "beta", "a": 8, "b": 2}},
                               "implementation.realisation": {"dist": "pert", "low": 0.5, "mode": 0.8,

@@ -130,6 +130,11 @@ CATALOGUE: dict[str, Case] = {
         sample={"transitions": [{"from": "a", "to": "b", "count": 6, "weight": 2}]})}),
     "empty-sample": Case({"scenario.toml": toml(sample={"transitions": transitions({("a", "b"): 0})})}),
     "reported-cannot-fit": Case({"scenario.toml": toml(sample=None) + "\n" + REPORTED_TOO_MANY}),
+    "unknown-prior": Case({"scenario.toml": toml(sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 6}),
+                                                         "prior": "flat"})}),
+    "impossible-move-made": Case({"scenario.toml": toml(sample={
+        "transitions": transitions({("a", "a"): 4, ("a", "b"): 6}),
+        "impossible": [{"from": "a", "to": "b", "reason": "no places in b"}]})}),
     "cases-not-found": Case({"scenario.toml": with_cases("missing.csv")}),
     "cases-outside-folder": Case({"scenario.toml": with_cases("../cases.csv")}),
     "cases-not-utf8": Case({"scenario.toml": with_cases(),

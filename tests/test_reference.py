@@ -19,6 +19,7 @@ Tolerances are derived from Monte Carlo error and stated where they are used:
 from __future__ import annotations
 
 import math
+import statistics
 
 import numpy as np
 import pytest
@@ -76,15 +77,17 @@ DRAWS = 60_000
 def reference_three(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """The savings of THREE written out from design.md §2, with its own generator.
 
-    Row a ~ Dirichlet(4 + ½, 3 + ½, 1 + ½) over (stay, b, c); row c ~ Dirichlet(2 + ½, 3 + ½, 1 + ½)
-    over (stay, a, b) (Jeffreys). θ ~ U(0.6, 1) multiplies the down-shifts a → b, c → a, c → b and
+    Row a ~ Dirichlet(4 + ⅓, 3 + ⅓, 1 + ⅓) over (stay, b, c); row c ~ Dirichlet(2 + ⅓, 3 + ⅓, 1 + ⅓)
+    over (stay, a, b) (Perks' 1/K with K = 3 cells; no row has an unseen cheaper move: a's only
+    cheaper setting is b, and c's are a and b, all observed). θ ~ U(0.6, 1) multiplies the down-shifts a → b, c → a, c → b and
     not the up-shift a → c. Each cost is drawn on its own; r ~ PERT(0.2, 0.5, 1) =
     0.2 + 0.8·Beta(1 + 4·0.3/0.8, 1 + 4·0.5/0.8) = 0.2 + 0.8·Beta(2.5, 3.5). The realisation is
     wide on purpose: with a narrow one, replacing the drawn r by its mean would hide in the
     sampling spread.
     """
-    pa = rng.dirichlet([4.5, 3.5, 1.5], n)
-    pc = rng.dirichlet([2.5, 3.5, 1.5], n)
+    third = 1.0 / 3.0
+    pa = rng.dirichlet([4 + third, 3 + third, 1 + third], n)
+    pc = rng.dirichlet([2 + third, 3 + third, 1 + third], n)
     theta = rng.uniform(0.6, 1.0, n)
     ca = rng.uniform(20000, 30000, n)
     cb = rng.uniform(8000, 12000, n)
@@ -186,6 +189,22 @@ def test_every_consistent_split_is_drawn_equally_often():
         assert abs(x.std() - law.std()) < Z * law.std() * math.sqrt(1 / x.size)
 
 
+def test_published_share_rounds_half_up_to_whole_cases():
+    # "57%" of 7 cases is 3.99 cases: 4 (4/7 = 0.571, within 0.05 of 0.57), never 3 (0.43).
+    # "1/2" of 2 cases plus an exact count of 1 into c fill the sub-group of 2 exactly: allowed.
+    doc = base_scenario(settings={"a": {"cost": 30000, "cohort": 100}, "b": {"cost": 10000, "cohort": 0},
+                                  "c": {"cost": 20000, "cohort": 0}},
+                        sample={"n": 10, "unseen": "none", "reported": [
+                            {"current": "a", "ideal": "b", "share": "57%", "cases": 7}]})
+    d = build_model(parse_scenario(doc)).design
+    assert d.composition_sizes.tolist() == [[7]] and d.compositions.tolist() == [[3, 4]]
+    doc["sample"] = {"n": 10, "unseen": "none", "reported": [{"current": "a", "ideal": "b", "share": "1/2", "cases": 2},
+                                           {"current": "a", "ideal": "c", "count": 1}]}
+    d = build_model(parse_scenario(doc)).design
+    # Cells: stay (2 − 1 − 1 = 0), b (1), c (1); the prior is added when drawing.
+    assert d.composition_sizes.tolist() == [[2]] and d.compositions.tolist() == [[0, 1, 1]]
+
+
 # ---- 3. exact discrete checks -----------------------------------------------------------
 
 def bootstrap_eight(low: str, high: str) -> dict:
@@ -217,11 +236,34 @@ def test_bootstrap_chances_at_attainable_claim_ends_are_binomial_tails():
     # The ties matter: P(K > 4) and P(K < 6) are far outside the Monte Carlo error.
     assert abs(s["p_meets_low"] - law.sf(4)) > 10 * prop_tol(p_low, draws)
     assert abs(s["p_within_claim"] - (law.cdf(5) - law.cdf(3))) > 10 * prop_tol(p_within, draws)
+    # The reported sd is the sample standard deviation (divisor D − 1), as Python's statistics computes it.
+    assert s["savings"]["sd"] == pytest.approx(statistics.stdev(x.tolist()), rel=1e-9)
     stages = {st["name"]: st for st in s["stages"]}
     for name in ("sampling", "judgement", "full"):
         assert abs(stages[name]["p_meets_low"] - p_low) < prop_tol(p_low, draws), name
     # The point (5 of 8 → £1.25m) is between the ends, so its "chance" of meeting the low end is 1.
     assert stages["point"]["p_meets_low"] == 1.0 and stages["point"]["p_meets_high"] == 0.0
+
+
+def test_a_point_estimate_exactly_at_the_low_end_meets_it():
+    # Point = 100·5/8·20,000 = £1.25m exactly; a claim low of £1.25m is met by the point
+    # (the point stage's chance is 1) and by the draws with K ≥ 5: P = binom.sf(4).
+    draws = 20_000
+    r = auditor.audit(parse_scenario(bootstrap_eight("£1.25m", "£2m")), draws=draws, seed=33)
+    assert r.point_estimate == 1_250_000
+    stages = {st["name"]: st for st in r.summary()["stages"]}
+    assert stages["point"]["p_meets_low"] == 1.0 and stages["point"]["p_meets_high"] == 0.0
+    want = stats.binom(8, 5 / 8).sf(4)
+    assert abs(stages["full"]["p_meets_low"] - want) < prop_tol(want, draws)
+
+
+def test_grid_chance_counts_draws_at_the_low_end():
+    # The grid's cell at θ = 1, realisation = 1 is the bootstrap itself: P(K ≥ 4) with K ~ Binomial(8, 5/8).
+    draws = 8192
+    g = sens.two_way_grid(parse_scenario(bootstrap_eight("£1m", "£1.5m")), draws=draws, seed=34)
+    i, j = g["theta"].index(1.0), g["realisation"].index(1.0)
+    want = stats.binom(8, 5 / 8).sf(3)
+    assert abs(g["p_meets_low"][i][j] - want) < prop_tol(want, draws)
 
 
 def test_p_within_claim_excludes_draws_outside_either_end():
@@ -297,6 +339,54 @@ def test_selection_central_with_transport_is_the_closed_form():
         assert m.central() == pytest.approx(1 - tau_mean * w, rel=1e-12)
 
 
+def test_selection_central_clips_at_both_ends():
+    # Fixed inputs take the closed form: O = 0.96 ≥ s = 0.9 reads as every decision wrong
+    # (w = 1, θ = 1 − τ); O = 0.4 ≤ f = 0.5 as none (w = 0, θ = 1).
+    for o, tau, want in ((0.96, 0.5, 0.5), (0.96, 1.0, 0.0), (0.4, 0.5, 1.0)):
+        m = parse_judgement({"model": "selection", "selectivity": 10, "evidence": {"overturn_rate": o},
+                             "win_if_wrong": 0.9, "win_if_right": 0.5, "transport": tau})
+        assert m.central() == pytest.approx(want, abs=1e-15), (o, tau)
+
+
+def test_scrutinised_and_contest_theta_laws():
+    # scrutinised, ESS 20, rate 0.9 (90 of 100 overturned): θ ~ Beta(20·0.1 + ½, 20·0.9 + ½).
+    # contest: γ ~ U(0.2, 0.6), ω fixed at 0.9 (a rate without counts): θ = 1 − 0.9·γ ~ U(0.46, 0.82).
+    # A 50/50 mixture of two count rows (scrutinised, all cases): θ's law is the mixture of Betas.
+    # One-sample KS at 0.001 against scipy.
+    draws = 20_000
+    rng = np.random.default_rng(6)
+    cases = [({"model": "scrutinised", "evidence": {"overturned": 90, "upheld": 10}, "effective_sample_size": 20},
+              stats.beta(2.5, 18.5).cdf),
+             ({"model": "contest", "evidence": {"overturn_rate": 0.9},
+               "contest_rate": {"dist": "uniform", "low": 0.2, "high": 0.6}}, stats.uniform(0.46, 0.36).cdf),
+             ({"model": "scrutinised", "effective_sample_size": "all",
+               "evidence": [{"key": "tribunal:2022/23", "weight": 1}, {"key": "tribunal:2014/15", "weight": 1}]},
+              None)]
+    for raw, cdf in cases:
+        m = parse_judgement(raw)
+        if cdf is None:
+            comps = m.evidence.components
+            laws = [stats.beta(c.upheld + 0.5, c.overturned + 0.5) for c in comps]
+            assert abs(laws[0].mean() - laws[1].mean()) > 0.05   # the two rows differ
+            cdf = lambda x, laws=laws, w=[c.weight for c in comps]: sum(wi * law.cdf(x) for wi, law in zip(w, laws))
+        theta = m.draw_theta(rng, draws)
+        d = stats.kstest(theta, cdf).statistic
+        assert d < 1.95 / math.sqrt(draws), (raw["model"], d)
+
+
+def test_selectivity_needed_closed_form_with_transport_and_win_rates():
+    # θ wanted 0.9 with transport τ = 0.5: the evidence itself must imply 1 − 0.1/0.5 = 0.8.
+    # O = 0.9, s = 0.95, f = 0.5: ρ = (O − f)·0.8 / (0.2·(s − O)) = 0.4·0.8 / (0.2·0.05) = 32.
+    # Check by substitution: w = 0.4 / (0.4 + 32·0.05) = 0.2, θ = 1 − 0.5·0.2 = 0.9.
+    from auditor.analysis.tipping import selectivity_for_theta
+
+    rho = selectivity_for_theta(0.9, [(0.9, 1.0)], s=0.95, f=0.5, tau=0.5)
+    assert rho == pytest.approx(32.0, rel=1e-12)
+    # O ≥ s: no selectivity helps (w = 1); O ≤ f: any selectivity will do.
+    assert selectivity_for_theta(0.9, [(0.96, 1.0)], s=0.95, f=0.5) is None
+    assert selectivity_for_theta(0.9, [(0.4, 1.0)], s=0.95, f=0.5) == 0.0
+
+
 def test_central_theta_of_each_model_with_transport():
     # contest: 1 − τ̄·γ̄·ω = 1 − 0.5·0.5·0.9; scrutinised (ESS 20, rate 0.9): success mean
     # (20·0.1 + ½)/(20 + 1), θ = 1 − τ̄·(1 − that).
@@ -306,6 +396,29 @@ def test_central_theta_of_each_model_with_transport():
     s = parse_judgement({"model": "scrutinised", "evidence": {"overturned": 90, "upheld": 10},
                          "effective_sample_size": 20, "transport": 0.5})
     assert s.central() == pytest.approx(1 - 0.5 * (1 - 2.5 / 21), rel=1e-12)
+
+
+def test_stock_ramp_repeats_its_last_value_to_the_horizon():
+    # A stock claim stated as a total over 5 years with ramp [0.25, 0.5]: the last value repeats,
+    # so the claim counts 0.25 + 0.5·4 = 2.25 run-rate years, draw by draw.
+    doc = base_scenario(claim={"low": "£1m", "high": "£2m", "per": "total", "horizon_years": 5})
+    run_rate = parse_scenario(dict(doc, claim={"low": "£1m", "high": "£2m", "per": "year", "horizon_years": 5}))
+    ramped = parse_scenario(dict(doc, implementation={"ramp": [0.25, 0.5]}))
+    a = simulate(build_model(run_rate), draws=500, seed=2)
+    b = simulate(build_model(ramped), draws=500, seed=2)
+    np.testing.assert_allclose(b["full"], 2.25 * a["full"], rtol=1e-12)
+
+
+def test_implied_realisation_for_a_total_claim():
+    # 100 · 6/10 · £20,000 = £1.2m a year; a claim of £3m in total over 5 years needs
+    # realisation 3 / (1.2 · 5) = 0.5.
+    from auditor.analysis.implied import implied_assumptions
+
+    doc = base_scenario(claim={"low": "£3m", "high": "£6m", "per": "total", "horizon_years": 5})
+    imp = implied_assumptions(parse_scenario(doc))
+    assert imp["realisation_needed_for_low"] == pytest.approx(0.5, rel=1e-12)
+    # Children to move for £3m over 5 years at £20,000 a child a year: 3,000,000 / (20,000 · 5) = 30.
+    assert imp["children_to_move_for_low"] == pytest.approx(30, rel=1e-12)
 
 
 # ---- 5. sensitivity values worked by hand, with realisation ≠ 1 and transport ≠ 1 ------------
@@ -383,6 +496,21 @@ def test_tornado_bars_are_the_fifth_and_ninety_fifth_percentiles():
     for q, got in ((0.05, s["at_low"]), (0.95, s["at_high"])):
         se = math.sqrt(q * (1 - q) / draws) / law.pdf(law.ppf(q))
         assert abs(got / 840_000 - law.ppf(q)) < Z * se, (q, got / 840_000, law.ppf(q))
+
+
+def test_tornado_discounts_down_shifts_only():
+    # Row a: 4 stay, 4 → b (£10k, down), 2 → c (£50k, up); a costs £30k, cohort 100; θ ~ U(0.5, 0.9).
+    # Base = 100·(0.7·0.4·20,000 + 0.2·(30,000 − 50,000)) = 100·(5,600 − 4,000) = £160,000; the θ bar
+    # moves only the down-shift: at θ the estimate is 100·(θ·8,000 − 4,000).
+    doc = base_scenario(settings={"a": {"cost": 30000, "cohort": 100}, "b": {"cost": 10000, "cohort": 0},
+                                  "c": {"cost": 50000, "cohort": 0}},
+                        sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 4, ("a", "c"): 2})},
+                        judgement={"model": "fixed", "theta": {"dist": "uniform", "low": 0.5, "high": 0.9}})
+    base, rows = sens.tornado(parse_scenario(doc), draws=4096, seed=1)
+    assert base == pytest.approx(160_000, rel=1e-12)
+    t = {row["input"]: row for row in rows}["judgement.theta"]
+    assert t["at_low"] == pytest.approx(100 * (t["low_value"] * 8000 - 4000), rel=1e-12)
+    assert t["at_high"] == pytest.approx(100 * (t["high_value"] * 8000 - 4000), rel=1e-12)
 
 
 def test_sample_size_plan_keeps_the_prior_and_targets_the_half_width():

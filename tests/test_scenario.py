@@ -41,7 +41,7 @@ def test_defaults_when_sections_are_omitted(write_scenario):
     assert s.judgement.name == "face_value"
     assert s.realisation.mean() == 1.0
     assert s.verdict == VerdictRule(0.33, 0.8, 1.5)
-    assert s.sample.prior == 0.5 and s.sample.method == "bayes"
+    assert s.sample.prior == "perks" and s.sample.method == "bayes" and s.sample.unseen == "cheaper"
     assert s.claim.horizon_years == 1
 
 
@@ -135,8 +135,15 @@ CASES = [
      r"give exactly one of `cases` \(a CSV file\),? .*`transitions`", r"^\[sample\]"),
     (_set("sample.method", "jackknife"), "sample.method", r"must be one of bayes, bootstrap, got 'jackknife'",
      r"^method"),
-    (_set("sample.prior", 0), "sample.prior", r"must be a number > 0 \(0\.5 is Jeffreys, 1 is uniform\), got 0",
-     r"^prior"),
+    (_set("sample.prior", 0), "sample.prior",
+     r"must be one of perks, jeffreys, kerman, uniform or a number > 0 \(a pseudo-count per cell; 0\.5 is "
+     r"Jeffreys, 1 is uniform\), got 0", r"^prior"),
+    (_set("sample.unseen", "some"), "sample.unseen", r"must be one of cheaper, all, none", r"^unseen"),
+    (_set("sample.splits", "per_size"), "sample.splits", r"belongs to the `reported` form", r"^splits"),
+    (_set("sample.possible", [{"from": "a", "to": "b"}]), "sample.possible[0].reason",
+     r"missing; each declared move needs from, to and a reason", r"^possible"),
+    (_set("sample.possible", [{"from": "a", "to": "a", "reason": "x"}]), "sample.possible[0]",
+     r"is not a move", r"^possible"),
     (_set("sample.prior", True), "sample.prior", r"got True", r"^prior"),
     (_set("sample.source", 2), "sample.source", r"^must be a string$", r"^source"),
     (_trans([]), "sample.transitions", r"must be a non-empty list of \{ from, to, count \} tables",

@@ -279,3 +279,4 @@ def test_a_suppressed_january_is_left_out_and_said() -> None:
     assert r.status == "ok" and r.years == [2025]
     assert r.notes[0].startswith("January 2024: DfE suppressed or does not publish Hackney's figures")
     assert "2024" not in r.summary()["settings"]["state_special"]["observed_share"]
+

@@ -197,7 +197,13 @@ def variance_shares(model: engine.Model, *, draws: int, seed: int,
     Costs ``draws × (k + 2)`` engine draws for ``k`` sources. The four
     base sources are always reported (an input fixed in the scenario shows
     as not varying); ``composition`` only when the scenario draws it.
+
+    With a `reported` review the sampling draws are made by inverse CDF
+    (``Model.quantile_sampling``), so that swapping the composition stream
+    leaves the sampling input (one uniform per cell) as it was.
     """
+    if model.design.compositions is not None and model.design.compositions.shape[0] > 1:
+        model = dataclasses.replace(model, quantile_sampling=True)
     seed_b = independent_seed(seed)
     f_a = _full(model, draws, seed)
     f_b = _full(model, draws, seed_b)
@@ -465,7 +471,8 @@ def _scaled_model(scenario: Scenario, n: int) -> engine.Model:
     """The model as if a review of ``n`` cases had found the same shares.
 
     Counts are scaled by ``n / n_observed`` (not rounded: a Dirichlet takes
-    fractional counts) before the prior is added. A bootstrap scenario is
+    fractional counts; a `reported` review's splits are rounded to whole
+    cases) before the prior is added. A bootstrap scenario is
     planned with the Dirichlet too, since a bootstrap of scaled counts would
     need whole numbers.
     """
@@ -475,11 +482,12 @@ def _scaled_model(scenario: Scenario, n: int) -> engine.Model:
     d = model.design
     scale = n / scenario.sample.n_cases
     if d.compositions is not None:
-        # `reported` form: every possible split of the cases grows in proportion.
-        design = dataclasses.replace(d, compositions=d.compositions * scale)
+        # `reported` form: every possible split of the cases grows in proportion, to
+        # whole cases (the sampler adds one exponential per case).
+        design = dataclasses.replace(d, compositions=np.round(d.compositions * scale))
     else:
         counts = np.concatenate(d.row_counts).astype(float) if d.row_counts else np.zeros(0)
-        design = dataclasses.replace(d, alpha=counts * scale + sample.prior,
+        design = dataclasses.replace(d, alpha=counts * scale + d.prior_alpha,
                                      row_n=np.round(d.row_n * scale).astype(np.int64))
     return dataclasses.replace(model, design=design)
 

@@ -26,10 +26,19 @@ from .files import read_utf8
 from .money import parse_share
 
 __all__ = ["Case", "CaseSample", "Report", "parse_sample", "enumerate_compositions", "read_cases", "parse_cases",
-           "canonical_key", "SAMPLE_METHODS", "JEFFREYS", "SHARE_TOLERANCE", "MAX_COMPOSITIONS"]
+           "canonical_key", "SAMPLE_METHODS", "JEFFREYS", "SHARE_TOLERANCE", "MAX_COMPOSITIONS", "PERKS",
+           "NAMED_PRIORS", "UNSEEN_RULES", "SPLIT_WEIGHTS"]
 
 SAMPLE_METHODS = ("bayes", "bootstrap")
 JEFFREYS = 0.5
+# The default prior: each of a row's K cells gets 1/K (Perks 1947; Berger, Bernardo
+# and Sun 2015), which is Jeffreys' ½ for a row of two cells (stay, one move) and
+# keeps the prior's total weight at one case however many moves are possible.
+PERKS = "perks"
+# Named priors a scenario may give instead of a number.
+NAMED_PRIORS = {"perks": PERKS, "jeffreys": JEFFREYS, "kerman": 1.0 / 3.0, "uniform": 1.0}
+UNSEEN_RULES = ("cheaper", "all", "none")
+SPLIT_WEIGHTS = ("uniform", "per_size")
 # A published share is usually rounded ("about two thirds", "57%"): a sub-group
 # size m is taken as consistent with it when the nearest whole number of cases,
 # k = round(share·m), gives k/m within this many points of the share.
@@ -93,8 +102,9 @@ class CaseSample:
         How the scenario gave the review.
     method : {"bayes", "bootstrap"}
         Resampling method.
-    prior : float
-        Dirichlet pseudo-count per cell (0.5, Jeffreys, by default).
+    prior : float or "perks"
+        Dirichlet pseudo-count per cell: ``"perks"`` (the default) gives each
+        of a row's K cells 1/K; a number gives every cell that count.
     counts : tuple of (current, ideal, count)
         Aggregated counts, in the scenario's setting order; ``current == ideal``
         is "already ideal".
@@ -112,7 +122,7 @@ class CaseSample:
 
     form: str
     method: str
-    prior: float
+    prior: float | str
     counts: tuple[tuple[str, str, int], ...]
     cases: tuple[Case, ...] = ()
     cases_file: str | None = None
@@ -122,6 +132,15 @@ class CaseSample:
     # (as written, declared setting) for every name matched only after normalising,
     # so reports can show how a pasted name was read.
     normalised: tuple[tuple[str, str], ...] = ()
+    # Which moves nobody in the review made still get prior probability (see
+    # :func:`auditor.model.sample.possible_moves`): "cheaper" (default), "all" or
+    # "none", plus moves the scenario declares possible or impossible, each
+    # (current, ideal, reason).
+    unseen: str = "cheaper"
+    possible: tuple[tuple[str, str, str], ...] = ()
+    impossible: tuple[tuple[str, str, str], ...] = ()
+    # `reported` form: how the consistent splits of the n cases are weighted.
+    splits: str = "uniform"
 
     @property
     def n_cases(self) -> int:
@@ -154,7 +173,8 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
     """
     if not isinstance(raw, dict):
         raise ScenarioError("must be a table with `cases`, `transitions` or `reported`", field=field)
-    allowed = {"cases", "transitions", "reported", "n", "method", "prior", "source", "note"}
+    allowed = {"cases", "transitions", "reported", "n", "method", "prior", "source", "note", "unseen",
+               "possible", "impossible", "splits"}
     for key in raw:
         if key not in allowed:
             raise ScenarioError(f"unknown key; allowed: {', '.join(sorted(allowed))}", field=f"{field}.{key}")
@@ -168,22 +188,80 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
     method = raw.get("method", "bayes")
     if method not in SAMPLE_METHODS:
         raise ScenarioError(f"must be one of {', '.join(SAMPLE_METHODS)}, got {method!r}", field=f"{field}.method")
-    prior = raw.get("prior", JEFFREYS)
-    if isinstance(prior, bool) or not isinstance(prior, (int, float)) or not (math.isfinite(prior) and prior > 0):
-        raise ScenarioError(f"must be a number > 0 (0.5 is Jeffreys, 1 is uniform), got {prior!r}",
-                            field=f"{field}.prior")
+    prior = _parse_prior(raw.get("prior", PERKS), f"{field}.prior")
+    unseen = raw.get("unseen", "cheaper")
+    if unseen not in UNSEEN_RULES:
+        raise ScenarioError(f"must be one of {', '.join(UNSEEN_RULES)} (which moves nobody in the review made "
+                            f"still get prior probability), got {unseen!r}", field=f"{field}.unseen")
+    splits = raw.get("splits", "uniform")
+    if splits not in SPLIT_WEIGHTS:
+        raise ScenarioError(f"must be one of {', '.join(SPLIT_WEIGHTS)}, got {splits!r}", field=f"{field}.splits")
+    if "splits" in raw and forms[0] != "reported":
+        raise ScenarioError("`splits` belongs to the `reported` form (how unknown sub-group sizes are weighted)",
+                            field=f"{field}.splits")
     source = raw.get("source")
     if source is not None and not isinstance(source, str):
         raise ScenarioError("must be a string", field=f"{field}.source")
 
     order = list(settings.values())
     seen: list[tuple[str, str]] = []
-    out = _parse_form(raw, forms[0], method, float(prior), source, settings, order, base_dir, allow_outside,
+    declared = {key: _parse_declared_moves(raw.get(key, []), settings, f"{field}.{key}", seen)
+                for key in ("possible", "impossible")}
+    both = set((a, b) for a, b, _ in declared["possible"]) & set((a, b) for a, b, _ in declared["impossible"])
+    if both:
+        a, b = sorted(both)[0]
+        raise ScenarioError(f"declares {a} → {b} both possible and impossible; give it in one list",
+                            field=f"{field}.impossible")
+    out = _parse_form(raw, forms[0], method, prior, source, settings, order, base_dir, allow_outside,
                       field, seen, files)
-    return replace(out, normalised=tuple(dict.fromkeys(seen)))
+    made = {(c, i) for c, i, k in out.counts if k > 0 and c != i}
+    made |= {(r.current, r.ideal) for r in out.reports if r.current != r.ideal and (r.share or r.count)}
+    for i, (a, b, _) in enumerate(declared["impossible"]):
+        if (a, b) in made:
+            raise ScenarioError(f"{a} → {b} cannot be impossible: the review judged a case ideal there",
+                                field=f"{field}.impossible[{i}]")
+    return replace(out, normalised=tuple(dict.fromkeys(seen)), unseen=unseen, splits=splits, **declared)
 
 
-def _parse_form(raw: dict, form: str, method: str, prior: float, source: str | None, settings: dict[str, str],
+def _parse_prior(value: object, field: str) -> float | str:
+    """A named prior ("perks", "jeffreys", "kerman", "uniform") or a pseudo-count > 0."""
+    if isinstance(value, str) and value in NAMED_PRIORS:
+        return NAMED_PRIORS[value]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
+        raise ScenarioError(f"must be one of {', '.join(NAMED_PRIORS)} or a number > 0 (a pseudo-count per "
+                            f"cell; 0.5 is Jeffreys, 1 is uniform), got {value!r}", field=field)
+    return float(value)
+
+
+def _parse_declared_moves(raw: object, settings: dict[str, str], field: str,
+                          seen: list) -> tuple[tuple[str, str, str], ...]:
+    """``possible`` / ``impossible``: a list of { from, to, reason } tables."""
+    if not isinstance(raw, list):
+        raise ScenarioError("must be a list of { from = ..., to = ..., reason = ... } tables", field=field)
+    out = []
+    for i, item in enumerate(raw):
+        f = f"{field}[{i}]"
+        if not isinstance(item, dict):
+            raise ScenarioError("must be a table { from = ..., to = ..., reason = ... }", field=f)
+        for key in item:
+            if key not in ("from", "to", "reason"):
+                raise ScenarioError("unknown key; allowed: from, to, reason", field=f"{f}.{key}")
+        for key in ("from", "to", "reason"):
+            if key not in item:
+                raise ScenarioError("missing; each declared move needs from, to and a reason",
+                                    field=f"{f}.{key}")
+        a = _resolve(item["from"], settings, f"{f}.from", seen=seen)
+        b = _resolve(item["to"], settings, f"{f}.to", seen=seen)
+        reason = item["reason"]
+        if not isinstance(reason, str) or not reason.strip():
+            raise ScenarioError("must say why (a non-empty string)", field=f"{f}.reason")
+        if a == b:
+            raise ScenarioError(f"{a} → {a} is not a move; from and to must differ", field=f)
+        out.append((a, b, reason.strip()))
+    return tuple(out)
+
+
+def _parse_form(raw: dict, form: str, method: str, prior: float | str, source: str | None, settings: dict[str, str],
                 order: list[str], base_dir: Path, allow_outside: bool, field: str,
                 seen: list[tuple[str, str]], files: Mapping[str, str] | None = None) -> CaseSample:
     if form == "reported":
@@ -191,15 +269,15 @@ def _parse_form(raw: dict, form: str, method: str, prior: float, source: str | N
             raise ScenarioError("the `reported` form needs method 'bayes' (the bootstrap has no observed "
                                 "counts to resample)", field=f"{field}.method")
         n, reports = _parse_reported(raw, settings, field, seen)
-        out = CaseSample("reported", method, float(prior), (), source=source, n=n, reports=reports)
+        out = CaseSample("reported", method, prior, (), source=source, n=n, reports=reports)
         _check_compositions(order, out, field)
         return out
     if form == "transitions":
         counts = _parse_transitions(raw["transitions"], settings, f"{field}.transitions", seen)
-        return CaseSample("transitions", method, float(prior), _aggregate(counts, order), source=source)
+        return CaseSample("transitions", method, prior, _aggregate(counts, order), source=source)
 
     rel = raw["cases"]
-    if not isinstance(rel, str) or not rel.strip():
+    if not isinstance(rel, str) or not rel.strip() or "\x00" in rel or len(rel) > 4000:
         raise ScenarioError("must be the path of a CSV file, relative to the scenario", field=f"{field}.cases")
     if files is not None:
         if rel not in files:
@@ -208,14 +286,17 @@ def _parse_form(raw: dict, form: str, method: str, prior: float, source: str | N
                                 "with the scenario", field=f"{field}.cases")
         cases = parse_cases(files[rel], settings, rel, normalised=seen)
         counts = [(c.current, c.ideal, 1) for c in cases]
-        return CaseSample("cases", method, float(prior), _aggregate(counts, order), cases, rel, source)
-    path = (base_dir / rel).resolve()
+        return CaseSample("cases", method, prior, _aggregate(counts, order), cases, rel, source)
+    try:
+        path = (base_dir / rel).resolve()
+    except (OSError, RuntimeError) as exc:  # e.g. a symlink loop
+        raise ScenarioError(f"cannot be used: {exc}", field=f"{field}.cases") from None
     if not allow_outside and not path.is_relative_to(base_dir.resolve()):
         raise ScenarioError(f"{rel!r} is outside the scenario's folder; move it there or pass --allow-outside",
                             field=f"{field}.cases")
     cases = read_cases(path, settings, shown=rel, normalised=seen)
     counts = [(c.current, c.ideal, 1) for c in cases]
-    return CaseSample("cases", method, float(prior), _aggregate(counts, order), cases, rel, source)
+    return CaseSample("cases", method, prior, _aggregate(counts, order), cases, rel, source)
 
 
 def _aggregate(counts: list[tuple[str, str, int]], order: list[str]) -> tuple[tuple[str, str, int], ...]:
@@ -294,14 +375,22 @@ def parse_cases(text: str, settings: dict[str, str], name: str, *,
     >>> rows[0].current, rows[0].ideal, rows[0].line
     ('special', 'mainstream', 2)
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows = [(reader.line_num, row) for row in reader]
-    rows = [(n, [c.strip() for c in r]) for n, r in rows if any(c.strip() for c in r)]
+    rows = _csv_rows(text, name)
     if not rows:
         raise DataError("is empty; it needs a header case_id,current,ideal[,reason] and one row per case",
                         path=name)
     header_line, header = rows[0]
     header = [h.lower() for h in header]
+    # Excel saves columns that once held something as trailing empty ones: drop them when empty throughout.
+    while header and not header[-1] and all(len(r) < len(header) or not r[len(header) - 1] for _, r in rows[1:]):
+        header.pop()
+        rows = [(n, r[:len(header)]) for n, r in rows]
+    for i, h in enumerate(header):
+        if h in header[:i]:
+            raise DataError(f"column {h!r} appears twice in the header", path=name, line=header_line, field=h)
+    if not header[-1:] or "" in header:
+        raise DataError(f"has a column with no name (column {header.index('') + 1}); name it or delete it",
+                        path=name, line=header_line)
     for col in ("case_id", "current", "ideal"):
         if col not in header:
             raise DataError(f"missing column {col!r}; the header must have case_id,current,ideal[,reason], "
@@ -332,6 +421,49 @@ def parse_cases(text: str, settings: dict[str, str], name: str, *,
     if not cases:
         raise DataError("has a header but no cases", path=name)
     return tuple(cases)
+
+
+#: Separators a spreadsheet may save a "CSV" with, besides the comma.
+_SEPARATORS = (";", "\t", "|")
+
+
+def _csv_rows(text: str, name: str) -> list[tuple[int, list[str]]]:
+    """Non-blank rows of a cases CSV with their line numbers, cells stripped.
+
+    Reads Excel's ``sep=;`` first line and, when the header has no comma but a
+    semicolon, tab or bar, that separator (European spreadsheets save CSV with
+    semicolons). A quote left open is an error naming the line where it opened,
+    not a silently swallowed rest of the file.
+    """
+    lines = text.split("\n", 1)
+    delimiter = ","
+    first = lines[0].strip().lower()
+    if first.startswith("sep=") and len(first) == 5:
+        delimiter = lines[0].strip()[4]
+        text = lines[1] if len(lines) > 1 else ""
+    else:
+        header = next((ln for ln in text.splitlines() if ln.strip()), "")
+        if "," not in header:
+            delimiter = next((d for d in _SEPARATORS if d in header), ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    out = []
+    start = 1
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                out.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problem = str(exc)
+        if "field larger than field limit" in problem:
+            raise DataError(f"has a cell over {csv.field_size_limit():,} characters; is it the right file?",
+                            path=name, line=start) from None
+        if "unexpected end of data" in problem or "EOF" in problem:
+            raise DataError("a quote (\") opened on this line is never closed; close it or remove it",
+                            path=name, line=start) from None
+        raise DataError(f"is not a readable CSV ({problem})", path=name, line=start) from None
+    offset = 1 if first.startswith("sep=") and len(first) == 5 else 0
+    return [(n + offset, [c.strip() for c in r]) for n, r in out]
 
 
 # ---- the `reported` form -------------------------------------------------------

@@ -55,7 +55,7 @@ def scenario_schema() -> dict[str, Any]:
     ['stock', 'flow']
     """
     from .judgement import MODELS
-    from .sample import SAMPLE_METHODS
+    from .sample import NAMED_PRIORS, SAMPLE_METHODS, SPLIT_WEIGHTS, UNSEEN_RULES
     from .scenario import BUDGET_PARTS, SCHEMA_VERSION, SCOPES
 
     dist = {"$ref": "#/$defs/dist"}
@@ -68,6 +68,7 @@ def scenario_schema() -> dict[str, Any]:
                    "tolerance": {"type": "number", "minimum": 0, "maximum": 1}, "note": _TEXT, "source": _TEXT},
                   ("current", "ideal"))
     transition = _obj({"from": _TEXT, "to": _TEXT, "count": _WHOLE, "note": _TEXT}, ("from", "to", "count"))
+    declared_move = _obj({"from": _TEXT, "to": _TEXT, "reason": _TEXT}, ("from", "to", "reason"))
     from .councils import CASELOAD_YEARS, CATEGORIES
 
     category = {"enum": list(CATEGORIES)}
@@ -106,7 +107,12 @@ def scenario_schema() -> dict[str, Any]:
             "sample": _obj({"cases": _TEXT, "transitions": {"type": "array", "minItems": 1, "items": transition},
                             "n": {"type": "integer", "minimum": 1},
                             "reported": {"type": "array", "minItems": 1, "items": report},
-                            "method": {"enum": list(SAMPLE_METHODS)}, "prior": {"type": "number", "exclusiveMinimum": 0},
+                            "method": {"enum": list(SAMPLE_METHODS)},
+                            "prior": {"anyOf": [{"type": "number", "exclusiveMinimum": 0},
+                                                {"enum": list(NAMED_PRIORS)}]},
+                            "unseen": {"enum": list(UNSEEN_RULES)}, "splits": {"enum": list(SPLIT_WEIGHTS)},
+                            "possible": {"type": "array", "items": declared_move},
+                            "impossible": {"type": "array", "items": declared_move},
                             "selection_bias": dist,
                             "source": _TEXT, "note": _TEXT}),
             # Each judgement model has its own keys; the loader checks them. The

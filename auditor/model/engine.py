@@ -31,13 +31,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..inputs.distributions import Dist
-from .sample import Design, build_design, draw_compositions, draw_shares
+from .sample import Design, build_design, case_sums_for, draw_compositions, draw_shares, possible_moves
 from ..inputs.scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
-           "point_estimate", "savings", "theta_draws"]
+           "point_estimate", "savings", "theta_draws", "restage"]
 
 BLOCK_SIZE = 8192
+#: Item of the ``sampling`` stream that gives a `reported` review's per-case
+#: exponentials (item 1 is the selection-bias lever's).
+CASES_ITEM = 2
 SOURCES = {"sampling": 0, "judgement": 1, "costs": 2, "implementation": 3, "composition": 4}
 STAGES = ("point", "sampling", "judgement", "full")
 
@@ -76,6 +79,9 @@ class Model:
     to_idx: np.ndarray
     down: np.ndarray             # True where a move is a down-shift (cheaper at mean cost)
     realisation_mean: float
+    # `reported` form: draw each cell's Gamma(k + a) by inverse CDF from one uniform per
+    # cell (see sample.draw_shares); the variance-share analysis sets it.
+    quantile_sampling: bool = False
 
     @property
     def weights(self) -> np.ndarray:
@@ -89,9 +95,16 @@ class Model:
     def variates_per_draw(self) -> int:
         """How many random variates one draw consumes (the benchmark's RNG floor)."""
         s = self.scenario
-        n = self.design.n_cells if s.sample.method == "bayes" else len(self.design.row_counts)
+        if s.sample.method == "bayes":
+            n = self.design.n_cells
+        else:
+            # The multinomial draws a binomial per category but the last; a category of
+            # probability 0 (a possible move nobody made) returns 0 without drawing.
+            n = sum(max(int(np.count_nonzero(c)) - 1, 0) for c in self.design.row_counts)
         if self.design.compositions is not None:
             n += 1  # `reported` form: the integer that picks each draw's split of the cases
+            if self.design.compositions.shape[0] > 1:  # and the per-case exponentials
+                n += int(self.design.compositions.max(axis=0).sum())
         n += getattr(s.judgement, "n_variates", 1)
         n += sum(s.settings[i].cost.n_variates + sum(d.n_variates for _, d in s.settings[i].parts(s.claim.budget))
                  for i in self.costed)
@@ -100,7 +113,11 @@ class Model:
 
 def build_model(scenario: Scenario) -> Model:
     """Precompute the arrays of ``scenario`` (pure; no randomness)."""
-    design = build_design(scenario.setting_keys, scenario.sample)
+    # Mean cost at the claim's budget boundary: it decides which moves are
+    # down-shifts, and so which unseen moves keep prior probability.
+    cost_mean = np.array([s.counted_mean(scenario.claim.budget) for s in scenario.settings])
+    design = build_design(scenario.setting_keys, scenario.sample,
+                          possible_moves(scenario.setting_keys, scenario.sample, cost_mean))
     cohorts = np.array([s.cohort for s in scenario.settings], dtype=float)
     if scenario.claim.basis == "flow":
         # Flow: judged shifts apply to each year's new placements; the scale factor
@@ -115,8 +132,6 @@ def build_model(scenario: Scenario) -> Model:
         from .flow import stock_factor
 
         cohorts = cohorts * stock_factor(scenario.claim.horizon_years, scenario.claim.per, scenario.ramp)
-    budget = scenario.claim.budget
-    cost_mean = np.array([s.counted_mean(budget) for s in scenario.settings])
     from_idx = np.array([a for a, _ in design.moves], dtype=np.intp)
     to_idx = np.array([b for _, b in design.moves], dtype=np.intp)
     costed = tuple(sorted(set(from_idx.tolist()) | set(to_idx.tolist())))
@@ -213,7 +228,8 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
         # stream, so the other sources' draws are the same as with fixed counts).
         comp = draw_compositions(model.design, stream(seed, block, "composition"), size)
         shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
-                             composition=comp)
+                             composition=comp, rng_cases=stream(seed, block, "sampling", CASES_ITEM),
+                             quantile=model.quantile_sampling)
         if keep_inputs:
             for j, key in enumerate(model.design.composition_settings):
                 out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
@@ -329,6 +345,49 @@ def _cost_column(model: Model, seed, block: int, i: int, size: int,
             x = d.mean() if d.is_fixed else d.draw(stream(seed, block, "costs", item), size)
         col = x if col is None else col + x
     return col
+
+
+def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
+            cache: dict | None = None) -> dict[str, np.ndarray]:
+    """The stage savings of ``model`` with its own shares and another run's other inputs.
+
+    Each block's shares are drawn from the same ``sampling`` (and
+    ``composition``) streams :func:`simulate` uses; θ, the costs and the
+    realisation are taken from ``inputs`` (a result's kept inputs, from a model
+    with the same moves and costed settings). This is how an analysis choice
+    that changes only the sampling stage (another prior, the bootstrap,
+    another weighting of splits) is rerun on the same draws of every other
+    source (common random numbers) without drawing those again.
+
+    ``cache`` (a dict kept across calls on models of one scenario) holds each
+    block's drawn splits and per-case exponential sums of a `reported` review,
+    which do not depend on the prior: models that differ only in their prior
+    then draw just the prior's gammas.
+    """
+    s = model.scenario
+    parts = []
+    d = model.design
+    for b in range(math.ceil(draws / BLOCK_SIZE)):
+        size = min(BLOCK_SIZE, draws - b * BLOCK_SIZE)
+        if d.compositions is None:
+            parts.append(draw_shares(d, s.sample.method, stream(seed, b, "sampling"), size))
+            continue
+        key = (b, s.sample.splits)
+        if cache is not None and key in cache:
+            comp, sums = cache[key]
+        else:
+            comp = draw_compositions(d, stream(seed, b, "composition"), size)
+            sums = (case_sums_for(d, comp, stream(seed, b, "sampling", CASES_ITEM), size)
+                    if d.compositions.shape[0] > 1 else None)
+            if cache is not None:
+                cache[key] = (comp, sums)
+        parts.append(draw_shares(d, s.sample.method, stream(seed, b, "sampling"), size,
+                                 composition=comp, case_sums=sums))
+    shares = np.concatenate(parts) if parts else np.zeros((0, len(model.design.moves)))
+    cost_cols = {i: inputs[f"cost[{s.settings[i].key}]"] for i in model.costed}
+    stages = {k: np.empty(draws) for k in STAGES[1:]}
+    _stage_sums(model, shares, inputs["theta"], cost_cols, inputs["realisation"], stages)
+    return stages
 
 
 def _stage_sums(model: Model, shares, theta, cost_cols, real, stages: dict[str, np.ndarray]) -> None:

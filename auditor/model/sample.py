@@ -7,38 +7,49 @@ Two resampling methods are offered:
 
 ``bayes`` (default)
     Each row's shares are drawn from the Dirichlet posterior
-    ``Dirichlet(k[s→·] + α)`` with Jeffreys' ``α = ½``. The cells of a row are
-    the destinations the review actually observed for that row, plus "stay".
-    Unobserved destinations are structural zeros: the published method can
-    only scale up moves the panel made, so auditor does not invent moves it
-    never saw; adding "stay" to every row means even a row in which every
-    case moved (5 of 5) keeps some probability that a child is already well
-    placed. With two cells the marginal share is exactly the Jeffreys
-    ``Beta(k + ½, n − k + ½)`` posterior.
+    ``Dirichlet(k[s→·] + a)`` over the row's cells: "stay", every destination
+    the review observed for that row, and every *possible* destination nobody
+    in the sample was sent to (:func:`possible_moves`: by default every
+    cheaper setting, plus moves the scenario declares possible, minus those it
+    declares impossible). The default prior gives each of a row's K cells
+    ``a = 1/K`` (Perks), which is Jeffreys' ½ for a row of two cells, so the
+    marginal share is then the Jeffreys ``Beta(k + ½, n − k + ½)`` posterior;
+    the prior's total weight stays one case per row however many moves are
+    possible. Adding "stay" to every row means even a row in which every case
+    moved (5 of 5) keeps some probability that a child is already well placed.
 ``bootstrap``
     A stratified (within-row) nonparametric bootstrap: each row's counts are
     redrawn ``Multinomial(n_s, k/n_s)``. It is offered for comparison; with
-    rows of 3–10 cases it gives zero-width intervals for 0/n and n/n rows,
-    which is why it is not the default.
+    rows of 3–10 cases it gives zero-width intervals for 0/n and n/n rows and
+    no probability to a move nobody made, which is why it is not the default
+    (docs/methods.md §2, coverage table).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..inputs.sample import JEFFREYS, CaseSample, enumerate_compositions
+from ..inputs.sample import PERKS, CaseSample, enumerate_compositions
 
-__all__ = ["Design", "build_design", "draw_shares", "draw_compositions"]
+__all__ = ["Design", "build_design", "draw_shares", "draw_compositions", "possible_moves", "cell_prior",
+           "composition_weights", "case_sums_for", "SWEEPS"]
+
+# Iterative proportional fitting sweeps for the `per_size` weights (West Sussex:
+# 300 sweeps put every sub-group size within 0.01 of its limit, in ~0.1 s).
+SWEEPS = 300
 
 
 @dataclass(frozen=True)
 class Design:
     """The review as arrays: rows, cells and which cells are moves.
 
-    Only rows with at least one judged move are kept: a row whose cases all
-    stayed contributes nothing to the savings under any draw.
+    A row is a reviewed current setting with at least one move cell: a move
+    some reviewed case made, or a possible move nobody made (see
+    :func:`possible_moves`). A row with no move cell contributes nothing to
+    the savings under any draw and is left out (it is still named in
+    ``quiet_rows`` when no reviewed case in it moved).
     """
 
     settings: tuple[str, ...]
@@ -49,22 +60,72 @@ class Design:
     move_cols: np.ndarray                     # column of each move in ``alpha``
     row_n: np.ndarray                         # cases per kept row
     row_counts: tuple[np.ndarray, ...]        # observed counts per kept row (stay first)
-    observed_shares: np.ndarray               # k[s→t] / n_s per move
+    observed_shares: np.ndarray               # k[s→t] / n_s per move (0 for an unseen move)
     # ``reported`` form only: every composition consistent with the reports, as
     # counts per cell (one row per composition, columns as ``alpha``), and the
     # sub-group size of each reported current setting.
     compositions: np.ndarray | None = None
     composition_sizes: np.ndarray | None = None
     composition_settings: tuple[str, ...] = ()
-    prior: float = JEFFREYS
+    prior: float | str = PERKS
+    # The prior pseudo-count of each cell (columns as ``alpha``).
+    prior_alpha: np.ndarray | None = None
+    # True for a move cell no reviewed case made (in no consistent split, for `reported`).
+    unseen: np.ndarray | None = None
+    # Reviewed current settings in which no reviewed case moved.
+    quiet_rows: tuple[str, ...] = ()
+    # `reported` form: probability of each composition (None: uniform).
+    composition_weights: np.ndarray | None = None
 
     @property
     def n_cells(self) -> int:
         return int(self.alpha.size)
 
 
-def build_design(settings: tuple[str, ...], sample: CaseSample) -> Design:
+def cell_prior(prior: float | str, width: int) -> float:
+    """The pseudo-count of each cell of a row of ``width`` cells.
+
+    Examples
+    --------
+    >>> cell_prior("perks", 2), cell_prior("perks", 4), cell_prior(0.5, 4)
+    (0.5, 0.25, 0.5)
+    """
+    return 1.0 / width if prior == PERKS else float(prior)
+
+
+def possible_moves(settings: tuple[str, ...], sample: CaseSample, cost_mean) -> frozenset[tuple[int, int]]:
+    """The moves that keep a prior probability although no reviewed case made them.
+
+    ``unseen = "cheaper"`` (the default): from every reviewed setting, a move
+    to each setting cheaper at mean cost, the kind of move a placement review
+    looks for; ``"all"``: to every other setting; ``"none"``: only moves some
+    reviewed case made. Moves in ``sample.possible`` are added and moves in
+    ``sample.impossible`` (structural zeros) removed.
+
+    Examples
+    --------
+    >>> s = CaseSample("transitions", "bayes", "perks", (("a", "a", 3), ("a", "b", 1)))
+    >>> sorted(possible_moves(("a", "b", "c"), s, [30.0, 10.0, 20.0]))
+    [(0, 1), (0, 2)]
+    """
+    index = {k: i for i, k in enumerate(settings)}
+    rows = {index[c] for c, _, _ in sample.counts} | {index[r.current] for r in sample.reports}
+    out: set[tuple[int, int]] = set()
+    for i in rows:
+        for j in range(len(settings)):
+            if j != i and (sample.unseen == "all" or (sample.unseen == "cheaper" and cost_mean[j] < cost_mean[i])):
+                out.add((i, j))
+    out |= {(index[a], index[b]) for a, b, _ in sample.possible}
+    out -= {(index[a], index[b]) for a, b, _ in sample.impossible}
+    return frozenset(out)
+
+
+def build_design(settings: tuple[str, ...], sample: CaseSample,
+                 possible: frozenset[tuple[int, int]] = frozenset()) -> Design:
     """Arrange the counts into rows and cells (see the module notes).
+
+    ``possible`` (from :func:`possible_moves`) lists moves that get a cell, and
+    so prior probability, even when no reviewed case made them.
 
     Examples
     --------
@@ -72,33 +133,49 @@ def build_design(settings: tuple[str, ...], sample: CaseSample) -> Design:
     >>> d = build_design(("a", "b"), s)
     >>> d.moves, d.alpha.tolist(), d.observed_shares.round(3).tolist()
     (((0, 1),), [3.5, 6.5], [0.667])
+
+    A row in which nobody moved keeps the possible move, at the prior only:
+
+    >>> s = CaseSample("transitions", "bayes", "perks", (("a", "a", 5),))
+    >>> d = build_design(("a", "b"), s, frozenset({(0, 1)}))
+    >>> d.alpha.tolist(), d.unseen.tolist(), d.quiet_rows
+    ([5.5, 0.5], [True], ('a',))
     """
     if sample.form == "reported":
-        return _reported_design(settings, sample)
+        return _reported_design(settings, sample, possible)
     index = {k: i for i, k in enumerate(settings)}
     table: dict[int, dict[int, int]] = {}
     for cur, ideal, count in sample.counts:
         row = table.setdefault(index[cur], {})
         row[index[ideal]] = row.get(index[ideal], 0) + count
     moves, row_of_move, alpha, starts, move_cols, row_n, row_counts, shares = [], [], [], [], [], [], [], []
+    prior_alpha, unseen, quiet = [], [], []
     for r_idx in sorted(table):
         row = table[r_idx]
         n = sum(row.values())
-        dests = [t for t in sorted(row) if t != r_idx and row[t] > 0]
-        if not dests or n == 0:
+        if n == 0:
+            continue
+        seen = {t for t in row if t != r_idx and row[t] > 0}
+        if not seen:
+            quiet.append(settings[r_idx])
+        dests = sorted(seen | {t for s_, t in possible if s_ == r_idx})
+        if not dests:
             continue
         kept = len(starts)
         starts.append(len(alpha))
-        counts = [row.get(r_idx, 0)] + [row[t] for t in dests]
+        counts = [row.get(r_idx, 0)] + [row.get(t, 0) for t in dests]
         row_counts.append(np.array(counts, dtype=np.int64))
         row_n.append(n)
-        alpha.append(counts[0] + sample.prior)
-        for t in dests:
+        a = cell_prior(sample.prior, len(counts))
+        prior_alpha += [a] * len(counts)
+        alpha.append(counts[0] + a)
+        for t, k in zip(dests, counts[1:]):
             moves.append((r_idx, t))
             row_of_move.append(kept)
             move_cols.append(len(alpha))
-            alpha.append(row[t] + sample.prior)
-            shares.append(row[t] / n)
+            alpha.append(k + a)
+            shares.append(k / n)
+            unseen.append(k == 0)
     return Design(
         settings=settings,
         moves=tuple(moves),
@@ -109,18 +186,32 @@ def build_design(settings: tuple[str, ...], sample: CaseSample) -> Design:
         row_n=np.array(row_n, dtype=np.int64),
         row_counts=tuple(row_counts),
         observed_shares=np.array(shares, dtype=float),
+        prior=sample.prior,
+        prior_alpha=np.array(prior_alpha, dtype=float),
+        unseen=np.array(unseen, dtype=bool),
+        quiet_rows=tuple(quiet),
     )
 
 
 def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int, *,
-                composition: np.ndarray | None = None) -> np.ndarray:
+                composition: np.ndarray | None = None,
+                rng_cases: np.random.Generator | None = None,
+                case_sums: np.ndarray | None = None, quantile: bool = False) -> np.ndarray:
     """Draw the share of each move cell, shape ``(size, n_moves)``.
 
     ``bayes`` uses one ``standard_gamma`` call for all cells (a Dirichlet is a
     set of independent gammas divided by their row total), so the first ``m``
     rows of a draw of ``size`` do not depend on ``size``. With ``composition``
     (indices from :func:`draw_compositions`, ``reported`` form), each draw's
-    Dirichlet parameters are its own composition's counts plus the prior.
+    Dirichlet parameters are its own composition's counts plus the prior,
+    drawn by :func:`_frozen_gammas` (``rng_cases`` gives the per-case
+    exponentials; by default they follow the gammas in ``rng``). A review with
+    only one consistent split is drawn as its counts would be. With
+    ``quantile`` each cell's Gamma(k + a) is instead its inverse CDF at one
+    uniform per cell and draw (``scipy.special.gammaincinv``, about four times
+    the cost): the comonotone coupling across splits, in which the sampling
+    input is the uniforms, as for every other source. The variance-share
+    analysis uses it (docs/methods.md §6); the law of each draw is the same.
 
     Examples
     --------
@@ -132,18 +223,15 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
     """
     if not design.moves:
         return np.zeros((size, 0))
-    if composition is not None:
-        # ``take`` gathers whole rows at a quarter of the cost of fancy indexing; the
-        # shapes stay C-ordered, which is the order standard_gamma fills them in.
-        shapes = np.take(design.compositions, composition, axis=0)
-        shapes += design.prior
-        gammas = rng.standard_gamma(shapes)
-        if len(design.moves) < 8:
-            # Same values as below; the engine sums fewer than 8 moves column by
-            # column, so the column-major layout does not change its results.
-            return _dirichlet_shares(design, gammas)
-        totals = np.add.reduceat(gammas, design.row_starts, axis=1)
-        return gammas[:, design.move_cols] / totals[:, design.row_of_move]
+    if composition is not None and design.compositions.shape[0] > 1 and quantile:
+        from scipy.special import gammaincinv
+
+        shapes = np.take(design.compositions, composition, axis=0) + design.prior_alpha
+        return _dirichlet_shares(design, gammaincinv(shapes, rng.random((size, design.n_cells))))
+    if composition is not None and design.compositions.shape[0] > 1:
+        gammas = _frozen_gammas(design, composition, rng, rng if rng_cases is None else rng_cases, size,
+                                case_sums)
+        return _dirichlet_shares(design, gammas)
     if method == "bayes":
         gammas = rng.standard_gamma(design.alpha, size=(size, design.n_cells))
         return _dirichlet_shares(design, gammas)
@@ -165,6 +253,62 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
         width = counts.size - 1
         out[:, col:col + width] = redrawn[:, i, 1:counts.size] / n
         col += width
+    return out
+
+
+def _frozen_gammas(design: Design, composition: np.ndarray, rng: np.random.Generator,
+                   rng_cases: np.random.Generator, size: int,
+                   case_sums: np.ndarray | None = None) -> np.ndarray:
+    """Gamma(k + a) for each draw's composition counts k, from inputs that do not depend on k.
+
+    A Gamma(k + a) variate is a Gamma(a) variate plus the sum of k independent
+    standard exponentials (gamma additivity), so each cell draws one Gamma(a)
+    with its fixed prior ``a`` and as many exponentials as its largest count
+    over the consistent splits, and each draw adds up the first k of them
+    (:func:`case_sums`, which ``case_sums`` may give precomputed). The
+    random numbers consumed are the same whatever split is drawn: when the
+    split changes (sensitivity analysis swaps the composition stream) the
+    sampling input stays frozen, which pick-freeze estimators need and which
+    ``standard_gamma(k + a)``, a rejection sampler, cannot give.
+
+    Examples
+    --------
+    The first draw adds a Gamma(a) to its composition's first k exponentials:
+
+    >>> s = CaseSample("transitions", "bayes", 0.5, (("a", "a", 3), ("a", "b", 6)))
+    >>> d = build_design(("a", "b"), s)
+    >>> d = replace(d, compositions=np.array([[3.0, 6.0], [1.0, 2.0]]), prior_alpha=np.array([0.5, 0.5]))
+    >>> g = _frozen_gammas(d, np.array([1]), np.random.default_rng(0), np.random.default_rng(1), 1)
+    >>> e = np.random.default_rng(1).standard_exponential((1, 9))
+    >>> g0 = np.random.default_rng(0).standard_gamma([0.5, 0.5], size=(1, 2))
+    >>> bool(np.allclose(g, g0 + [e[0, :1].sum(), e[0, 3:5].sum()]))
+    True
+    """
+    gammas = rng.standard_gamma(design.prior_alpha, size=(size, design.n_cells))
+    if case_sums is None:
+        case_sums = case_sums_for(design, composition, rng_cases, size)
+    return np.add(gammas, case_sums, out=gammas)
+
+
+def case_sums_for(design: Design, composition: np.ndarray, rng_cases: np.random.Generator,
+                  size: int) -> np.ndarray:
+    """Per draw and cell, the sum of the first k of the cell's exponentials (k: the drawn split's count).
+
+    The exponentials do not depend on the prior, so analyses that change only
+    the prior (:func:`auditor.model.engine.restage`) reuse these sums.
+    """
+    counts = np.take(design.compositions, composition, axis=0).astype(np.intp)
+    widths = design.compositions.max(axis=0).astype(np.intp)
+    exps = rng_cases.standard_exponential((size, int(widths.sum())))
+    out = np.zeros((size, design.n_cells))
+    offset = 0
+    for col, width in enumerate(widths.tolist()):
+        if width:
+            sums = np.cumsum(exps[:, offset:offset + width], axis=1)
+            k = counts[:, col]
+            picked = np.take_along_axis(sums, np.maximum(k - 1, 0)[:, None], axis=1)[:, 0]
+            out[:, col] = np.where(k > 0, picked, 0.0)
+            offset += width
     return out
 
 
@@ -220,48 +364,64 @@ def _dirichlet_shares(design: Design, gammas: np.ndarray) -> np.ndarray:
     return out
 
 
-def _reported_design(settings: tuple[str, ...], sample: CaseSample) -> Design:
+def _reported_design(settings: tuple[str, ...], sample: CaseSample,
+                     possible: frozenset[tuple[int, int]] = frozenset()) -> Design:
     """The cell layout of :func:`build_design` with one set of counts per composition.
 
-    A row's cells are "stay" then each reported destination; the row's cases
-    not reported as moving (already ideal, or not mentioned) count as "stay",
-    because auditor scales up only the moves the panel is reported to have made.
+    A row's cells are "stay", then each reported destination and each
+    possible unseen one in setting order; the row's cases not reported as
+    moving (already ideal, or not mentioned) count as "stay". A possible move
+    no finding mentions has 0 cases in every split.
     """
     index = {k: i for i, k in enumerate(settings)}
     currents, sizes, counts = enumerate_compositions(settings, sample)
+    weights = composition_weights(sizes, sample.splits)
+    w = np.full(sizes.shape[0], 1.0 / sizes.shape[0]) if weights is None else weights
     n_comp = sizes.shape[0]
-    moves, row_of_move, starts, move_cols, shares = [], [], [], [], []
+    moves, row_of_move, starts, move_cols, shares, prior_alpha, unseen, quiet = [], [], [], [], [], [], [], []
     columns: list[np.ndarray] = []
     row_n, row_counts = [], []
     for j, cur in enumerate(currents):
         reps = [r for r in sample.reports if r.current == cur]
-        movers = sorted((i for i, r in enumerate(reps) if r.ideal != cur),
-                        key=lambda i: index[reps[i].ideal])
-        movers = [i for i in movers if reps[i].share or reps[i].count]
+        movers = {reps[i].ideal: i for i, r in enumerate(reps)
+                  if r.ideal != cur and (r.share or r.count)}
         if not movers:
+            quiet.append(cur)
+        dests = sorted(set(movers) | {settings[t] for f, t in possible if f == index[cur]}, key=index.__getitem__)
+        if not dests:
             continue
         kept = len(starts)
         starts.append(len(columns))
-        moved = counts[j][:, movers]
-        columns.append(sizes[:, j] - moved.sum(axis=1))
-        for col, i in enumerate(movers):
-            r = reps[i]
-            moves.append((index[cur], index[r.ideal]))
+        moved = {t: counts[j][:, movers[t]] if t in movers else np.zeros(n_comp, dtype=np.int64) for t in dests}
+        columns.append(sizes[:, j] - sum(moved.values()))
+        a = cell_prior(sample.prior, len(dests) + 1)
+        prior_alpha += [a] * (len(dests) + 1)
+        for t in dests:
+            moves.append((index[cur], index[t]))
             row_of_move.append(kept)
             move_cols.append(len(columns))
-            columns.append(moved[:, col])
-            # The published method multiplies the cohort by the share as published; an
-            # exact count has no published share, so the count over the mean sub-group
-            # size stands in (a mean of count/m would be dominated by the smallest m).
-            shares.append(r.share if r.share is not None else float(moved[:, col].mean() / sizes[:, j].mean()))
-        row_n.append(int(round(float(sizes[:, j].mean()))))
+            columns.append(moved[t])
+            r = reps[movers[t]] if t in movers else None
+            # The published method multiplies the cohort by the share as published. An
+            # exact count has no published share: it stands at its expected share over
+            # the splits, count/m weighted as the sampling stage weights the splits, so
+            # the point estimate and the sampling stage agree on the unknown sizes.
+            if r is None:
+                shares.append(0.0)
+            elif r.share is not None:
+                shares.append(r.share)
+            else:
+                shares.append(float(np.dot(w, moved[t] / sizes[:, j])))
+            unseen.append(not bool(moved[t].any()))
+        row_n.append(int(round(float(np.dot(w, sizes[:, j])))))
         row_counts.append(np.array([c[0] for c in columns[starts[-1]:]], dtype=np.int64))
     comp = np.column_stack(columns).astype(float) if columns else np.zeros((n_comp, 0))
+    pa = np.array(prior_alpha, dtype=float)
     return Design(
         settings=settings,
         moves=tuple(moves),
         row_of_move=np.array(row_of_move, dtype=np.intp),
-        alpha=comp.mean(axis=0) + sample.prior,
+        alpha=w @ comp + pa if columns else pa,
         row_starts=np.array(starts, dtype=np.intp),
         move_cols=np.array(move_cols, dtype=np.intp),
         row_n=np.array(row_n, dtype=np.int64),
@@ -271,20 +431,72 @@ def _reported_design(settings: tuple[str, ...], sample: CaseSample) -> Design:
         composition_sizes=sizes,
         composition_settings=currents,
         prior=sample.prior,
+        prior_alpha=pa,
+        unseen=np.array(unseen, dtype=bool),
+        quiet_rows=tuple(quiet),
+        composition_weights=weights,
     )
 
 
 def draw_compositions(design: Design, rng: np.random.Generator, size: int) -> np.ndarray:
-    """Draw one composition per draw, uniformly over every consistent split.
+    """Draw one composition per draw, by default uniformly over every consistent split.
 
     The prior over the unpublished sub-group sizes is uniform over the joint
     set of splits that satisfy every report (enumerated once in
     :func:`build_design`); ``rng.integers`` keeps the first ``m`` draws
-    independent of ``size``.
+    independent of ``size``. With ``design.composition_weights`` (the
+    ``per_size`` weighting, :func:`per_size_weights`) each draw inverts the
+    weights' cumulative sum at one uniform.
 
     Returns
     -------
     ndarray of int, shape (size,)
         Row indices into ``design.compositions``.
     """
-    return rng.integers(0, design.compositions.shape[0], size=size)
+    w = design.composition_weights
+    if w is None:
+        return rng.integers(0, design.compositions.shape[0], size=size)
+    cum = np.cumsum(w)
+    idx = np.searchsorted(cum, rng.random(size) * cum[-1], side="right")
+    return np.minimum(idx, w.size - 1)
+
+
+def composition_weights(sizes: np.ndarray, rule: str) -> np.ndarray | None:
+    """The probability of each consistent split under a weighting rule.
+
+    ``uniform``: every split equally likely (None). Each sub-group's size is
+    then *not* uniform: a size that leaves more room for the others appears in
+    more splits. ``per_size``: the weights closest to uniform (least relative
+    entropy) under which every sub-group's size is uniform over its feasible
+    sizes, found by iterative proportional fitting (Deming and Stephan 1940);
+    where uniform sizes can only be reached in the limit (some splits' weights
+    tending to 0) it stops after :data:`SWEEPS` sweeps or when every size is
+    within 1e-6 of uniform.
+
+    Examples
+    --------
+    Two sub-groups of 1–3 cases in a review of 4: (1,1), (1,2), (1,3), (2,1),
+    (2,2), (3,1). Uniform over splits makes size 1 three times as likely as 3:
+
+    >>> sizes = np.array([[1, 1], [1, 2], [1, 3], [2, 1], [2, 2], [3, 1]])
+    >>> w = composition_weights(sizes, "per_size")
+    >>> [round(float(w[sizes[:, 0] == m].sum()), 2) for m in (1, 2, 3)]
+    [0.33, 0.33, 0.33]
+    """
+    if rule == "uniform":
+        return None
+    w = np.full(sizes.shape[0], 1.0 / sizes.shape[0])
+    groups = []
+    for j in range(sizes.shape[1]):
+        values, inverse = np.unique(sizes[:, j], return_inverse=True)
+        groups.append((inverse, values.size))
+    for sweep in range(SWEEPS):
+        for inverse, n_values in groups:
+            marginal = np.bincount(inverse, weights=w, minlength=n_values)
+            w = w / (marginal[inverse] * n_values)
+        w /= w.sum()
+        if sweep % 10 == 9:
+            worst = max(np.abs(np.bincount(inv, weights=w, minlength=k) - 1.0 / k).max() for inv, k in groups)
+            if worst < 1e-6:
+                break
+    return w

@@ -6,8 +6,11 @@ import json
 import math
 
 from ..inputs.money import format_chance, format_claim, format_money as money, format_per
+from .sampling import (LIMITS, bridge_rows, method_words, prior_range_sentence, sensitivity_rows, split_words,
+                       unseen_sentences)
 
-__all__ = ["render_markdown", "STAGE_WORDS", "reliability_section", "verdict_rule_words", "tipping_lines"]
+__all__ = ["render_markdown", "STAGE_WORDS", "reliability_section", "verdict_rule_words", "tipping_lines",
+           "sampling_section"]
 
 STAGE_WORDS = {
     "point": "Published method (point estimate)",
@@ -161,6 +164,23 @@ def evidence_sources(used: list) -> list[str]:
     return lines + [""]
 
 
+def sampling_section(s: dict, labels: dict[str, str]) -> list[str]:
+    """The bridge from the point estimate to the sampling median, unseen moves, and prior sensitivity."""
+    out = ["## From the published method to the small-sample audit", "",
+           "What each step of the sampling stage moves (same units as the claim):", "",
+           "| step | amount |", "| --- | ---: |"]
+    out += [f"| {_md(step)} | {amount} |" for step, amount in bridge_rows(s)]
+    out.append("")
+    notes = unseen_sentences(s, labels)
+    if notes:
+        out += [f"- {_md(x)}" for x in notes] + [""]
+    out += ["The full audit under other defensible sampling choices (same draws of every other input):", "",
+            "| sampling choice | chance of the low end | chance of the high end | median |",
+            "| --- | ---: | ---: | ---: |"]
+    out += [f"| {_md(a)} | {b} | {c} | {d} |" for a, b, c, d in sensitivity_rows(s)]
+    return out + [""]
+
+
 def cost_words(st, budget: str) -> str:
     """A setting's cost as the inputs table shows it: ``cost`` and each optional part, counted or not."""
     from ..inputs.scenario import BUDGET_PARTS
@@ -203,7 +223,7 @@ def render_markdown(result) -> str:
          f"- Chance the savings reach the published low end: **{format_chance(s['p_meets_low'])}** "
          f"({s['ends']['low']['words']}); the high end: **{format_chance(s['p_meets_high'])}** "
          f"({s['ends']['high']['words']}); a saving inside the published range: "
-         f"**{format_chance(s['p_in_range'])}**."),
+         f"**{format_chance(s['p_in_range'])}**.") + " " + prior_range_sentence(s),
         "",
     ]
     lines += implied_lines(s, sc)
@@ -228,6 +248,7 @@ def render_markdown(result) -> str:
               "![Chance that savings reach each level, with the claim's ends marked](figures/exceedance.png)",
               "", "![Spread of audited savings with the published range shaded](figures/distribution.png)", ""]
     lines += reliability_section(s)
+    lines += sampling_section(s, {st.key: st.label for st in sc.settings})
 
     lines += ["## How the verdict is decided", "", _md(verdict_rule_words(rule)), ""]
 
@@ -239,7 +260,7 @@ def render_markdown(result) -> str:
         lines.append(f"| {_md(st.label)} | {st.cohort:,} | {_md(cost_words(st, c.budget))} | {_md(src)} |")
     lines += ["", f"**Case review:** {sc.sample.n_cases} cases"
               + (f" (from `{_md(sc.sample.cases_file)}`)" if sc.sample.cases_file else "")
-              + f"; resampling: {'Dirichlet rows with Jeffreys prior' if sc.sample.method == 'bayes' else 'stratified bootstrap'}."
+              + f"; resampling: {method_words(sc.sample)}."
               + (f" Source: {_md(sc.sample.source)}." if sc.sample.source else ""), "",
               "| current setting | judged ideal setting | cases |", "| --- | --- | ---: |"]
     labels = {st.key: st.label for st in sc.settings}
@@ -255,7 +276,7 @@ def render_markdown(result) -> str:
         lines.append(f"| {_md(labels[r.current])} | {where} | {_md(r.written)} (of {size} reviewed) |")
     if sc.sample.reports:
         lines += ["", "The review's split by setting was not published: each draw picks one split of the "
-                  f"{sc.sample.n} cases consistent with every finding, all such splits equally likely.", ""]
+                  f"{sc.sample.n} cases consistent with every finding, {split_words(sc.sample)}.", ""]
     lines += ["", f"**Judgement:** {_md(sc.judgement.describe())}", "",
               f"**Take-up (realisation):** {_md(sc.realisation.describe())}"
               + (f" ({_md(sc.realisation.source)})" if sc.realisation.source else "") + ".", ""]
@@ -267,7 +288,7 @@ def render_markdown(result) -> str:
     lines += ["## What this audit does and does not show", "",
               "- The case review is treated as a small sample: the share judged movable in each setting is "
               "uncertain, and that uncertainty is carried through to the savings.",
-              "- Only moves the panel actually judged are scaled up; auditor does not invent others.",
+              f"- {LIMITS}",
               "- SEND Tribunal and Ombudsman rates describe council decisions that families challenged, a small "
               "and self-selected minority; they are not the panel's error rate. The judgement models make that "
               "gap an explicit, adjustable assumption.",

@@ -1,0 +1,97 @@
+"""The coverage study (auditor.analysis.coverage) against exact binomial calculations.
+
+For one row of two cells (stay, one move) the sampling stage's interval is a
+Beta quantile (``bayes``: Perks' 1/K = ½ per cell, i.e. Jeffreys) or a
+Binomial quantile (``bootstrap``), so its coverage at a true share q is a
+finite sum over the review's count k ~ Binomial(n, q), computed here with
+scipy, independently of the engine. The simulated coverage must agree with it
+within binomial error (three standard errors of the simulated share).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from auditor.analysis.coverage import DESIGNS, CoverageDesign, coverage
+
+N, Q = 28, 0.05
+RARE = CoverageDesign("one row", (("independent", N, {"mainstream": Q}),))
+
+
+def exact_tails(interval) -> tuple[float, float]:
+    """P(truth below the interval), P(truth above it) over k ~ Binomial(N, Q)."""
+    below = above = 0.0
+    for k in range(N + 1):
+        lo, hi = interval(k)
+        pk = stats.binom.pmf(k, N, Q)
+        below += pk * (Q < lo)
+        above += pk * (Q > hi)
+    return below, above
+
+
+def jeffreys(k: int) -> tuple[float, float]:
+    return tuple(stats.beta.ppf((0.05, 0.95), k + 0.5, N - k + 0.5))
+
+
+def bootstrap(k: int) -> tuple[float, float]:
+    # numpy's quantile interpolates between order statistics; with 4000 draws the
+    # 5th and 95th percentiles sit on Binomial quantiles except at ties, which
+    # the binomial tolerance below absorbs.
+    return tuple(stats.binom.ppf((0.05, 0.95), N, k / N) / N)
+
+
+def close(simulated: float, exact: float, reviews: int) -> bool:
+    se = math.sqrt(max(exact * (1 - exact), 1e-4) / reviews)
+    return abs(simulated - exact) <= 3 * se + 1e-9
+
+
+def test_rare_move_keeps_prior_mass_and_matches_jeffreys():
+    # Exact: P(k = 0) = 0.95^28 = 0.238, and the Jeffreys upper limit at k = 0,
+    # Beta(0.5, 28.5).ppf(0.95) = 0.066, covers q = 0.05: the unseen move costs no
+    # coverage any more. The tails come out 0.05 below / 0 above.
+    exact = exact_tails(jeffreys)
+    below, above = coverage(RARE, reviews=400, draws=4000, seed=3)
+    assert close(below, exact[0], 400) and close(above, exact[1], 400)
+    assert 0.9 <= 1 - sum(exact) <= 0.96
+
+
+def test_the_former_rule_missed_every_review_that_saw_no_move():
+    # With unseen moves switched off a review with k = 0 gives [0, 0]: the truth lies
+    # above the interval with probability at least P(k = 0) = 0.238.
+    old = CoverageDesign("one row", RARE.rows)
+    from auditor.analysis import coverage as cov
+
+    rng = np.random.default_rng(1)
+    misses = 0
+    for _ in range(300):
+        s = cov._sample(old, rng, "bayes", "perks")
+        s = type(s)(s.form, s.method, s.prior, s.counts, unseen="none")
+        from auditor.model.sample import build_design
+        misses += not build_design(cov.SETTINGS, s).moves
+    assert close(misses / 300, 0.95 ** 28, 300)
+
+
+def test_bootstrap_matches_its_binomial_quantiles():
+    exact = exact_tails(bootstrap)
+    below, above = coverage(RARE, method="bootstrap", reviews=400, draws=4000, seed=4)
+    assert close(below, exact[0], 400) and close(above, exact[1], 400)
+    assert above > 0.2  # the bootstrap's failure the methods table reports
+
+
+def test_designs_are_the_ones_documented():
+    names = [d.name for d in DESIGNS]
+    text = (Path(__file__).resolve().parent.parent / "docs" / "methods.md").read_text(encoding="utf-8")
+    for name in names:
+        assert name in text, name
+
+
+def test_west_sussex_like_design_covers_about_ninety_percent():
+    # docs/methods.md records 0.897 (0.027 below / 0.076 above) from 1,000 reviews;
+    # 300 reviews put the coverage within ±3 SE ≈ ±0.05 of that.
+    design = next(d for d in DESIGNS if d.name.startswith("West-Sussex-like (2/3"))
+    below, above = coverage(design, reviews=300, draws=1000, seed=5)
+    assert close(1 - below - above, 0.897, 300)
