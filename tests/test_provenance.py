@@ -92,3 +92,10 @@ def test_sensitivity_summary_records_overrides():
     run = r.summary()["run"]
     assert run["overrides"] == {"judgement.model": "face_value"}
     assert run["command"].startswith("auditor sensitivity ")
+
+
+def test_a_misspelt_top_level_key_gets_a_suggestion(capsys):
+    code = main(["validate", SCENARIO, "--set", "judgment.model=face_value"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "did you mean judgement?" in err and len(err.strip().splitlines()) == 1

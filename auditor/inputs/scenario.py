@@ -494,7 +494,11 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> tuple[dict, set[
         dotted = dotted.replace("__", ".") if "." not in dotted else dotted
         parts = dotted.split(".")
         if parts[0] not in TOP_KEYS:
-            raise ScenarioError(f"unknown key; top-level keys are {', '.join(TOP_KEYS)}", path="--set",
+            import difflib
+
+            close = difflib.get_close_matches(parts[0], TOP_KEYS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ScenarioError(f"unknown key{hint}; top-level keys are {', '.join(TOP_KEYS)}", path="--set",
                                 field=dotted)
         node = out
         for depth, part in enumerate(parts[:-1]):
