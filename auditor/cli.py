@@ -29,6 +29,23 @@ class _Parser(argparse.ArgumentParser):
                          if " " in self.prog else f"{message} (see `auditor --help`)")
 
 
+def _print(text: str = "", *, file=None) -> None:
+    """Print ``text`` with control characters made visible: scenario text never drives the terminal."""
+    from .safetext import for_terminal
+
+    print(for_terminal(text), file=file if file is not None else sys.stdout)
+
+
+def _print_json(data) -> None:
+    """Print JSON with control and bidirectional characters as ``\\uXXXX`` escapes (still valid JSON)."""
+    from .safetext import unsafe_char
+
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    # Raw control characters can only be inside strings (json escapes C0 itself; C1 and
+    # bidirectional ones it leaves), so escaping them keeps the JSON valid.
+    print("".join(f"\\u{ord(ch):04x}" if unsafe_char(ch) and ch != "\n" else ch for ch in text))
+
+
 def whole_number(text: str) -> int:
     """An argparse type: a whole number, allowing pasted thousands separators (:func:`parse_whole`).
 
@@ -182,11 +199,11 @@ def _cmd_validate(args) -> int:
         try:
             s = load_scenario(path, overrides=overrides or None, allow_outside=args.allow_outside)
         except AuditorError as exc:
-            print(f"auditor: error: {exc.one_line()}", file=sys.stderr)
+            _print(f"auditor: error: {exc.one_line()}", file=sys.stderr)
             failed += 1
             continue
         _print_warnings(path, s)
-        print(f"{path}: ok ({len(s.settings)} settings, {s.sample.n_cases} cases, "
+        _print(f"{path}: ok ({len(s.settings)} settings, {s.sample.n_cases} cases, "
               f"judgement {s.judgement.name})")
     return 2 if failed else 0
 
@@ -207,20 +224,20 @@ def _cmd_run(args) -> int:
         with _option_names():
             result = audit(scenario, draws=args.draws, seed=args.seed)
         write_outputs(result, out, formats)
-    except KeyboardInterrupt:
-        print(f"auditor: {_interrupted_state(out, before)}", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        _print(f"auditor: {_interrupted_state(out, before)}", file=sys.stderr)
+        return _interrupt_code(exc)
     if args.json:
-        print(json.dumps(result.summary(), indent=2, ensure_ascii=False, allow_nan=False))
+        _print_json(result.summary())
     elif not args.quiet:
-        print(text_summary(result, out))
+        _print(text_summary(result, out))
     return 0
 
 
 def _print_warnings(path, scenario) -> None:
     """One ``auditor: warning:`` line on stderr per questionable choice; the exit code is unchanged."""
     for line in scenario.warnings:
-        print(f"auditor: warning: {path}: {line}", file=sys.stderr)
+        _print(f"auditor: warning: {path}: {line}", file=sys.stderr)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -306,18 +323,18 @@ def _cmd_batch(args) -> int:
     errors = frame["error"].dropna().tolist()
     for err in errors:
         if err.startswith(INTERNAL):
-            print(f"auditor: {err} (run it alone with --debug for a traceback and please report it)",
-                  file=sys.stderr)
+            _print(f"auditor: {err} (run it alone with --debug for a traceback and please report it)",
+                   file=sys.stderr)
         else:
-            print(f"auditor: error: {err}", file=sys.stderr)
+            _print(f"auditor: error: {err}", file=sys.stderr)
     if not args.quiet:
         for row in frame.itertuples():
             if isinstance(row.error, str):
-                print(f"  {'FAILED':<10}{'':>34}  {row.file}")
+                _print(f"  {'FAILED':<10}{'':>34}  {row.file}")
             else:
                 interval = f"{m(row.p05)} to {m(row.p95)}"
-                print(f"  {row.verdict:<10}{m(row.median):>10}{interval:>24}  {row.file}")
-        print(f"{len(frame) - len(errors)} of {len(frame)} scenarios audited; index: {out / 'index.csv'}")
+                _print(f"  {row.verdict:<10}{m(row.median):>10}{interval:>24}  {row.file}")
+        _print(f"{len(frame) - len(errors)} of {len(frame)} scenarios audited; index: {out / 'index.csv'}")
     if any(e.startswith(INTERNAL) for e in errors):
         return 1
     return 2 if errors else 0
@@ -345,9 +362,9 @@ def _cmd_sweep(args) -> int:
         for _, row in frame.iterrows():
             point = ", ".join(f"{k}={row[k]}" for k in keys)
             interval = f"{m(row['savings_p05'])} to {m(row['savings_p95'])}"
-            print(f"  {row['verdict']:<10}{m(row['savings_median']):>10}{interval:>24}"
+            _print(f"  {row['verdict']:<10}{m(row['savings_median']):>10}{interval:>24}"
                   f"{row['p_meets_low']:>6.0%}  {point}")
-        print(f"{len(frame)} grid points, seed {frame['seed'].iloc[0]}; {out / 'sweep.csv'}, "
+        _print(f"{len(frame)} grid points, seed {frame['seed'].iloc[0]}; {out / 'sweep.csv'}, "
               f"{out / 'sweep.png'}")
     return 0
 
@@ -359,9 +376,9 @@ def _cmd_evidence(args) -> int:
 
     if args.json:
         rows = [dict(asdict(r), rate=r.rate) for r in load_evidence().values()]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        _print_json(rows)
     else:
-        print(evidence_table())
+        _print(evidence_table())
     return 0
 
 
@@ -370,7 +387,7 @@ def _cmd_new(args) -> int:
 
     path = write_template(args.name, args.template, council=args.council, year=args.year)
     filled = "" if args.council is None else ", cohorts from DfE"
-    print(f"wrote {path} ({args.template} template{filled}); fill it in, then: auditor validate {path}")
+    _print(f"wrote {path} ({args.template} template{filled}); fill it in, then: auditor validate {path}")
     return 0
 
 
@@ -379,7 +396,7 @@ def _cmd_councils(args) -> int:
 
     rows = council_rows(args.year)
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        _print_json(rows)
         return 0
     year = rows[0]["year"] if rows else args.year
     head = (f"{'code':<5}{'ONS code':<11}{'council':<36}{'plans':>8}{'mainstr.':>9}{'RP/unit':>8}"
@@ -395,7 +412,7 @@ def _cmd_councils(args) -> int:
                      f"{n(r['resourced_provision']):>8}{n(r['state_special']):>10}{n(r['independent_special']):>8}"
                      f"{n(r['post_16']):>8}{n(r['new_plans']):>9}  {r['dbv_tranche'] or ''}")
     lines.append(f"{len(rows)} councils; x = suppressed by DfE. Source: {rows[0]['source'] if rows else ''}")
-    print("\n".join(lines))
+    _print("\n".join(lines))
     return 0
 
 
@@ -412,12 +429,12 @@ def _cmd_track(args) -> int:
         result = track(scenario, until=args.until, draws=args.draws, seed=args.seed)
     write_track(result, out)
     if args.json:
-        print(json.dumps(result.summary(), indent=2, ensure_ascii=False, allow_nan=False))
+        _print(json.dumps(result.summary(), indent=2, ensure_ascii=False, allow_nan=False))
     elif not args.quiet:
-        print(result.scenario.title)
-        print("")
-        print(result.sentence())
-        print(f"  report: {out / 'track.md'}")
+        _print(result.scenario.title)
+        _print("")
+        _print(result.sentence())
+        _print(f"  report: {out / 'track.md'}")
     return 0
 
 
@@ -443,7 +460,7 @@ def _cmd_sensitivity(args) -> int:
         lines += [f"Variance shares (total): {shares or 'nothing varies'}",
                   f"draws {result.draws:,} per evaluation, seed {result.seed}",
                   f"report: {out / 'sensitivity.md'}"]
-        print("\n".join(lines))
+        _print("\n".join(lines))
     return 0
 
 
@@ -471,8 +488,56 @@ COMMANDS = {"serve": _cmd_serve, "validate": _cmd_validate, "run": _cmd_run, "ba
             "councils": _cmd_councils, "track": _cmd_track}
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: temporaries removed, earlier outputs kept."""
+
+
+def _interrupt_code(exc: BaseException) -> int:
+    """130 for Ctrl-C (128 + SIGINT), 143 for SIGTERM (128 + 15), as shells report them."""
+    return 143 if isinstance(exc, Terminated) else 130
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """One line per warning, never a library's file and source line."""
+    from .errors import AuditorWarning
+
+    text = " ".join(str(message).split())
+    if issubclass(category, AuditorWarning):
+        line_ = f"auditor: warning: {text}"
+    else:
+        # numpy, scipy or matplotlib: a sign of a problem auditor did not foresee.
+        line_ = f"auditor: warning: {category.__name__} from {filename.rsplit('/', 1)[-1]}: {text} (please report it)"
+    if line_ not in _WARNED:
+        _WARNED.add(line_)
+        _print(line_, file=sys.stderr)
+
+
+_WARNED: set[str] = set()
+
+
+def _as_program() -> None:
+    """Process-wide handling when running as the ``auditor`` program (not when called in-process)."""
+    import signal
+    import threading
+    import warnings
+
+    warnings.showwarning = _show_warning
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (never raises on bad input)."""
+    """Run the command line; return the exit code (never raises on bad input).
+
+    Run as the program (``argv`` omitted), SIGTERM is handled like Ctrl-C and
+    warnings are printed as one line each.
+    """
+    if argv is None:
+        _as_program()
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     parser = build_parser()
@@ -485,12 +550,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditorError as exc:
         if debug:
             traceback.print_exc()
-        print(f"auditor: error: {exc.one_line()}", file=sys.stderr)
+        _print(f"auditor: error: {exc.one_line()}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("auditor: interrupted; folders finished before the interrupt were kept, and nothing half-written "
-              "was left in place of an earlier one", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        _print("auditor: interrupted; folders finished before the interrupt were kept, and nothing half-written "
+               "was left in place of an earlier one", file=sys.stderr)
+        return _interrupt_code(exc)
+    except MemoryError:
+        # A safety net: run sizes are checked against memory before they start.
+        _print("auditor: error: ran out of memory; run fewer draws (--draws) or fewer grid points",
+               file=sys.stderr)
+        return 2
+    except RecursionError:
+        _print("auditor: error: the input is nested too deeply to read", file=sys.stderr)
+        return 2
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
     except BrokenPipeError:
@@ -503,6 +576,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in auditor, not in the user's input
         if debug:
             traceback.print_exc()
-        print(f"auditor: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback "
-              "and please report it)", file=sys.stderr)
+        _print(f"auditor: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback "
+               "and please report it)", file=sys.stderr)
         return 1

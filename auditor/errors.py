@@ -48,13 +48,17 @@ class AuditorError(Exception):
         >>> ScenarioError("must be >= 0, got -5", path="a.toml", field="settings.x.cohort", line=7).one_line()
         'a.toml:7: settings.x.cohort: must be >= 0, got -5'
         """
+        from .safetext import for_terminal
+
         parts = []
         if self.path is not None:
             parts.append(self.path if self.line is None else f"{self.path}:{self.line}")
         if self.field:
             parts.append(self.field)
         parts.append(" ".join(self.message.split()))
-        return ": ".join(parts)
+        # One line whatever the input: a newline or escape sequence in a key, a
+        # path or a value is shown as an escape, never acted on by the terminal.
+        return for_terminal(": ".join(parts), keep_newlines=False)
 
     def __str__(self) -> str:
         return self.one_line()

@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .api import _run_iv, audit, new_seed
 from .errors import AuditorError, UsageError
+from .safetext import csv_cell, for_matplotlib
 from .report.folders import check_replaceable, output_stem
 from ._version import __version__
 from .figures import audit as figures
@@ -160,7 +161,8 @@ def _run_tasks(fn: Callable, tasks: Sequence[tuple], *, executor: Executor | Non
 
     own = None
     if executor is None and (jobs or 1) > 1 and len(tasks) > 1:
-        own = executor = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_start_method())
+        own = executor = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_start_method(),
+                                             initializer=_worker_signals)
     results: list = [None] * len(tasks)
     bar = None
     try:
@@ -178,9 +180,11 @@ def _run_tasks(fn: Callable, tasks: Sequence[tuple], *, executor: Executor | Non
                 for f in as_completed(futures):
                     results[futures[f]] = f.result()
                     bar.update()
-            except BaseException:
+            except BaseException as exc:
                 for f in futures:
                     f.cancel()
+                if own is not None and isinstance(exc, KeyboardInterrupt):
+                    _stop_workers(own)
                 raise
     finally:
         if bar is not None:
@@ -188,6 +192,31 @@ def _run_tasks(fn: Callable, tasks: Sequence[tuple], *, executor: Executor | Non
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+def _worker_signals() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it stops the workers), and SIGTERM ends the worker quietly.
+
+    Without this, Ctrl-C at the terminal reaches every worker of the process
+    group too, and a worker prints its own traceback.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop_workers(pool) -> None:
+    """End a pool's workers now: on Ctrl-C the running tasks are abandoned, not waited for.
+
+    A worker stopped mid-write leaves a ``.NAME.tmp-<pid>-…`` folder; the next
+    write to the same place removes it (its process is gone).
+    """
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        try:
+            proc.terminate()
+        except (OSError, AttributeError):
+            pass
 
 
 def _start_method():
@@ -209,7 +238,14 @@ def _start_method():
 
 
 def _csv(frame) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
+    """The frame as CSV text; a text cell a spreadsheet would run as a formula gets a leading ``'``."""
+    from pandas.api.types import is_numeric_dtype
+
+    safe = frame.copy()
+    for col in safe.columns:
+        if not is_numeric_dtype(safe[col]):
+            safe[col] = safe[col].map(csv_cell)
+    return safe.to_csv(index=False, lineterminator="\n")
 
 
 # ---- batch --------------------------------------------------------------------
@@ -547,7 +583,7 @@ def sweep_figure(frame, keys: Sequence[str], *, claim=None, ax=None):
     for n, (label, part) in enumerate(groups):
         colour = colours[n % len(colours)]
         label = label if isinstance(label, tuple) else (label,)
-        name = ", ".join(f"{k} = {v}" for k, v in zip(others, label)) or "median"
+        name = for_matplotlib(", ".join(f"{k} = {v}" for k, v in zip(others, label)) or "median")
         xs = [position[v] for v in part[x_key]]
         ax.fill_between(xs, part["savings_p05"] / 1e6, part["savings_p95"] / 1e6, color=colour, alpha=0.18,
                         lw=0)
@@ -556,7 +592,7 @@ def sweep_figure(frame, keys: Sequence[str], *, claim=None, ax=None):
         ax.axhline(claim.low / 1e6, color=figures.PALETTE["claim"], lw=1.5, label="published low / high")
         ax.axhline(claim.high / 1e6, color=figures.PALETTE["claim"], lw=1.5, ls="--")
     if not numeric:
-        ax.set_xticks(range(len(x_values)), [str(v) for v in x_values], fontsize=8)
+        ax.set_xticks(range(len(x_values)), [for_matplotlib(v) for v in x_values], fontsize=8)
     ax.set_xlabel(x_key)
     ax.set_ylabel("Audited savings, £m (median; band: 90% interval)")
     ax.set_title(f"Audited savings as {x_key} varies", fontsize=10)

@@ -6,6 +6,7 @@ such a dict as TOML text; the strategies generate case reviews and costs.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hypothesis import strategies as st
@@ -18,7 +19,9 @@ def toml_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        text = value.replace("\\", "\\\\").replace('"', '\\"')
+        # TOML strings may not hold raw control characters: write them as escapes.
+        return '"' + "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7f else c for c in text) + '"'
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -47,8 +50,10 @@ def to_toml(doc: dict) -> str:
             if isinstance(value, dict) and "dist" not in value:
                 subs.append((key, value))
             else:
-                lines.append(f"{key} = {toml_value(value)}")
+                bare = key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_value(key)
+                lines.append(f"{bare} = {toml_value(value)}")
         for key, value in subs:
+            key = key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_value(key)
             name = f"{prefix}.{key}" if prefix else key
             lines.extend(["", f"[{name}]"])
             emit(value, name)

@@ -6,7 +6,9 @@ calls, so a change of wording or of the accepted range shows up as a failure.
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ from auditor.api import _run_iv
 from auditor.errors import UsageError
 
 
-@pytest.mark.parametrize("kwargs, field, message", [
+RUN_ARGUMENT_ERRORS = [
     ({"draws": 0}, "draws", "must be a whole number from 1 to 100,000,000, got 0"),
     ({"draws": 2.5}, "draws", "must be a whole number from 1 to 100,000,000, got 2.5"),
     ({"draws": True}, "draws", "must be a whole number from 1 to 100,000,000, got True"),
@@ -29,12 +31,26 @@ from auditor.errors import UsageError
     ({"keep_inputs": 1}, "keep_inputs", "must be True, False or None, got 1"),
     ({"analyses": None}, "analyses", "must be True or False, got None"),
     ({"jobs": 2, "executor": ThreadPoolExecutor(1)}, "jobs", "give either jobs or an executor, not both"),
-])
+]
+
+
+@pytest.mark.parametrize("kwargs, field, message", RUN_ARGUMENT_ERRORS)
 def test_each_run_argument_message(kwargs, field, message):
     with pytest.raises(UsageError) as info:
         _run_iv(**kwargs)
     assert info.value.field == field
     assert str(info.value) == f"{field}: {message}"
+
+
+def test_errors_catalogue_lists_the_api_messages():
+    # docs/errors.md, entry `api-run-argument`: each documented line is reproduced above, and
+    # every argument the validator checks is documented.
+    text = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    block = re.search(r"### `api-run-argument`.*?```python\n(.*?)```", text, re.S).group(1)
+    documented = set(block.strip().splitlines())
+    tested = {f"auditor.UsageError: {field}: {message}" for _, field, message in RUN_ARGUMENT_ERRORS}
+    assert documented <= tested   # every line in the catalogue is one a test reproduces
+    assert {line.split(": ")[1] for line in documented} == {field for _, field, _ in RUN_ARGUMENT_ERRORS}
 
 
 def test_defaults_and_numpy_integers_pass():

@@ -225,3 +225,207 @@ def test_folder_batches_skip_dot_files_and_index_csv_stem_is_refused(tmp_path, m
     line = one_error(*run(["batch", "index.csv.toml", "--out", "out", "--draws", "300"], capsys))
     assert line == ("auditor: error: index.csv.toml: would write its report to out/index.csv, the batch's "
                     "index; rename it")
+
+
+# ---- 3. `$` in scenario text is drawn literally, not as mathtext ---------------------------
+
+DOLLARS = {"title": "Cost $\\frac$ a year, US$6m to US$9m", "sources": ["US$6m $\\bad$ report"]}
+
+
+def test_dollar_signs_in_scenario_text_reach_every_output(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    scenario_file(tmp_path, scenario=DOLLARS,
+                  claim={"low": "£1m", "high": "£2m", "per": "year", "source": "claim $\\x$ source"},
+                  settings={"a": {"label": "A $\\frac$", "cost": 30000, "cohort": 100},
+                            "b": {"label": "B$", "cost": 10000, "cohort": 0, "source": "$US$"}})
+    # Before the fix: exit 1, "internal error: ValueError: ... \\frac ..." from matplotlib's mathtext.
+    assert main(["run", "s.toml", "--out", "r", "--draws", "400", "--quiet"]) == 0
+    assert (tmp_path / "r" / "brief.pdf").exists() and (tmp_path / "r" / "figures" / "ladder.png").exists()
+
+
+def test_brief_and_sweep_figure_draw_dollars_literally() -> None:
+    import pandas as pd
+
+    from auditor.safetext import for_matplotlib
+    from auditor.scripted import sweep_figure
+
+    frame = pd.DataFrame({"scenario.title": ["$\\frac$", "US$6m"], "x": ["$a$", "$b"],
+                          "savings_median": [1e6, 2e6], "savings_p05": [0.5e6, 1e6], "savings_p95": [2e6, 3e6]})
+    ax = sweep_figure(frame, ["scenario.title", "x"])
+    from auditor.figures.audit import png_bytes
+
+    png_bytes(ax)  # draws every text; mathtext would raise on `$\frac$`
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == [for_matplotlib("$\\frac$"), for_matplotlib("US$6m")] == ["\\$\\frac\\$", "US\\$6m"]
+
+
+# ---- 4. control characters never reach the terminal raw -------------------------------------
+
+ESCAPES = "Title\u001b]0;PWNED\u0007\u001b[2J\u202e"
+
+
+def test_control_characters_are_shown_escaped(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    scenario_file(tmp_path, scenario={"title": ESCAPES})
+    assert main(["run", "s.toml", "--out", "r", "--draws", "300", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert "\u001b" not in out and "\u0007" not in out and "\u202e" not in out
+    assert "Title\\x1b]0;PWNED\\x07\\x1b[2J\\u202e" in out
+    assert main(["run", "s.toml", "--out", "r", "--draws", "300", "--format", "json", "--json"]) == 0
+    import json
+
+    text = capsys.readouterr().out
+    assert "\u001b" not in text and "\u202e" not in text
+    assert json.loads(text)["scenario"]["title"] == ESCAPES   # still valid JSON with the same title
+
+
+def test_a_key_with_a_newline_or_escape_is_one_line(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.toml").write_text(to_toml(base_scenario()) + '\n[implementation]\n"dra\\nws\\u001b[2J" = 5\n')
+    code, err = run(["validate", "s.toml"], capsys)
+    line = one_error(code, err)
+    assert "\u001b" not in line and "dra\\x0aws\\x1b[2J" in line, line
+
+
+# ---- 5. CSV formula injection ------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil","x")', "@SUM(A1:A2)", "+1+cmd", "-2+3"]
+
+
+def test_csv_cell_follows_owasp() -> None:
+    from auditor.safetext import csv_cell
+
+    assert [csv_cell(x) for x in ("\tX", "\rX", "=1", "a=1", 3, -2.5)] == ["'\tX", "'\rX", "'=1", "a=1", 3, -2.5]
+
+
+def test_index_and_sweep_csv_neutralise_formulas(tmp_path, monkeypatch) -> None:
+    import csv
+
+    from auditor import batch, sweep
+
+    for i, title in enumerate(FORMULAS):
+        scenario_file(tmp_path, f"s{i}.toml", scenario={"title": title})
+    frame = batch([tmp_path / f"s{i}.toml" for i in range(len(FORMULAS))], out=tmp_path / "b", draws=300)
+    with open(tmp_path / "b" / "index.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["title"] for r in rows] == ["'" + t for t in FORMULAS]
+    assert list(frame["title"]) == FORMULAS          # the frame itself keeps the text as written
+    assert float(rows[0]["median"]) == frame.loc[0, "median"]   # numbers stay numbers
+
+    sweep(tmp_path / "s0.toml", {"scenario.title": FORMULAS[:3], "implementation.realisation": [-0.0, 1.0]},
+          out=tmp_path / "sw", draws=300, seed=1)
+    with open(tmp_path / "sw" / "sweep.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["scenario.title"] for r in rows} == {"'" + t for t in FORMULAS[:3]}
+    assert {r["implementation.realisation"] for r in rows} == {"-0.0", "1.0"}
+
+
+# ---- 6. a comma in a setting name keeps draws.csv.gz's header one field per column ------------
+
+def test_setting_names_with_commas_and_quotes_are_quoted_in_draws_header(tmp_path) -> None:
+    import csv
+    import gzip
+    import io
+
+    import auditor
+    from auditor.report.data import write_draws_csv_gz
+
+    scenario = scenario_file(tmp_path, settings={"x,y": {"cost": 30000, "cohort": 100},
+                                                 'q"z': {"cost": 10000, "cohort": 0}},
+                             sample={"transitions": [{"from": "x,y", "to": 'q"z', "count": 6},
+                                                     {"from": "x,y", "to": "x,y", "count": 4}]})
+    result = auditor.audit(scenario, draws=50, seed=2)
+    path = write_draws_csv_gz(result, tmp_path / "d.csv.gz")
+    rows = list(csv.reader(io.StringIO(gzip.decompress(path.read_bytes()).decode("utf-8"))))
+    assert rows[0] == list(result.to_frame().columns)
+    assert "cost[x,y]" in rows[0] and all(len(r) == len(rows[0]) for r in rows)
+    assert len(rows) == 51
+
+
+# ---- 7 and the internal errors: inputs that used to hang, exhaust memory or crash -------------
+
+WS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def cases_scenario(folder: Path, csv_text: str | bytes) -> Path:
+    toml = (WS / "west-sussex-2023-cases.toml").read_text(encoding="utf-8")
+    (folder / "s.toml").write_text(toml.replace('cases = "west-sussex-2023.cases.csv"', 'cases = "c.csv"'))
+    if isinstance(csv_text, bytes):
+        (folder / "c.csv").write_bytes(csv_text)
+    else:
+        (folder / "c.csv").write_text(csv_text, encoding="utf-8")
+    return folder / "s.toml"
+
+
+CASES = (WS / "west-sussex-2023.cases.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("variant", ["semicolon", "excel-sep", "tab", "trailing-empty-columns", "utf-16"])
+def test_spreadsheet_csv_variants_are_read(tmp_path, variant) -> None:
+    from auditor.inputs.scenario import load_scenario
+
+    text: str | bytes = {
+        "semicolon": CASES.replace(",", ";"),
+        "excel-sep": "sep=;\n" + CASES.replace(",", ";"),
+        "tab": CASES.replace(",", "\t"),
+        "trailing-empty-columns": CASES.replace("\n", ",,\n"),
+        "utf-16": CASES.encode("utf-16"),
+    }[variant]
+    s = load_scenario(cases_scenario(tmp_path, text))
+    assert s.sample.counts == load_scenario(WS / "west-sussex-2023-cases.toml").sample.counts
+
+
+@pytest.mark.parametrize("variant, expected", [
+    ("open-quote", 'c.csv:5: a quote (") opened on this line is never closed; close it or remove it'),
+    ("duplicate-column", "c.csv:1: case_id: column 'case_id' appears twice in the header"),
+    ("huge-cell", "c.csv:2: has a cell over 131,072 characters; is it the right file?"),
+])
+def test_misleading_cases_csvs_are_refused(tmp_path, monkeypatch, capsys, variant, expected) -> None:
+    lines = CASES.splitlines()
+    if variant == "open-quote":
+        lines[4] = lines[4].replace(",", ',"', 1)
+    elif variant == "duplicate-column":
+        lines = [lines[0] + ",case_id"] + [ln + ",x" for ln in lines[1:]]
+    else:
+        lines.insert(1, "WS99," + "x" * 140_000 + ",a,b")
+    cases_scenario(tmp_path, "\n".join(lines) + "\n")
+    monkeypatch.chdir(tmp_path)
+    assert one_error(*run(["validate", "s.toml"], capsys)) == f"auditor: error: {expected}"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_device_is_refused_not_read(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "fifo.toml")
+    line = one_error(*run(["validate", "fifo.toml"], capsys))
+    assert line == "auditor: error: fifo.toml: is not a regular file (a pipe, device or socket); give a file"
+    cases_scenario(tmp_path, "x")
+    (tmp_path / "c.csv").unlink()
+    os.mkfifo(tmp_path / "c.csv")
+    line = one_error(*run(["validate", "s.toml"], capsys))
+    assert line.endswith("c.csv: is not a regular file (a pipe, device or socket); give a file"), line
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a = " + "[" * 900 + "]" * 900 + "\n", "is nested too deeply to read"),
+    ("a = " + "[" * 30 + "]" * 30 + "\n", "is nested more than 12 levels deep"),
+    (to_toml(base_scenario()).replace('"count" = 6', "count = 99999999999999999999999").replace(
+        "count = 6", "count = 99999999999999999999999"), "is too large for a TOML integer"),
+    (to_toml(base_scenario()).replace("schema_version = 1", "schema_version = 1.0"), "schema_version: must be 1"),
+])
+def test_hostile_toml_is_one_line(tmp_path, monkeypatch, capsys, text, expected) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.toml").write_text(text, encoding="utf-8")
+    assert expected in one_error(*run(["validate", "s.toml"], capsys))
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["validate", "a\x00b.toml"], "contains a NUL character"),
+    (["validate", "a/" * 3000 + "x.toml"], "a path has at most 4,000"),
+    (["validate", "s.toml", "--set", 'scenario.title="a\nb"'], "--set: the value of scenario.title has a line break"),
+    (["validate", "s.toml", "--set", "settings.zz.cost=5"], "auditor: error: --set: settings.zz.cohort: missing"),
+])
+def test_paths_and_set_values_are_one_line(tmp_path, monkeypatch, capsys, argv, expected) -> None:
+    monkeypatch.chdir(tmp_path)
+    scenario_file(tmp_path)
+    assert expected in one_error(*run(argv, capsys))

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "auditor"
 
 #: Bottom to top. A module may import from its own layer and the layers before it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("auditor.errors", "auditor._version")),
+    ("base", ("auditor.errors", "auditor._version", "auditor.safetext")),
     ("inputs", ("auditor.inputs",)),
     ("model", ("auditor.model",)),
     ("analysis", ("auditor.analysis",)),

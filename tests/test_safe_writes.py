@@ -47,15 +47,6 @@ def heavy_scenario(path: Path) -> Path:
     return path
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a running process (Linux /proc), or None elsewhere."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @pytest.fixture
 def earlier_report(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     """A scenario and a finished report of it, to be overwritten."""
@@ -65,32 +56,55 @@ def earlier_report(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     return scenario, out, snapshot(out)
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGINT") or sys.platform == "win32", reason="needs POSIX signals")
-def test_real_sigint_mid_run_keeps_earlier_report(earlier_report) -> None:
-    scenario, out, before = earlier_report
-    # 3 million draws of this scenario take well over ten seconds, so the signal
-    # lands while the simulation is running, after the interpreter has started.
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "auditor", "run", str(scenario), "--draws", "3000000", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+# The child runs the real program with the engine's block function replaced by one that
+# touches a marker file and then sleeps: the test signals only once the run is known to be
+# inside the simulation, and the run cannot finish first, however loaded the machine is.
+PAUSED_CHILD = """
+import pathlib, sys, time
+import auditor.model.engine as engine
+
+MARKER = pathlib.Path(sys.argv[1])
+
+def paused(*args, **kwargs):
+    MARKER.touch()
+    time.sleep(600)
+
+engine._draw_block = paused
+from auditor.cli import main
+sys.argv = ["auditor"] + sys.argv[2:]
+sys.exit(main())
+"""
+
+
+def signal_when_paused(argv: list[str], marker: Path, sig: int, *, group: bool = False) -> tuple[int, str]:
+    """Run ``auditor argv`` in a child, send ``sig`` once the simulation has started; exit code and stderr."""
+    proc = subprocess.Popen([sys.executable, "-c", PAUSED_CHILD, str(marker), *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=group,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
-            used = cpu_seconds(proc.pid)
-            if used is None:  # no /proc: give imports a generous head start instead
-                time.sleep(3)
-                break
-            if used >= 2.0:
-                break
+        deadline = time.monotonic() + 300  # a bound on a hang, not a timing assertion
+        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert proc.poll() is None, "the run finished before it could be interrupted"
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        assert marker.exists(), f"the run never reached the simulation: {proc.communicate()[1]}"
+        if group:  # as a terminal's Ctrl-C does: every process of the group, workers included
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert proc.returncode == 130
+    return proc.returncode, err
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or sys.platform == "win32", reason="needs POSIX signals")
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (getattr(signal, "SIGTERM", 15), 143)])
+def test_real_signal_mid_run_keeps_earlier_report(earlier_report, tmp_path, sig, code) -> None:
+    scenario, out, before = earlier_report
+    rc, err = signal_when_paused(["run", str(scenario), "--draws", "3000", "--out", str(out)],
+                                 tmp_path / "started", sig)
+    assert rc == code
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert lines == [f"auditor: interrupted before the report was complete; the earlier report in {out} "

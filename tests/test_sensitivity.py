@@ -407,6 +407,24 @@ def test_fragility_other_way_greedy_equals_brute_force(counts, low):
         assert f"The other way, {best} reversal" in f.sentence(low + 0.37, 9e6)
 
 
+def test_tornado_theta_bar_leaves_up_shifts_whole():
+    # a (£30k, cohort 100): 6 of 10 judged ideal in b (£10k); b (£10k, cohort 50): 2 of 5 judged
+    # ideal in a (an up-shift). At θ the point-style estimate is
+    #   100 · 0.6 · 20,000 · θ + 50 · 0.4 · (−20,000) = 1.2m·θ − 0.4m,
+    # θ discounting the down-shift only (up-shifts are kept at face value).
+    doc = base_scenario(
+        settings={"a": {"label": "A", "cost": 30000, "cohort": 100},
+                  "b": {"label": "B", "cost": 10000, "cohort": 50}},
+        sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 6, ("b", "b"): 3, ("b", "a"): 2})},
+        judgement={"model": "fixed", "theta": {"dist": "uniform", "low": 0.4, "high": 0.8}})
+    from auditor.analysis.sensitivity import tornado
+
+    _, rows = tornado(parse_scenario(doc), draws=2048, seed=3)
+    bar = next(r for r in rows if r["input"] == "judgement.theta")
+    for theta, value in ((bar["low_value"], bar["at_low"]), (bar["high_value"], bar["at_high"])):
+        assert value == pytest.approx(1.2e6 * theta - 0.4e6, rel=1e-12)
+
+
 def test_reported_variance_shares_match_an_inverse_cdf_pick_freeze():
     # West Sussex, sampling and composition only (face value, costs at their means).
     # An independent pick-freeze written with scipy.special.gammaincinv on per-draw

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..analysis.sensitivity import SOURCE_LABELS
 from ..inputs.money import format_per
+from ..safetext import for_matplotlib
 from .audit import PALETTE, new_axes
 
 __all__ = ["FIGURES", "variance_share", "tornado", "sample_size", "grid"]
@@ -57,7 +58,7 @@ def tornado(result, ax=None):
                 label="input at 95th percentile" if y == ys[0] else None)
     ax.axvline(base, color=PALETTE["point"], lw=1)
     ax.axvline(result.scenario.claim.low / 1e6, color=PALETTE["claim"], lw=1.5, label="claim's low end")
-    ax.set_yticks(ys, [r["label"] for r in rows], fontsize=8)
+    ax.set_yticks(ys, [for_matplotlib(r["label"]) for r in rows], fontsize=8)
     ax.set_xlabel(f"Point-style estimate, £m {format_per(result.scenario.claim.per)}")
     ax.set_title("One input at a time (the others at their central values)", fontsize=10)
     ax.grid(axis="x", alpha=0.3)

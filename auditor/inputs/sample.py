@@ -277,7 +277,7 @@ def _parse_form(raw: dict, form: str, method: str, prior: float | str, source: s
         return CaseSample("transitions", method, prior, _aggregate(counts, order), source=source)
 
     rel = raw["cases"]
-    if not isinstance(rel, str) or not rel.strip():
+    if not isinstance(rel, str) or not rel.strip() or "\x00" in rel or len(rel) > 4000:
         raise ScenarioError("must be the path of a CSV file, relative to the scenario", field=f"{field}.cases")
     if files is not None:
         if rel not in files:
@@ -287,7 +287,10 @@ def _parse_form(raw: dict, form: str, method: str, prior: float | str, source: s
         cases = parse_cases(files[rel], settings, rel, normalised=seen)
         counts = [(c.current, c.ideal, 1) for c in cases]
         return CaseSample("cases", method, prior, _aggregate(counts, order), cases, rel, source)
-    path = (base_dir / rel).resolve()
+    try:
+        path = (base_dir / rel).resolve()
+    except (OSError, RuntimeError) as exc:  # e.g. a symlink loop
+        raise ScenarioError(f"cannot be used: {exc}", field=f"{field}.cases") from None
     if not allow_outside and not path.is_relative_to(base_dir.resolve()):
         raise ScenarioError(f"{rel!r} is outside the scenario's folder; move it there or pass --allow-outside",
                             field=f"{field}.cases")
@@ -372,14 +375,22 @@ def parse_cases(text: str, settings: dict[str, str], name: str, *,
     >>> rows[0].current, rows[0].ideal, rows[0].line
     ('special', 'mainstream', 2)
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows = [(reader.line_num, row) for row in reader]
-    rows = [(n, [c.strip() for c in r]) for n, r in rows if any(c.strip() for c in r)]
+    rows = _csv_rows(text, name)
     if not rows:
         raise DataError("is empty; it needs a header case_id,current,ideal[,reason] and one row per case",
                         path=name)
     header_line, header = rows[0]
     header = [h.lower() for h in header]
+    # Excel saves columns that once held something as trailing empty ones: drop them when empty throughout.
+    while header and not header[-1] and all(len(r) < len(header) or not r[len(header) - 1] for _, r in rows[1:]):
+        header.pop()
+        rows = [(n, r[:len(header)]) for n, r in rows]
+    for i, h in enumerate(header):
+        if h in header[:i]:
+            raise DataError(f"column {h!r} appears twice in the header", path=name, line=header_line, field=h)
+    if not header[-1:] or "" in header:
+        raise DataError(f"has a column with no name (column {header.index('') + 1}); name it or delete it",
+                        path=name, line=header_line)
     for col in ("case_id", "current", "ideal"):
         if col not in header:
             raise DataError(f"missing column {col!r}; the header must have case_id,current,ideal[,reason], "
@@ -410,6 +421,49 @@ def parse_cases(text: str, settings: dict[str, str], name: str, *,
     if not cases:
         raise DataError("has a header but no cases", path=name)
     return tuple(cases)
+
+
+#: Separators a spreadsheet may save a "CSV" with, besides the comma.
+_SEPARATORS = (";", "\t", "|")
+
+
+def _csv_rows(text: str, name: str) -> list[tuple[int, list[str]]]:
+    """Non-blank rows of a cases CSV with their line numbers, cells stripped.
+
+    Reads Excel's ``sep=;`` first line and, when the header has no comma but a
+    semicolon, tab or bar, that separator (European spreadsheets save CSV with
+    semicolons). A quote left open is an error naming the line where it opened,
+    not a silently swallowed rest of the file.
+    """
+    lines = text.split("\n", 1)
+    delimiter = ","
+    first = lines[0].strip().lower()
+    if first.startswith("sep=") and len(first) == 5:
+        delimiter = lines[0].strip()[4]
+        text = lines[1] if len(lines) > 1 else ""
+    else:
+        header = next((ln for ln in text.splitlines() if ln.strip()), "")
+        if "," not in header:
+            delimiter = next((d for d in _SEPARATORS if d in header), ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    out = []
+    start = 1
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                out.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problem = str(exc)
+        if "field larger than field limit" in problem:
+            raise DataError(f"has a cell over {csv.field_size_limit():,} characters; is it the right file?",
+                            path=name, line=start) from None
+        if "unexpected end of data" in problem or "EOF" in problem:
+            raise DataError("a quote (\") opened on this line is never closed; close it or remove it",
+                            path=name, line=start) from None
+        raise DataError(f"is not a readable CSV ({problem})", path=name, line=start) from None
+    offset = 1 if first.startswith("sep=") and len(first) == 5 else 0
+    return [(n + offset, [c.strip() for c in r]) for n, r in out]
 
 
 # ---- the `reported` form -------------------------------------------------------

@@ -31,6 +31,8 @@ __all__ = ["Scenario", "Setting", "Claim", "BUDGET_PARTS", "BUDGET_WORDS", "SCOP
            "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
+#: Deepest nesting of tables and lists accepted (the format itself uses about five).
+MAX_DEPTH = 12
 MAX_DRAWS = 100_000_000
 MAX_SEED = 2**63 - 1
 TOP_KEYS = ("schema_version", "scenario", "claim", "settings", "sample", "judgement",
@@ -262,9 +264,24 @@ def _load(data: bytes, text: str, shown: str, *, overrides: Mapping[str, Any] | 
         what = what.replace("(at end of document)", "at the end of the file")
         hint = next((h for start, h in _TOML_HINTS if what.startswith(start)), "")
         raise ScenarioError(f"TOML syntax error{where}: {what}{hint}", path=shown, line=line) from None
+    except RecursionError:
+        raise ScenarioError(f"is nested too deeply to read; a scenario has at most {MAX_DEPTH} levels of "
+                            "tables and lists", path=shown) from None
+    try:
+        check_values(raw)
+    except ScenarioError as exc:
+        exc.path = shown
+        if exc.field:
+            exc.line = locate(text, exc.field)
+        raise
     touched: set[str] = set()
     if overrides:
         raw, touched = apply_overrides(raw, overrides)
+        try:
+            check_values(raw)
+        except ScenarioError as exc:  # the file's own values passed above: this came from --set
+            exc.path = "--set"
+            raise
     try:
         scenario = parse_scenario(raw, base_dir=base_dir, allow_outside=allow_outside, files=files)
     except DataError:
@@ -279,6 +296,37 @@ def _load(data: bytes, text: str, shown: str, *, overrides: Mapping[str, Any] | 
                 exc.line = locate(text, exc.field)
         raise
     return _with_identity(scenario, shown, hashlib.sha256(data).hexdigest())
+
+
+def check_values(raw: Any, field: str = "") -> None:
+    """Refuse what no scenario needs and what would break the code below: deep nesting, non-64-bit integers.
+
+    TOML itself allows only 64-bit integers ("an error must be thrown" for
+    others); :mod:`tomllib` reads any size, so the limit is applied here.
+    Iterative, so a hostile file cannot exhaust the stack.
+
+    Examples
+    --------
+    >>> check_values({"sample": {"transitions": [{"count": 2**70}]}})
+    Traceback (most recent call last):
+    ...
+    auditor.errors.ScenarioError: sample.transitions[0].count: is too large for a TOML integer (at most 9,223,372,036,854,775,807), got 1180591620717411303424
+    """
+    stack = [(raw, field, 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"is nested more than {MAX_DEPTH} levels deep; a scenario needs far fewer",
+                                field=where or None)
+        if isinstance(value, dict):
+            for k, v in value.items():
+                stack.append((v, f"{where}.{k}" if where else str(k), depth + 1))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                stack.append((v, f"{where}[{i}]", depth + 1))
+        elif isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+            raise ScenarioError(f"is too large for a TOML integer (at most {2**63 - 1:,}), got {value}",
+                                field=where or None)
 
 
 # tomllib's wording, and what usually causes it in a hand-typed scenario.
@@ -350,12 +398,17 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ScenarioError(f"expected KEY=VALUE, got {text!r}", path="--set")
     key, value = text.split("=", 1)
     key = key.strip()
+    if "\n" in value or "\r" in value:
+        raise ScenarioError(f"the value of {key} has a line break; give one line (TOML escapes such as \\n "
+                            "inside quotes are fine)", path="--set")
     if not re.fullmatch(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*", key):
         raise ScenarioError(f"expected a dotted key such as run.draws, got {key!r}", path="--set")
     try:
         parsed = tomllib.loads(f"v = {value}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()
+    except RecursionError:
+        raise ScenarioError(f"the value of {key} is nested too deeply", path="--set") from None
     return key, parsed
 
 
@@ -392,10 +445,12 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> tuple[dict, set[
             raise ScenarioError(f"unknown key; top-level keys are {', '.join(TOP_KEYS)}", path="--set",
                                 field=dotted)
         node = out
-        for part in parts[:-1]:
+        for depth, part in enumerate(parts[:-1]):
             nxt = node.get(part)
             if nxt is None:
                 nxt = node[part] = {}
+                # A table made by --set: what it lacks is --set's to supply, not the file's.
+                touched.add(".".join(parts[:depth + 1]))
             if not isinstance(nxt, dict):
                 raise ScenarioError(f"{part!r} is not a table, so it has no field {parts[-1]!r}", path="--set",
                                     field=dotted)
@@ -453,7 +508,8 @@ def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool
             raise ScenarioError(f"unknown top-level key; allowed: {', '.join(TOP_KEYS)}", field=key)
     if "schema_version" not in raw:
         raise ScenarioError("missing; write `schema_version = 1` at the top of the file", field="schema_version")
-    if raw["schema_version"] != SCHEMA_VERSION or isinstance(raw["schema_version"], bool):
+    if raw["schema_version"] != SCHEMA_VERSION or not isinstance(raw["schema_version"], int) \
+            or isinstance(raw["schema_version"], bool):
         raise ScenarioError(f"must be {SCHEMA_VERSION}, got {raw['schema_version']!r}", field="schema_version")
 
     meta = _table(raw, "scenario")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from ..safetext import for_matplotlib
+
 from ..inputs.money import format_money, format_per
 
 __all__ = ["write_brief", "brief_figure", "plain_numbers", "A4_INCHES"]
@@ -109,7 +111,8 @@ class _Cursor:
             lines[-1] = lines[-1][: max(0, width - 1)].rstrip() + "…"
         for line in lines:
             self.y -= size * leading / 72.0 / self.height_in
-            self.fig.text(x, self.y, line, fontsize=size, fontweight=weight, color=color, va="baseline",
+            # Scenario text: drawn literally (a `$` in "US$6m" is not mathtext).
+            self.fig.text(x, self.y, for_matplotlib(line), fontsize=size, fontweight=weight, color=color, va="baseline",
                           ha="left")
 
 
