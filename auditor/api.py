@@ -85,8 +85,14 @@ def resolve_scenario(scenario, overrides: dict | None = None, allow_outside: boo
             return scenario
         if scenario.path is None:
             raise UsageError("overrides need a scenario loaded from a file; pass its path instead")
-        return load_scenario(scenario.path, overrides=overrides, allow_outside=allow_outside)
+        # Earlier overrides stay applied (and recorded); the new ones win where they overlap.
+        merged = {**scenario.overrides, **{_dotted(k): v for k, v in overrides.items()}}
+        return load_scenario(scenario.path, overrides=merged, allow_outside=allow_outside)
     return load_scenario(scenario, overrides=overrides or None, allow_outside=allow_outside)
+
+
+def _dotted(key: str) -> str:
+    return key.replace("__", ".") if "." not in key else key
 
 
 def _seed_and_source(seed: int | None, scenario: Scenario) -> tuple[int, str]:

@@ -118,6 +118,36 @@ def tipping_sentence(tip: Mapping[str, Any], claim) -> str:
     return out + "." + unstable
 
 
+def _plain_overrides(s: Scenario) -> dict[str, Any]:
+    """The scenario's overrides as JSON-ready data (dotted key -> value; empty when none)."""
+    from .inputs.scenario import toml_value
+    import tomllib
+
+    # Read back through TOML so that dates, tuples and mapping proxies become plain values.
+    return {k: tomllib.loads(f"v = {toml_value(v)}")["v"] if not isinstance(v, (str, int, float, bool))
+            else v for k, v in s.overrides.items()}
+
+
+def reproduce_command(s: Scenario, draws: int, seed: int, command: str = "run") -> str:
+    """The shell command (POSIX quoting) that reruns ``s`` with the same draws, seed and ``--set`` overrides.
+
+    Examples
+    --------
+    >>> from auditor.inputs.scenario import load_scenario
+    >>> s = load_scenario("scenarios/west-sussex-2023.toml", overrides={"run.draws": 800})
+    >>> reproduce_command(s, 800, 7)
+    'auditor run scenarios/west-sussex-2023.toml --draws 800 --seed 7 --set run.draws=800'
+    """
+    import shlex
+
+    from .inputs.scenario import format_override
+
+    parts = ["auditor", command, s.path or "SCENARIO.toml", "--draws", str(draws), "--seed", str(seed)]
+    for key, value in s.overrides.items():
+        parts += ["--set", format_override(key, value)]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
 def claim_words(low: float, high: float) -> str:
     """The claim as the verdict sentence writes it, e.g. ``£17.8m–£46.7m``."""
     return format_claim(low, high, sep="–")
@@ -201,6 +231,19 @@ class AuditResult:
     sampling: Mapping[str, Any] | None = field(default=None, repr=False)
     prior_sensitivity: tuple[Mapping[str, Any], ...] | None = field(default=None, repr=False)
     track: Mapping[str, Any] | None = field(default=None, repr=False)
+
+    def reproduce_command(self) -> str:
+        """The ``auditor run`` command line that redraws exactly this result.
+
+        Examples
+        --------
+        >>> import auditor
+        >>> r = auditor.audit("scenarios/west-sussex-2023.toml", draws=500, seed=3,
+        ...                   judgement__model="face_value")
+        >>> print(r.reproduce_command())
+        auditor run scenarios/west-sussex-2023.toml --draws 500 --seed 3 --set 'judgement.model="face_value"'
+        """
+        return reproduce_command(self.scenario, self.draws, self.seed, "run")
 
     @property
     def savings(self) -> np.ndarray:
@@ -360,7 +403,8 @@ class AuditResult:
             "auditor_version": self.version,
             "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
             "run": {"draws": self.draws, "seed": self.seed, "seed_source": self.seed_source,
-                    "sample_method": s.sample.method},
+                    "sample_method": s.sample.method, "overrides": _plain_overrides(s),
+                    "command": self.reproduce_command()},
             "claim": {"low": c.low, "high": c.high, "per": c.per, "horizon_years": c.horizon_years,
                       "basis": c.basis, "derived": c.derived, "budget": c.budget,
                       "budget_stated": c.budget_stated, "scope": c.scope, "scope_note": c.scope_note},
@@ -493,7 +537,9 @@ class SensitivityResult:
             "schema_version": 1,
             "auditor_version": self.version,
             "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
-            "run": {"draws": self.draws, "seed": self.seed, "bootstrap": N_BOOT},
+            "run": {"draws": self.draws, "seed": self.seed, "bootstrap": N_BOOT,
+                    "overrides": _plain_overrides(s),
+                    "command": reproduce_command(s, self.draws, self.seed, "sensitivity")},
             "claim": {"low": c.low, "high": c.high, "per": c.per},
             "point_estimate": self.point_estimate,
             "variance_share": {k: v.to_dict() for k, v in self.variance_share.items()},

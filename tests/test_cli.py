@@ -62,9 +62,13 @@ def test_run_writes_outputs(capsys, west_sussex, tmp_path):
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
-    # Same seed, same draws: the rerun reproduces the first summary (only the seed's origin differs).
+    # Same seed, same draws: the rerun reproduces the first summary (only the seed's origin and the
+    # recorded overrides differ).
+    assert printed["run"]["overrides"] == {"run.draws": 2000, "run.seed": 4}
+    assert summary["run"]["overrides"] == {}
     for s in (printed, summary):
-        s["run"].pop("seed_source")
+        for key in ("seed_source", "overrides", "command"):
+            s["run"].pop(key)
     assert printed == summary
 
 

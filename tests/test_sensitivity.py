@@ -306,7 +306,9 @@ def test_cli_writes_report(west_sussex_cases, tmp_path, capsys):
     assert main(["sensitivity", str(west_sussex_cases), "--out", str(out), "--draws", "1024", "--seed", "3",
                  "--set", 'judgement={model="face_value"}']) == 0
     data = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
-    assert data["run"] == {"draws": 1024, "seed": 3, "bootstrap": data["run"]["bootstrap"]}
+    assert data["run"] == {"draws": 1024, "seed": 3, "bootstrap": data["run"]["bootstrap"], "overrides": {"judgement": {"model": "face_value"}},
+                           "command": data["run"]["command"]}
+    assert data["run"]["command"].startswith("auditor sensitivity ")
     # Point £34.45m against a £17.8m low end: each independent → mainstream judgement is worth
     # 613/6 · (£60,117.67 − £8,276) ≈ £5.30m, so three (£15.9m) are not enough and four are.
     assert data["fragility"]["judgements_to_reverse_for_low"] == 4

@@ -153,6 +153,9 @@ class Scenario:
     la_code: str | None = None      # DfE 3-digit code of the council whose caseload the cohorts come from
     census_year: int | None = None  # January of that caseload
     levers: "Levers" = field(default=None)  # type: ignore[assignment]  # set in __post_init__
+    # ``--set`` / API overrides applied on top of the file (dotted key -> value), kept so that the
+    # run's outputs can say exactly how to reproduce it; empty when the file was run as written.
+    overrides: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.levers is None:
@@ -295,7 +298,11 @@ def _load(data: bytes, text: str, shown: str, *, overrides: Mapping[str, Any] | 
             if exc.line is None and exc.field:
                 exc.line = locate(text, exc.field)
         raise
-    return _with_identity(scenario, shown, hashlib.sha256(data).hexdigest())
+    scenario = _with_identity(scenario, shown, hashlib.sha256(data).hexdigest())
+    if overrides:
+        from dataclasses import replace
+        scenario = replace(scenario, overrides={_dotted(k): v for k, v in overrides.items()})
+    return scenario
 
 
 def check_values(raw: Any, field: str = "") -> None:
@@ -383,6 +390,51 @@ def locate(text: str, dotted: str) -> int | None:
 
 
 # ---- overrides -------------------------------------------------------------
+
+def _dotted(key: str) -> str:
+    """``judgement__model`` (the keyword-argument spelling) as ``judgement.model``."""
+    return key.replace("__", ".") if "." not in key else key
+
+
+def toml_value(value: Any) -> str:
+    """``value`` written as a TOML value, so that :func:`parse_override` reads it back unchanged.
+
+    Examples
+    --------
+    >>> toml_value("selection"), toml_value(5000), toml_value(0.5), toml_value(True)
+    ('"selection"', '5000', '0.5', 'true')
+    >>> toml_value({"dist": "uniform", "low": 0.5, "high": 1})
+    '{dist = "uniform", low = 0.5, high = 1}'
+    >>> parse_override("k=" + toml_value({"a": [1, "x"]}))
+    ('k', {'a': [1, 'x']})
+    """
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ("nan" if value != value else
+                                                          ("inf" if value > 0 else "-inf"))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{json.dumps(str(k)) if not re.fullmatch(r'[A-Za-z0-9_-]+', str(k)) else k}"
+                               f" = {toml_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def format_override(key: str, value: Any) -> str:
+    """One ``--set`` argument, ``KEY=VALUE``, that reproduces an override exactly.
+
+    Examples
+    --------
+    >>> format_override("judgement__model", "selection")
+    'judgement.model="selection"'
+    """
+    return f"{_dotted(key)}={toml_value(value)}"
+
 
 def parse_override(text: str) -> tuple[str, Any]:
     """Split ``KEY=VALUE`` and read VALUE as TOML (bare words are strings).

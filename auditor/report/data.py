@@ -48,19 +48,20 @@ def inputs_dict(result) -> dict[str, Any]:
     dict
         Scenario identity, claim (in pounds), settings with their resolved cost
         distributions, the case review's counts, the judgement model, the
-        realisation, the verdict rule, the run (draws and seed actually used)
-        and ``raw``: the scenario table after overrides, as auditor read it.
+        realisation, the verdict rule, the run (draws and seed actually used,
+        the ``--set`` overrides and the command that reproduces it) and ``raw``: the scenario table after overrides, as auditor read it.
 
     Examples
     --------
     >>> import auditor
     >>> r = auditor.audit("scenarios/west-sussex-2023.toml", draws=500, seed=3)
     >>> d = inputs_dict(r)
-    >>> d["run"], d["claim"]["low"], d["sample"]["n_cases"]
-    ({'draws': 500, 'seed': 3, 'seed_source': 'argument'}, 17800000.0, 28)
+    >>> d["run"]["draws"], d["run"]["seed"], d["run"]["overrides"], d["claim"]["low"], d["sample"]["n_cases"]
+    (500, 3, {}, 17800000.0, 28)
     """
     sc = result.scenario
     c = sc.claim
+    summary_run = result.summary()["run"]
     return {
         "schema_version": 1,
         "auditor_version": result.version,
@@ -79,7 +80,8 @@ def inputs_dict(result) -> dict[str, Any]:
         "implementation": {"realisation": _dist(sc.realisation)},
         "verdict_rule": {"collapse_below": sc.verdict.collapse_below, "hold_at": sc.verdict.hold_at,
                          "max_width_ratio": sc.verdict.max_width_ratio},
-        "run": {"draws": result.draws, "seed": result.seed, "seed_source": result.seed_source},
+        "run": {"draws": result.draws, "seed": result.seed, "seed_source": result.seed_source,
+                "overrides": summary_run["overrides"], "command": summary_run["command"]},
         "raw": _plain(dict(sc.raw)),
     }
 

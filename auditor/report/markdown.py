@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 from ..inputs.money import format_chance, format_claim, format_money as money, format_per
@@ -298,6 +299,11 @@ def render_markdown(result) -> str:
               f"- auditor {s['auditor_version']}; {s['run']['draws']:,} draws; seed {s['run']['seed']} "
               f"({s['run']['seed_source']}).",
               f"- Scenario `{_md(s['scenario']['path'])}`, SHA-256 `{s['scenario']['sha256']}`.",
+              "- Overrides of the scenario file: " + (", ".join(
+                  f"`{k}` = `{json.dumps(v, ensure_ascii=False)}`" for k, v in s["run"]["overrides"].items())
+                  or "none") + ".",
+              f"- To reproduce every figure, run this from the folder the scenario path is relative to: "
+              f"`{s['run']['command']}`",
               f"- Monte Carlo standard error of the chance of reaching the low end: "
               f"{s['mcse']['p_meets_low']:.4f}.", ""]
     if s["normalised_names"]:
