@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..inputs.money import format_chance, format_claim, format_money, format_per
+from .sampling import LIMITS, bridge_rows, method_words, prior_range_sentence, sensitivity_rows, unseen_sentences
 
 __all__ = ["render_html", "build_context", "load_sensitivity", "sensitivity_highlights", "figure_alt_texts",
            "format_value", "linkify", "CAVEATS"]
@@ -32,7 +33,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 CAVEATS = (
     "The case review is treated as a small sample: the share of children judged movable in each setting is "
     "uncertain, and that uncertainty is carried through to the savings.",
-    "Only moves the panel actually judged are scaled up; auditor does not invent others.",
+    LIMITS,
     "SEND Tribunal and Local Government and Social Care Ombudsman rates describe council decisions that "
     "families challenged: a small, self-selected minority (roughly 2–3.5% of appealable decisions are "
     "appealed). They are not the panel's error rate.",
@@ -450,12 +451,14 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "reliability_generic": _blocks(reliability) if reliability and not _ladder_rows(reliability) else None,
         "implied": _blocks(implied) if implied else None,
         "track": _track_context(s.get("track"), pngs),
+        "sampling": ({"range": prior_range_sentence(s), "bridge": bridge_rows(s),
+                      "notes": unseen_sentences(s, labels), "rows": sensitivity_rows(s)}
+                     if s.get("sampling") else None),
         "sensitivity": sensitivity_highlights(sensitivity) if sensitivity else None,
         "settings": [{"label": st.label, "cohort": f"{st.cohort:,}", "cost": st.cost.describe(),
                       "sources": [linkify(x) for x in (st.source, st.cost.source) if x]} for st in sc.settings],
         "sample": {"n": sc.sample.n_cases, "file": sc.sample.cases_file,
-                   "method": ("Dirichlet rows with a Jeffreys prior" if sc.sample.method == "bayes"
-                              else "stratified bootstrap"),
+                   "method": method_words(sc.sample),
                    "source": linkify(sc.sample.source),
                    "rows": [{"current": labels.get(a, a), "ideal": "already ideal" if a == b else labels.get(b, b),
                              "n": n} for a, b, n in sc.sample.counts]},

@@ -53,7 +53,7 @@ def bridge_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [("Published method (point estimate)", format_money(b["point"]))]
     if abs(b["splits"]) > 0:
         rows.append(("Shares as whole numbers of cases, over the possible splits", signed(b["splits"])))
-    rows.append(("Prior's pull on the moves the review made (towards an even split)",
+    rows.append(("Prior's pull on the moves the review made (towards equal shares of its cells)",
                  signed(b["prior_on_seen_moves"])))
     rows.append(("Prior probability of possible moves nobody in the review made", signed(b["unseen_moves"])))
     rows.append(("Median rather than mean of the uncertain savings", signed(b["mean_to_median"])))
