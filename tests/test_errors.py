@@ -143,9 +143,9 @@ CATALOGUE: dict[str, Case] = {
     "reported-cannot-fit": Case({"scenario.toml": toml(sample=None) + "\n" + REPORTED_TOO_MANY}),
     "review-too-large-n": Case({"scenario.toml": toml(sample=halves(200_000, "a"))}),
     "review-too-large-count": Case({"scenario.toml": toml(
-        sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 250_000})})}),
+        sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 20_000_000})})}),
     "review-too-large-total": Case({"scenario.toml": toml(
-        sample={"transitions": transitions({("a", "a"): 60_000, ("a", "b"): 60_000})})}),
+        sample={"transitions": transitions({("a", "a"): 6_000_000, ("a", "b"): 6_000_000})})}),
     "reported-too-many-splits": Case({"scenario.toml": to_toml(THREE_SETTINGS)}),
     "unknown-prior": Case({"scenario.toml": toml(sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 6}),
                                                          "prior": "flat"})}),

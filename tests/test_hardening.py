@@ -449,12 +449,12 @@ def test_reported_n_is_capped_before_any_enumeration(tmp_path, monkeypatch, caps
 
 def test_transition_counts_are_capped(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
-    scenario_file(tmp_path, sample={"transitions": [{"from": "a", "to": "a", "count": 60_000},
-                                                    {"from": "a", "to": "b", "count": 60_000}]})
+    scenario_file(tmp_path, sample={"transitions": [{"from": "a", "to": "a", "count": 6_000_000},
+                                                    {"from": "a", "to": "b", "count": 6_000_000}]})
     line = one_error(*run(["validate", "s.toml"], capsys))
-    assert "the counts add up to 120,000 cases, above the maximum 100,000" in line, line
+    assert "the counts add up to 12,000,000 cases, above the maximum 10,000,000" in line, line
     scenario_file(tmp_path, sample={"transitions": [{"from": "a", "to": "b", "count": 2**62}]})
-    assert "must be at most 100,000" in one_error(*run(["validate", "s.toml"], capsys))
+    assert "must be at most 10,000,000" in one_error(*run(["validate", "s.toml"], capsys))
 
 
 def test_too_many_splits_are_counted_not_built(tmp_path, monkeypatch, capsys) -> None:

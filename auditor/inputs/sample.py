@@ -52,6 +52,11 @@ MAX_COMPOSITIONS = 1_000_000
 # (a council's whole EHCP caseload is of this order) and is refused at parse time,
 # before any enumeration.
 MAX_CASES = 100_000
+# Transition counts imply no work that grows with them (they set Dirichlet
+# parameters), and a very large review is a legitimate way to fix a share near
+# its face value, so their cap is looser: ten million, twenty times the children
+# with an EHCP in England, stops a typo or an overflow, not a real review.
+MAX_TRANSITION_CASES = 10_000_000
 
 
 
@@ -345,14 +350,15 @@ def _parse_transitions(raw: object, settings: dict[str, str], field: str,
         count = item["count"]
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ScenarioError(f"must be a whole number >= 0, got {count!r}", field=f"{f}.count")
-        if count > MAX_CASES:
-            raise ScenarioError(f"must be at most {MAX_CASES:,} (a case review of more cases is not a small case "
-                                f"review), got {count:,}", field=f"{f}.count")
+        if count > MAX_TRANSITION_CASES:
+            raise ScenarioError(f"must be at most {MAX_TRANSITION_CASES:,} (a count of reviewed cases, not of "
+                                f"children in the council), got {count:,}", field=f"{f}.count")
         out.append((cur, ideal, count))
-    if sum(c for _, _, c in out) > MAX_CASES:
-        raise ScenarioError(f"the counts add up to {sum(c for _, _, c in out):,} cases, above the maximum "
-                            f"{MAX_CASES:,} (a case review of more cases is not a small case review)", field=field)
-    if sum(c for _, _, c in out) == 0:
+    total = sum(c for _, _, c in out)
+    if total > MAX_TRANSITION_CASES:
+        raise ScenarioError(f"the counts add up to {total:,} cases, above the maximum {MAX_TRANSITION_CASES:,} "
+                            "(a count of reviewed cases, not of children in the council)", field=field)
+    if total == 0:
         raise ScenarioError("the review has no cases: every count is 0", field=field)
     return out
 
