@@ -169,6 +169,8 @@ CATALOGUE: dict[str, Case] = {
     "seed-out-of-range": Case({"scenario.toml": toml(run={"draws": 1000, "seed": -1})}),
     "option-draws-out-of-range": Case({"scenario.toml": toml()},
                                       ("run", "scenario.toml", "--draws", "200000000", "--out", "out")),
+    "draws-need-too-much-memory": Case({"scenario.toml": toml()},
+                                       ("run", "scenario.toml", "--draws", "100000000", "--out", "out")),
     "option-seed-out-of-range": Case({"scenario.toml": toml()},
                                      ("run", "scenario.toml", "--seed", "-5", "--out", "out")),
     "option-not-a-number": Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--draws", "10k")),
