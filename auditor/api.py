@@ -10,6 +10,7 @@ from here; nothing below imports it.
 
 from __future__ import annotations
 
+import os
 import secrets
 from concurrent.futures import Executor
 from dataclasses import replace
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
-from .errors import UsageError
+from .errors import UsageError, UsageTypeError
 from .inputs.scenario import MAX_DRAWS, MAX_SEED, Scenario, load_scenario
 from .analysis import fragility, ladder, prior, sensitivity as sa, tipping
 from .analysis.implied import implied_assumptions
@@ -104,6 +105,34 @@ def _run_iv(*, draws=None, seed=None, chunk_size=None, executor=None, keep_input
         raise UsageError("give either jobs or an executor, not both", field="jobs")
 
 
+def _scenario_iv(scenario, field: str = "scenario") -> None:
+    """A scenario argument is a Scenario or the path of a scenario file (UsageTypeError otherwise).
+
+    Examples
+    --------
+    >>> _scenario_iv(123)
+    Traceback (most recent call last):
+    ...
+    auditor.errors.UsageTypeError: scenario: must be a Scenario or the path of a scenario file (str or pathlib.Path), got int
+    """
+    if not isinstance(scenario, (Scenario, str, os.PathLike)):
+        raise UsageTypeError("must be a Scenario or the path of a scenario file (str or pathlib.Path), got "
+                             f"{type(scenario).__name__}", field=field)
+
+
+def _mapping_iv(value, field: str, what: str) -> None:
+    """``value`` is None or a mapping with string keys (UsageTypeError naming ``field`` otherwise)."""
+    from collections.abc import Mapping
+
+    if value is None:
+        return
+    if not isinstance(value, Mapping):
+        raise UsageTypeError(f"must be a dict of {what}, got {type(value).__name__}", field=field)
+    for key in value:
+        if not isinstance(key, str):
+            raise UsageTypeError(f"keys must be strings (dotted scenario keys), got {key!r}", field=field)
+
+
 def new_seed() -> int:
     """A fresh seed from the operating system's entropy (recorded on the result)."""
     return secrets.randbits(63)
@@ -111,6 +140,7 @@ def new_seed() -> int:
 
 def resolve_scenario(scenario, overrides: dict | None = None, allow_outside: bool = False) -> Scenario:
     """A loaded scenario from a path or a Scenario, with dotted-key overrides applied."""
+    _scenario_iv(scenario)
     if isinstance(scenario, Scenario):
         if not overrides:
             return scenario

@@ -76,6 +76,10 @@ class UsageError(AuditorError, ValueError):
     """Raised for bad command-line or API arguments (e.g. a missing scenario path)."""
 
 
+class UsageTypeError(UsageError, TypeError):
+    """Raised for an API argument of the wrong type (a TypeError naming the argument, as scipy's checks do)."""
+
+
 class AuditorWarning(UserWarning):
     """Base class for auditor's warnings."""
 

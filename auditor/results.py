@@ -21,7 +21,7 @@ from .analysis.fragility import Fragility
 from .analysis.sensitivity import N_BOOT, SobolIndex, plateau
 from .analysis.verdict import (EXCEPTIONALLY_UNLIKELY, MC_BAND, Verdict, chance_words, decide, ends, judge_verdict,
                                share_of_draws)
-from .errors import UsageError
+from .errors import UsageError, UsageTypeError
 from .figures import audit as figures, sensitivity as sensitivity_figures
 from .inputs.money import format_chance, format_claim, format_money, format_per
 from .inputs.scenario import Scenario
@@ -480,6 +480,7 @@ class AuditResult:
         -------
         matplotlib.axes.Axes
         """
+        _ax_iv(ax)
         return figures.ladder(self, ax=ax)
 
 
@@ -596,4 +597,16 @@ class SensitivityResult:
         if kind not in sensitivity_figures.FIGURES:
             raise UsageError(f"unknown kind {kind!r}; allowed: {', '.join(sensitivity_figures.FIGURES)}",
                              field="kind")
+        _ax_iv(ax)
         return getattr(sensitivity_figures, kind)(self, ax=ax)
+
+
+def _ax_iv(ax) -> None:
+    """``ax`` is None or a matplotlib Axes (UsageTypeError naming ``ax`` otherwise)."""
+    if ax is None:
+        return
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise UsageTypeError(f"must be a matplotlib Axes (e.g. from plt.subplots()) or None, got "
+                             f"{type(ax).__name__}", field="ax")

@@ -35,8 +35,8 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .api import _run_iv, audit, new_seed
-from .errors import AuditorError, UsageError
+from .api import _mapping_iv, _run_iv, _scenario_iv, audit, new_seed
+from .errors import AuditorError, UsageError, UsageTypeError
 from .safetext import csv_cell, for_matplotlib
 from .report.folders import check_replaceable, output_stem
 from ._version import __version__
@@ -318,7 +318,8 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
     import pandas as pd
 
     _run_iv(draws=draws, seed=seed, executor=executor, jobs=jobs)
-    files = expand_paths([paths] if isinstance(paths, (str, Path)) else paths)
+    _mapping_iv(overrides, "overrides", "dotted scenario keys and values, as --set takes them")
+    files = expand_paths(_paths_iv(paths))
     if not files:
         raise UsageError("no scenario files given", field="paths")
     targets: list[str | None] = [None] * len(files)
@@ -436,6 +437,23 @@ def _grid(vary: Mapping[str, Sequence[Any]]) -> tuple[list[str], list[tuple]]:
     return keys, list(itertools.product(*(vary[k] for k in keys)))
 
 
+def _paths_iv(paths) -> list:
+    """``batch``'s paths: one path or an iterable of them (UsageTypeError naming the argument otherwise)."""
+    import os
+
+    if isinstance(paths, (str, os.PathLike)):
+        return [paths]
+    if isinstance(paths, (bytes, Mapping)) or not isinstance(paths, Iterable):
+        raise UsageTypeError(f"must be a path (str or pathlib.Path) or a list of paths, got {type(paths).__name__}",
+                             field="paths")
+    paths = list(paths)
+    for i, p in enumerate(paths):
+        if not isinstance(p, (str, os.PathLike)):
+            raise UsageTypeError(f"must be a path (str or pathlib.Path), got {type(p).__name__}",
+                                 field=f"paths[{i}]")
+    return paths
+
+
 def sweep(scenario, vary: Mapping[str, Sequence[Any]], *, out: str | Path | None = None,
           executor: Executor | None = None, jobs: int | None = None, draws: int | None = None,
           seed: int | None = None, overrides: Mapping[str, Any] | None = None, allow_outside: bool = False,
@@ -484,6 +502,9 @@ def sweep(scenario, vary: Mapping[str, Sequence[Any]], *, out: str | Path | None
     import pandas as pd
 
     _run_iv(draws=draws, seed=seed, executor=executor, jobs=jobs)
+    _scenario_iv(scenario)
+    _mapping_iv(vary, "vary", "dotted scenario keys and the lists of values to try")
+    _mapping_iv(overrides, "overrides", "dotted scenario keys and values, as --set takes them")
     if isinstance(scenario, Scenario):
         if scenario.path is None:
             raise UsageError("a sweep needs a scenario loaded from a file; pass its path")

@@ -497,3 +497,36 @@ def test_documented_maximum_draws_are_refused_before_allocating(tmp_path, monkey
     assert line == ("auditor: error: --draws: 100,000,000 draws would need about 23.8 GiB of memory (8 columns of "
                     "8 bytes a draw, 4 working copies), above the 4 GiB limit; run at most 16,777,216 draws"), line
     assert not (tmp_path / "out").exists()
+
+
+WS = "scenarios/west-sussex-2023.toml"
+
+
+@pytest.mark.parametrize("call, error, expected", [
+    (lambda a, s: a.audit(123), TypeError, "scenario: must be a Scenario or the path of a scenario file"),
+    (lambda a, s: a.audit(None), TypeError, "scenario: must be a Scenario or the path of a scenario file"),
+    (lambda a, s: s.batch(None), TypeError, "paths: must be a path (str or pathlib.Path) or a list of paths"),
+    (lambda a, s: s.batch([None]), TypeError, "paths[0]: must be a path (str or pathlib.Path), got NoneType"),
+    (lambda a, s: s.batch([WS], executor="x"), ValueError, "executor: must be a concurrent.futures.Executor"),
+    (lambda a, s: s.batch([WS], overrides=[1]), TypeError, "overrides: must be a dict of dotted scenario keys"),
+    (lambda a, s: s.batch([WS], overrides={1: 2}), TypeError, "overrides: keys must be strings"),
+    (lambda a, s: s.sweep(WS, [["run.draws", [1]]]), TypeError, "vary: must be a dict of dotted scenario keys"),
+])
+def test_api_arguments_are_checked_and_named(call, error, expected) -> None:
+    import auditor
+    from auditor import scripted
+    with pytest.raises(error) as info:
+        call(auditor, scripted)
+    assert str(info.value).startswith(expected), str(info.value)
+
+
+def test_api_batch_out_file_and_plot_ax_are_named(tmp_path) -> None:
+    import auditor
+    from auditor import scripted
+    (tmp_path / "f").write_text("mine")
+    with pytest.raises(ValueError, match="exists and is not a folder"):
+        scripted.batch([WS], out=tmp_path / "f", draws=100)
+    assert (tmp_path / "f").read_text() == "mine"
+    result = auditor.audit(WS, draws=1000, seed=1, analyses=False)
+    with pytest.raises(TypeError, match=r"^ax: must be a matplotlib Axes"):
+        result.plot(ax="x")
