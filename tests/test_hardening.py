@@ -499,7 +499,7 @@ def test_documented_maximum_draws_are_refused_before_allocating(tmp_path, monkey
     assert not (tmp_path / "out").exists()
 
 
-WS = "scenarios/west-sussex-2023.toml"
+WS_TOML = str(WS / "west-sussex-2023.toml")
 
 
 @pytest.mark.parametrize("call, error, expected", [
@@ -507,10 +507,10 @@ WS = "scenarios/west-sussex-2023.toml"
     (lambda a, s: a.audit(None), TypeError, "scenario: must be a Scenario or the path of a scenario file"),
     (lambda a, s: s.batch(None), TypeError, "paths: must be a path (str or pathlib.Path) or a list of paths"),
     (lambda a, s: s.batch([None]), TypeError, "paths[0]: must be a path (str or pathlib.Path), got NoneType"),
-    (lambda a, s: s.batch([WS], executor="x"), ValueError, "executor: must be a concurrent.futures.Executor"),
-    (lambda a, s: s.batch([WS], overrides=[1]), TypeError, "overrides: must be a dict of dotted scenario keys"),
-    (lambda a, s: s.batch([WS], overrides={1: 2}), TypeError, "overrides: keys must be strings"),
-    (lambda a, s: s.sweep(WS, [["run.draws", [1]]]), TypeError, "vary: must be a dict of dotted scenario keys"),
+    (lambda a, s: s.batch([WS_TOML], executor="x"), ValueError, "executor: must be a concurrent.futures.Executor"),
+    (lambda a, s: s.batch([WS_TOML], overrides=[1]), TypeError, "overrides: must be a dict of dotted scenario keys"),
+    (lambda a, s: s.batch([WS_TOML], overrides={1: 2}), TypeError, "overrides: keys must be strings"),
+    (lambda a, s: s.sweep(WS_TOML, [["run.draws", [1]]]), TypeError, "vary: must be a dict of dotted scenario keys"),
 ])
 def test_api_arguments_are_checked_and_named(call, error, expected) -> None:
     import auditor
@@ -525,8 +525,8 @@ def test_api_batch_out_file_and_plot_ax_are_named(tmp_path) -> None:
     from auditor import scripted
     (tmp_path / "f").write_text("mine")
     with pytest.raises(ValueError, match="exists and is not a folder"):
-        scripted.batch([WS], out=tmp_path / "f", draws=100)
+        scripted.batch([WS_TOML], out=tmp_path / "f", draws=100)
     assert (tmp_path / "f").read_text() == "mine"
-    result = auditor.audit(WS, draws=1000, seed=1, analyses=False)
+    result = auditor.audit(WS_TOML, draws=1000, seed=1, analyses=False)
     with pytest.raises(TypeError, match=r"^ax: must be a matplotlib Axes"):
         result.plot(ax="x")
