@@ -31,6 +31,37 @@ __all__ = ["audit", "sensitivity", "judgement_block", "new_seed", "resolve_scena
 #: Keep each source's draws (for ``to_frame``) up to this many bytes by default.
 KEEP_INPUTS_BYTES = 256 * 2**20
 
+#: Peak memory a run may plan for; larger runs are refused before anything is allocated.
+MEMORY_BUDGET_BYTES = 4 * 2**30
+#: Peak memory per stored float64 column: the stored draws plus the working copies
+#: the summaries and analyses make (sorts, reruns). Measured: West Sussex (14
+#: columns) peaked at 343 bytes a draw between 0.5 and 2 million draws (plus a
+#: fixed 170 MB), 3.1 times its 112 stored bytes; 4 leaves room for that overhead.
+WORKING_COPIES = 4
+
+
+def memory_needed(draws: int, columns: int) -> int:
+    """Planned peak bytes of an audit of ``draws`` draws that stores ``columns`` float64 columns.
+
+    Examples
+    --------
+    >>> memory_needed(1_000_000, 14)   # 3 stages + 11 inputs, 4 working copies of 8 bytes
+    448000000
+    """
+    return draws * columns * 8 * WORKING_COPIES
+
+
+def _check_memory(draws: int, columns: int) -> None:
+    """Refuse, before allocating, a run whose planned peak exceeds :data:`MEMORY_BUDGET_BYTES`."""
+    need = memory_needed(draws, columns)
+    if need > MEMORY_BUDGET_BYTES:
+        most = MEMORY_BUDGET_BYTES // (columns * 8 * WORKING_COPIES)
+        raise UsageError(f"{draws:,} draws would need about {need / 2**30:.1f} GiB of memory ({columns} columns of "
+                         f"8 bytes a draw, {WORKING_COPIES} working copies), above the "
+                         f"{MEMORY_BUDGET_BYTES / 2**30:.0f} GiB limit; run at most {most:,} draws",
+                         field="draws")
+
+
 #: Draws per evaluation accepted by :func:`sensitivity` (it makes a few hundred evaluations).
 SENSITIVITY_DRAWS = (64, 10_000_000)
 
@@ -154,6 +185,8 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     model = engine.build_model(scenario)
     # One float64 column per move share, θ, each drawn cost and realisation.
     columns = len(model.design.moves) + len(model.costed) + 2
+    # Inputs are counted whether kept or not: the analyses draw them again.
+    _check_memory(n, columns + len(engine.STAGES[1:]))
     keep = n * columns * 8 <= KEEP_INPUTS_BYTES if keep_inputs is None else keep_inputs
     out = engine.simulate(model, draws=n, seed=used, chunk_size=chunk_size, executor=executor, keep_inputs=keep)
     stages = {k: out.pop(k) for k in engine.STAGES[1:]}

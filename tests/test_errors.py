@@ -67,6 +67,17 @@ reported = [
 ]
 """
 
+
+
+def halves(n: int, currents: str) -> dict:
+    """A `reported` sample: half of each listed setting moves, no sub-group sizes given."""
+    return {"method": "bayes", "n": n,
+            "reported": [{"current": s, "ideal": "b" if s != "b" else "a", "share": "1/2"} for s in currents]}
+
+
+THREE_SETTINGS = base_scenario(sample=halves(100_000, "abc"))
+THREE_SETTINGS["settings"]["c"] = {"label": "C", "cost": 20000, "cohort": 0}
+
 CATALOGUE: dict[str, Case] = {
     # ---- the file itself
     "scenario-not-found": Case({}, ("validate", "missing.toml")),
@@ -132,6 +143,12 @@ CATALOGUE: dict[str, Case] = {
         sample={"transitions": [{"from": "a", "to": "b", "count": 6, "weight": 2}]})}),
     "empty-sample": Case({"scenario.toml": toml(sample={"transitions": transitions({("a", "b"): 0})})}),
     "reported-cannot-fit": Case({"scenario.toml": toml(sample=None) + "\n" + REPORTED_TOO_MANY}),
+    "review-too-large-n": Case({"scenario.toml": toml(sample=halves(200_000, "a"))}),
+    "review-too-large-count": Case({"scenario.toml": toml(
+        sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 20_000_000})})}),
+    "review-too-large-total": Case({"scenario.toml": toml(
+        sample={"transitions": transitions({("a", "a"): 6_000_000, ("a", "b"): 6_000_000})})}),
+    "reported-too-many-splits": Case({"scenario.toml": to_toml(THREE_SETTINGS)}),
     "unknown-prior": Case({"scenario.toml": toml(sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 6}),
                                                          "prior": "flat"})}),
     "impossible-move-made": Case({"scenario.toml": toml(sample={
@@ -154,6 +171,8 @@ CATALOGUE: dict[str, Case] = {
     "seed-out-of-range": Case({"scenario.toml": toml(run={"draws": 1000, "seed": -1})}),
     "option-draws-out-of-range": Case({"scenario.toml": toml()},
                                       ("run", "scenario.toml", "--draws", "200000000", "--out", "out")),
+    "draws-need-too-much-memory": Case({"scenario.toml": toml()},
+                                       ("run", "scenario.toml", "--draws", "100000000", "--out", "out")),
     "option-seed-out-of-range": Case({"scenario.toml": toml()},
                                      ("run", "scenario.toml", "--seed", "-5", "--out", "out")),
     "option-not-a-number": Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--draws", "10k")),

@@ -429,3 +429,71 @@ def test_paths_and_set_values_are_one_line(tmp_path, monkeypatch, capsys, argv, 
     monkeypatch.chdir(tmp_path)
     scenario_file(tmp_path)
     assert expected in one_error(*run(argv, capsys))
+
+
+# ---- sizes bounded by the work they imply ---------------------------------------
+
+def reported_sample(n, settings=("a", "b")) -> dict:
+    return {"method": "bayes", "n": n,
+            "reported": [{"current": s, "ideal": "b" if s != "b" else "a", "share": "1/2"} for s in settings]}
+
+
+@pytest.mark.parametrize("n", [100_001, 10_000_000, 2**63 - 1])
+def test_reported_n_is_capped_before_any_enumeration(tmp_path, monkeypatch, capsys, n) -> None:
+    # Before the cap, n = 10,000,000 took 19 s and 2 GB and 2**63 - 1 never returned.
+    monkeypatch.chdir(tmp_path)
+    scenario_file(tmp_path, sample=reported_sample(n))
+    line = one_error(*run(["validate", "s.toml"], capsys))
+    assert f"sample.n: must be at most 100,000, got {n:,}" in line, line
+
+
+def test_transition_counts_are_capped(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    scenario_file(tmp_path, sample={"transitions": [{"from": "a", "to": "a", "count": 6_000_000},
+                                                    {"from": "a", "to": "b", "count": 6_000_000}]})
+    line = one_error(*run(["validate", "s.toml"], capsys))
+    assert "the counts add up to 12,000,000 cases, above the maximum 10,000,000" in line, line
+    scenario_file(tmp_path, sample={"transitions": [{"from": "a", "to": "b", "count": 2**62}]})
+    assert "must be at most 10,000,000" in one_error(*run(["validate", "s.toml"], capsys))
+
+
+def test_too_many_splits_are_counted_not_built(tmp_path, monkeypatch, capsys) -> None:
+    # Three unsized halves of n = 100,000 cases: each setting alone has 50,000
+    # even sizes, so the first product alone would hold 2.5e9 pairs (20 GB).
+    # The splits are counted from the sorted sizes first and refused.
+    monkeypatch.chdir(tmp_path)
+    doc = base_scenario(sample=reported_sample(100_000, ("a", "b", "c")))
+    doc["settings"]["c"] = {"label": "C", "cost": 20000, "cohort": 0}
+    (tmp_path / "s.toml").write_text(to_toml(doc), encoding="utf-8")
+    line = one_error(*run(["validate", "s.toml"], capsys))
+    assert "more than 1,000,000 possible compositions; narrow the `cases` ranges" in line, line
+
+
+def test_counted_enumeration_matches_brute_force() -> None:
+    # The counted product must list the same splits, in the same order, as the full product.
+    import itertools
+
+    from auditor.inputs.sample import CaseSample, Report, _row_sizes, enumerate_compositions
+    reps = (Report("a", "b", 1 / 2, None, None, None, 0.05, "1/2"),
+            Report("b", "a", 2 / 3, None, 2, 9, 0.05, "2/3"),
+            Report("c", "a", 1 / 4, None, None, None, 0.05, "1/4"))
+    sample = CaseSample("reported", "bayes", 0.5, (), n=20, reports=reps)
+    _, sizes, _ = enumerate_compositions(["a", "b", "c"], sample)
+    rows = [_row_sizes([r], 20)[0] for r in reps]
+    # 2/3 of 2..9 cases within 5 points: 2 of 3, 4 of 6, 5 of 7 (0.714), 5 of 8 (0.625), 6 of 9.
+    assert rows[1] == [3, 6, 7, 8, 9]
+    expected = [s for s in itertools.product(*rows) if sum(s) <= 20]
+    assert 0 < len(expected) < 10 * len(rows[0]) * 3
+    assert [tuple(r) for r in sizes.tolist()] == expected
+
+
+def test_documented_maximum_draws_are_refused_before_allocating(tmp_path, monkeypatch, capsys) -> None:
+    # --draws 100000000 used to die of MemoryError after 20-48 s. The base scenario
+    # stores 3 stages + 1 move share + 2 setting costs + θ + realisation = 8 columns:
+    # 1e8 · 8 · 8 · 4 bytes = 23.8 GiB planned, and 2**32 / (8 · 8 · 4) = 16,777,216 draws fit.
+    monkeypatch.chdir(tmp_path)
+    scenario_file(tmp_path)
+    line = one_error(*run(["run", "s.toml", "--draws", "100000000", "--out", "out"], capsys))
+    assert line == ("auditor: error: --draws: 100,000,000 draws would need about 23.8 GiB of memory (8 columns of "
+                    "8 bytes a draw, 4 working copies), above the 4 GiB limit; run at most 16,777,216 draws"), line
+    assert not (tmp_path / "out").exists()

@@ -46,6 +46,17 @@ SHARE_TOLERANCE = 0.05
 # The compositions of a `reported` sample are enumerated once; beyond this many
 # the ranges are too loose to say anything and the user is asked to narrow them.
 MAX_COMPOSITIONS = 1_000_000
+# A case review is a small sample of files read by hand; auditor enumerates every
+# split of a `reported` review's n cases and keeps one cell count per case, so the
+# work grows with n. Past this many cases the review is not a small case review
+# (a council's whole EHCP caseload is of this order) and is refused at parse time,
+# before any enumeration.
+MAX_CASES = 100_000
+# Transition counts imply no work that grows with them (they set Dirichlet
+# parameters), and a very large review is a legitimate way to fix a share near
+# its face value, so their cap is looser: ten million, twenty times the children
+# with an EHCP in England, stops a typo or an overflow, not a real review.
+MAX_TRANSITION_CASES = 10_000_000
 
 
 
@@ -339,8 +350,15 @@ def _parse_transitions(raw: object, settings: dict[str, str], field: str,
         count = item["count"]
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ScenarioError(f"must be a whole number >= 0, got {count!r}", field=f"{f}.count")
+        if count > MAX_TRANSITION_CASES:
+            raise ScenarioError(f"must be at most {MAX_TRANSITION_CASES:,} (a count of reviewed cases, not of "
+                                f"children in the council), got {count:,}", field=f"{f}.count")
         out.append((cur, ideal, count))
-    if sum(c for _, _, c in out) == 0:
+    total = sum(c for _, _, c in out)
+    if total > MAX_TRANSITION_CASES:
+        raise ScenarioError(f"the counts add up to {total:,} cases, above the maximum {MAX_TRANSITION_CASES:,} "
+                            "(a count of reviewed cases, not of children in the council)", field=field)
+    if total == 0:
         raise ScenarioError("the review has no cases: every count is 0", field=field)
     return out
 
@@ -487,6 +505,9 @@ def _parse_reported(raw: dict, settings: dict[str, str], field: str,
         raise ScenarioError("missing; the `reported` form needs `n`, the number of cases reviewed",
                             field=f"{field}.n")
     n = _whole(raw["n"], f"{field}.n", 1, ">= 1 (the number of cases reviewed)")
+    if n > MAX_CASES:
+        raise ScenarioError(f"must be at most {MAX_CASES:,}, got {n:,}: a case review of more cases is not a small "
+                            "case review, and every split of its cases would be enumerated", field=f"{field}.n")
     items = raw["reported"]
     if not isinstance(items, list) or not items:
         raise ScenarioError("must be a non-empty list of { current, ideal, share, cases } or "
@@ -630,13 +651,17 @@ def enumerate_compositions(order: list[str] | tuple[str, ...], sample: CaseSampl
     for sizes, _ in per_row:
         if sizes.size == 0:
             return tuple(currents), np.zeros((0, len(currents)), dtype=np.int64), []
-        new_total = total[:, None] + sizes[None, :]
-        keep = new_total <= n
-        if int(keep.sum()) > MAX_COMPOSITIONS:
+        # Count the partial splits that still fit before building them: ``sizes`` is
+        # ascending, so each partial total keeps the sizes up to n - total. The
+        # product is never materialised beyond the cap.
+        fit = np.searchsorted(sizes, n - total, side="right")
+        kept = int(fit.sum())
+        if kept > MAX_COMPOSITIONS:
             raise ValueError(f"more than {MAX_COMPOSITIONS:,} possible compositions")
-        rows, cols = np.nonzero(keep)
+        rows = np.repeat(np.arange(total.size), fit)
+        cols = np.arange(kept) - np.repeat(np.cumsum(fit) - fit, fit)
         idx = np.column_stack([idx[rows], cols])
-        total = new_total[rows, cols]
+        total = total[rows] + sizes[cols]
     sizes = np.column_stack([per_row[j][0][idx[:, j]] for j in range(len(currents))]) if currents else idx
     counts = [per_row[j][1][idx[:, j]] for j in range(len(currents))]
     return tuple(currents), sizes, counts
