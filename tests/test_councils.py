@@ -17,6 +17,7 @@ import pytest
 import auditor
 from auditor.cli import main
 from auditor.inputs import councils as C
+from fill import fill_template
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT.parent / "shared" / "data" / "ehcp_caseload_by_setting_all_las_2019_2025.csv"
@@ -114,6 +115,7 @@ def test_councils_bad_year(capsys) -> None:
 def test_new_with_council_prefills_dfe_cohorts(tmp_path, capsys, kind) -> None:
     path = tmp_path / "ws.toml"
     assert main(["new", str(path), "--council", "938", "--year", "2023", "--template", kind]) == 0
+    path.write_text(fill_template(path.read_text(encoding="utf-8")), encoding="utf-8")
     s = auditor.load_scenario(path)
     assert (s.la_code, s.census_year) == ("938", 2023)
     cohorts = {x.key: x.cohort for x in s.settings}
@@ -130,6 +132,7 @@ def test_new_with_council_prefills_dfe_cohorts(tmp_path, capsys, kind) -> None:
 def test_new_with_council_defaults_to_latest_year(tmp_path) -> None:
     path = tmp_path / "a.toml"
     assert main(["new", str(path), "--council", "West Sussex"]) == 0
+    path.write_text(fill_template(path.read_text(encoding="utf-8")), encoding="utf-8")
     s = auditor.load_scenario(path)
     assert s.census_year == 2025 and s.setting("state_special").cohort == 1998 + 149
 

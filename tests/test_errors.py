@@ -101,6 +101,8 @@ CATALOGUE: dict[str, Case] = {
         a_cost={"dist": "interval", "low": 1000, "high": 70000, "level": 0.1}))}),
     "malformed-money": Case({"scenario.toml": toml(claim={"low": "£17.8bn?", "high": "£2m"})}),
     "claim-low-above-high": Case({"scenario.toml": toml(claim={"low": "£46.7m", "high": "£17.8m"})}),
+    "template-placeholder": Case({"scenario.toml": toml(claim={"low": "FILL IN: the published low end",
+                                                                "high": "£2m"})}),
     "claim-derived-not-bool": Case({"scenario.toml": toml(claim={"low": "£1m", "high": "£2m", "derived": "yes"})}),
     "share-out-of-range": Case({"scenario.toml": toml(implementation={"realisation": 1.5})}),
     "low-above-high": Case({"scenario.toml": toml(implementation={

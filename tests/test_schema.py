@@ -12,6 +12,7 @@ import pytest
 from auditor.inputs.schema import scenario_schema, schema_json
 from auditor.inputs.templates import TEMPLATES, render_template
 from strategies import base_scenario
+from fill import fill_template
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -40,7 +41,7 @@ def test_every_shipped_scenario_conforms(validator, path):
 
 @pytest.mark.parametrize("kind", TEMPLATES)
 def test_templates_conform(validator, kind):
-    validator.validate(tomllib.loads(render_template(kind)))
+    validator.validate(tomllib.loads(fill_template(render_template(kind))))
 
 
 @pytest.mark.parametrize("change", [

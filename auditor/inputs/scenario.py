@@ -285,6 +285,7 @@ def _load(data: bytes, text: str, shown: str, *, overrides: Mapping[str, Any] | 
         except ScenarioError as exc:  # the file's own values passed above: this came from --set
             exc.path = "--set"
             raise
+    _refuse_placeholder(raw, text, shown)
     try:
         scenario = parse_scenario(raw, base_dir=base_dir, allow_outside=allow_outside, files=files)
     except DataError:
@@ -350,6 +351,21 @@ _TOML_HINTS = (
 def _with_identity(s: Scenario, path: str, sha: str) -> Scenario:
     from dataclasses import replace
     return replace(s, path=path, sha256=sha)
+
+
+def _refuse_placeholder(raw: dict, text: str, shown: str) -> None:
+    """Refuse a value still written as an ``auditor new`` placeholder, so no report rests on one.
+
+    Checked before the values are parsed, so the first placeholder in the file is
+    named even where it stands in for a number (a cohort, the claim).
+    """
+    from .templates import first_placeholder
+
+    found = first_placeholder(raw)
+    if found is not None:
+        field, what = found
+        raise ScenarioError(f"still the template's placeholder; replace it with {what}", path=shown,
+                            field=field, line=locate(text, field))
 
 
 def locate(text: str, dotted: str) -> int | None:

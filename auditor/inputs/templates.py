@@ -1,21 +1,30 @@
 """Starter scenarios for ``auditor new``: every field explained in plain English.
 
-Each template is a complete, valid scenario (the figures are West Sussex's,
-with their sources) so that a new user can run it at once and then replace
-the figures with their own council's, one commented line at a time.
+Each template is a complete scenario whose figures the user must supply are
+written as placeholders, strings starting with ``FILL IN``. The loader refuses
+any placeholder left in a file (:func:`first_placeholder`), so an unedited
+template can never produce a report with example figures in it. Figures that
+are real (DfE's cohorts filled in by ``--council``, sourced England-wide costs)
+are written as numbers.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
 
-__all__ = ["TEMPLATES", "render_template", "write_template"]
+__all__ = ["TEMPLATES", "PLACEHOLDER", "first_placeholder", "render_template", "write_template"]
+
+#: How every value the user must supply starts in a template.
+PLACEHOLDER = "FILL IN"
 
 _HEAD = '''# {title}
 # A starter scenario written by `auditor new`. Lines starting with # are comments.
-# Replace each figure with your council's and write where it came from in `source`.
+# Every value written "FILL IN: ..." is yours to supply: auditor refuses to run
+# while any is left. Replace each with your council's figure and write where it
+# came from in `source`.
 # Money may be written 17800000, "£17.8m", "£17,800,000" or "250k".
 # Check the file with:  auditor validate {name}
 # Run the audit with:   auditor run {name}
@@ -23,7 +32,7 @@ schema_version = 1
 
 [scenario]
 title = "{title}"                  # shown at the top of every report
-authority = "Your council"         # who published the claim
+authority = "FILL IN: the council or body that published the claim"
 sources = [                        # where each figure came from (web addresses)
   "Cohorts: DfE 'Education, health and care plans', caseload.csv, https://explore-education-statistics.service.gov.uk/data-catalogue/data-set/897aaeeb-39b2-4913-8739-d0773d99f674",
 ]
@@ -34,12 +43,12 @@ Say here what the council published and what you had to assume.
 
 _CLAIM = '''
 [claim]                            # the published savings figure you are testing
-low = "£17.8m"                     # the low end of the published range
-high = "£46.7m"                    # the high end (the same as low for a single figure)
+low = "FILL IN: the published low end"    # the low end of the published range, e.g. "£17.8m"
+high = "FILL IN: the published high end"  # the high end (the same as low for a single figure)
 per = "{per}"                      # "year": a saving each year; "total": a sum over the horizon
 horizon_years = 5                  # how many years the claim covers
 basis = "{basis}"                  # "stock": today's children are re-placed; "flow": only children newly placed each year
-source = "Where the claim was published (web address)"
+source = "FILL IN: where the claim was published (web address)"
 '''
 
 _SETTINGS = '''
@@ -47,30 +56,33 @@ _SETTINGS = '''
 # (letters, numbers and _); the same names are used in [sample].
 # cost:   what one placement costs a year: a number, or a range such as
 #         {{ dist = "uniform", low = 16965, high = 24000 }} when sources disagree
-# cohort: children with an EHC plan in this setting now (DfE SEN2 data){flow_help}
+# cohort: children with an EHC plan in this setting now (DfE SEN2 data; or write
+#         `auditor new NAME --council "Your council"` to have DfE's figures filled in){flow_help}
+# The costs below are sourced England-wide ranges: keep them or replace them with your council's.
 [settings.mainstream]
 label = "Mainstream school"
-cohort = 2374{new_main}
+cohort = "FILL IN: children with an EHC plan in mainstream now"{new_main}
 cost = {{ dist = "uniform", low = 13890, high = 14662, source = "£6,000 notional SEN + Lincolnshire FOI top-up 2022/23, https://www.lincolnshire.gov.uk/directory-record/76597/education-health-and-care-plan-providers" }}
-source = "DfE caseload.csv Jan 2023 (West Sussex)"
+source = "FILL IN: where the cohort came from (web address)"
 
 [settings.state_special]
 label = "State special school"
-cohort = 1986{new_state}
+cohort = "FILL IN: children with an EHC plan in state special schools now"{new_state}
 cost = {{ dist = "uniform", low = 16965, high = 24000, source = "Lincolnshire FOI 2022/23 median £16,965; Warwickshire 'just over £24,000', https://warwick.nub.news/news/local-news/aim-to-treble-resourced-provision-places-for-send-children-in-warwickshire-242704" }}
-source = "DfE caseload.csv Jan 2023 (West Sussex)"
+source = "FILL IN: where the cohort came from (web address)"
 
 [settings.independent_special]
 label = "Independent special school"
-cohort = 416{new_ind}
+cohort = "FILL IN: children with an EHC plan in independent special schools now"{new_ind}
 cost = {{ dist = "triangular", low = 48500, mode = 61500, high = 70353, source = "FOI 2015/16 ≈£48,500; IFS 2024 £61,500, https://ifs.org.uk/news/system-funding-special-educational-needs-broken ; Lincolnshire FOI mean £70,353" }}
-source = "DfE caseload.csv Jan 2023 (West Sussex)"
+source = "FILL IN: where the cohort came from (web address)"
 '''
 
 _SAMPLE_COUNTS = '''
 [sample]                           # the case review behind the claim
 # One line per (current setting, setting the panel judged ideal): how many cases.
 # from = to means "already in the ideal setting".
+# The counts below are an EXAMPLE (a 28-case review): replace them with your review's.
 transitions = [
   {{ from = "state_special", to = "state_special", count = 3 }},
   {{ from = "state_special", to = "mainstream", count = 6 }},
@@ -80,7 +92,7 @@ transitions = [
   {{ from = "mainstream", to = "state_special", count = 1 }},
 ]
 method = "bayes"                   # "bayes" (recommended) or "bootstrap"
-source = "Where the review's numbers came from"
+source = "FILL IN: where the review's numbers came from (web address)"
 '''
 
 _SAMPLE_REPORTED = '''
@@ -91,22 +103,41 @@ n = 28                             # how many cases were reviewed in all
 # or an exact `count` of cases. `cases` is how many reviewed children were in
 # `current`: a number, or a range {{ low = ..., high = ... }} when it was not published.
 # auditor tries every split of the n cases that fits all findings.
+# The findings below are an EXAMPLE: replace them with the ones your council published.
 reported = [
   {{ current = "state_special", ideal = "state_special", share = "1/3", cases = {{ low = 3, high = 15 }} }},
   {{ current = "state_special", ideal = "mainstream", share = "2/3" }},
   {{ current = "independent_special", ideal = "mainstream", share = "2/3", cases = {{ low = 3, high = 15 }} }},
   {{ current = "mainstream", ideal = "state_special", count = 1, cases = {{ low = 4, high = 16 }} }},
 ]
-source = "Where the findings were published"
+source = "FILL IN: where the findings were published (web address)"
 '''
 
 _TAIL = '''
-[judgement]                        # how far to trust the panel's calls
-model = "face_value"               # "face_value": exactly as the claim does
+[judgement]                        # how far to trust the panel's calls: choose ONE reading
+# The panel judged which setting would be ideal for each reviewed child. The
+# claim assumes every call that moves a child to a cheaper setting is right;
+# the reading you choose says how far to trust those calls. It can decide the
+# verdict, so choose deliberately and say why in `notes`:
+#   "face_value"   trust every call, exactly as the claim does.
+#   "fixed"        you say what share of the calls is right, e.g.
+#                  theta = {{ dist = "uniform", low = 0.6, high = 0.9 }}
+#   "scrutinised"  the calls are as reliable as council SEND decisions that
+#                  families take to tribunal (packaged national figures).
+#   "contest"      a move is undone only when the family contests it and wins;
+#                  contest_rate is the share of families who contest.
+#   "selection"    like "scrutinised", but allows that wrong decisions are more
+#                  likely to be appealed than right ones, so tribunal wins
+#                  overstate how often councils are wrong.
+#   "symmetric"    is not set here: every report shows it on its reliability
+#                  ladder (every call, not only the cheaper moves, may be wrong).
+# If unsure, "face_value" gives the claim the benefit of the doubt; the report
+# shows the other readings beside it.
+model = "FILL IN: one of face_value, fixed, scrutinised, contest or selection"
 
 [implementation]                   # how much of the judged change actually happens
 realisation = 1.0                  # 1 = every judged move happens; a range such as {{ dist = "uniform", low = 0.5, high = 1.0 }}{flow_impl}
-source = "Why you chose this"
+source = "FILL IN: why you chose this realisation"
 
 [run]
 draws = 100000                     # Monte Carlo draws: more is slower but steadier
@@ -154,16 +185,42 @@ def render_template(kind: str, name: str = "scenario.toml", *, council: str | in
     text += _CLAIM.format(per="total" if flow else "year", basis="flow" if flow else "stock")
     if council is not None:
         head, settings = _council_parts(council, year, flow)
-        text = text.replace('authority = "Your council"         # who published the claim\n', head)
+        text = text.replace('authority = "FILL IN: the council or body that published the claim"\n', head)
         text += settings
     else:
         text += _SETTINGS.format(flow_help=_FLOW_HELP if flow else "",
-                                 new_main="\nnew_per_year = 340                 # EXAMPLE only: replace with your figure" if flow else "",
-                                 new_state="\nnew_per_year = 280                 # EXAMPLE only" if flow else "",
-                                 new_ind="\nnew_per_year = 60                  # EXAMPLE only" if flow else "")
+                                 new_main="\nnew_per_year = \"FILL IN: children newly placed in mainstream each year\"" if flow else "",
+                                 new_state="\nnew_per_year = \"FILL IN: children newly placed in state special schools each year\"" if flow else "",
+                                 new_ind="\nnew_per_year = \"FILL IN: children newly placed in independent special schools each year\"" if flow else "")
     text += _SAMPLE_REPORTED.format() if kind == "reported" else _SAMPLE_COUNTS.format()
     text += _TAIL.format(flow_impl=_FLOW_IMPL if flow else "")
     return text
+
+
+def first_placeholder(raw: Any, field: str = "") -> tuple[str, str] | None:
+    """The first value still written as a template placeholder, in file order, and what it asks for.
+
+    Returns ``(dotted field, what to write)`` or None when every value is the user's own.
+
+    Examples
+    --------
+    >>> first_placeholder({"claim": {"per": "year", "low": "FILL IN: the published low end"}})
+    ('claim.low', 'the published low end')
+    >>> first_placeholder({"run": {"draws": 1000}}) is None
+    True
+    """
+    if isinstance(raw, str):
+        if raw.lstrip().upper().startswith(PLACEHOLDER):
+            what = raw.lstrip()[len(PLACEHOLDER):].lstrip(" :").strip()
+            return field, what or "your own value"
+        return None
+    items = raw.items() if isinstance(raw, dict) else enumerate(raw) if isinstance(raw, list) else ()
+    for key, value in items:
+        sub = f"{field}[{key}]" if isinstance(raw, list) else f"{field}.{key}" if field else str(key)
+        found = first_placeholder(value, sub)
+        if found is not None:
+            return found
+    return None
 
 
 def write_template(path: str | Path, kind: str = "stock", *, council: str | int | None = None,
