@@ -331,7 +331,7 @@
     var r = sc.implementation && sc.implementation.realisation;
     $("takeup").value = w.takeup !== null ? w.takeup : (typeof r === "number" ? r : 1);
     $("cost-scale").value = w.costScale;
-    $("prior").value = String(w.prior !== null ? w.prior : ((sc.sample && sc.sample.prior) || 0.5));
+    $("prior").value = w.prior !== null ? String(w.prior) : "";
     updateOutputs();
   }
   function updateOutputs() {
@@ -372,7 +372,7 @@
         sc.settings[k].note = "Costs scaled by " + w.costScale.toFixed(2) + " from the sourced figures (what-if in auditor serve)";
       });
     }
-    if (w.prior !== null && sc.sample) sc.sample.prior = Number(w.prior);
+    if (w.prior !== null && sc.sample) sc.sample.prior = w.prior;  // a named prior the loader knows
     return {scenario: sc, cases: state.cases, draws: state.draws, seed: state.seed};
   }
   function bindWhatif() {
@@ -381,7 +381,7 @@
     $("tribunal-year").addEventListener("change", function () { state.whatif.year = this.value; schedule(0); });
     $("takeup").addEventListener("input", function () { state.whatif.takeup = Number(this.value); updateOutputs(); schedule(); });
     $("cost-scale").addEventListener("input", function () { state.whatif.costScale = Number(this.value); updateOutputs(); schedule(); });
-    $("prior").addEventListener("change", function () { state.whatif.prior = Number(this.value); schedule(0); });
+    $("prior").addEventListener("change", function () { state.whatif.prior = this.value || null; schedule(0); });
   }
 
   // ---- audit ---------------------------------------------------------------
