@@ -208,14 +208,20 @@ def _cmd_validate(args) -> int:
     return 2 if failed else 0
 
 
+def _load_scenario(args):
+    """The scenario a one-scenario command names, with its ``--set`` overrides and ``--allow-outside``."""
+    from .inputs.scenario import load_scenario
+
+    return load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
+                         allow_outside=args.allow_outside)
+
+
 def _cmd_run(args) -> int:
     from .api import audit
     from .report import parse_formats, write_outputs
-    from .inputs.scenario import load_scenario
 
     formats = parse_formats(args.formats)  # checked before the (slow) audit
-    scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
-                             allow_outside=args.allow_outside)
+    scenario = _load_scenario(args)
     _print_warnings(args.scenario, scenario)
     out = _out_dir(args, "")
     check_destination(out, "report")
@@ -418,11 +424,9 @@ def _cmd_councils(args) -> int:
 
 def _cmd_track(args) -> int:
     from .analysis.track import track
-    from .inputs.scenario import load_scenario
     from .report.track import write_track
 
-    scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
-                             allow_outside=args.allow_outside)
+    scenario = _load_scenario(args)
     out = _out_dir(args, "-track")
     check_destination(out, "track")
     with _option_names():
@@ -441,11 +445,9 @@ def _cmd_track(args) -> int:
 def _cmd_sensitivity(args) -> int:
     """``auditor sensitivity``: ``--draws`` is the draws per evaluation (default 16,384), not run.draws."""
     from .report.sensitivity import write_sensitivity
-    from .inputs.scenario import load_scenario
     from .api import sensitivity
 
-    scenario = load_scenario(args.scenario, overrides=_overrides(args.overrides) or None,
-                             allow_outside=args.allow_outside)
+    scenario = _load_scenario(args)
     out = _out_dir(args, "-sensitivity")
     check_destination(out, "sensitivity")
     with _option_names():
