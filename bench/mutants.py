@@ -152,7 +152,8 @@ MUTANTS: tuple[Mutant, ...] = (
       "if sum(ks) <= m:", "if sum(ks) < m:", MODEL,
       "findings that account for every case of a sub-group are rejected"),
     M("splits_fill_n", "auditor/inputs/sample.py",
-      "keep = new_total <= n", "keep = new_total < n", MODEL,
+      'fit = np.searchsorted(sizes, n - total, side="right")',
+      'fit = np.searchsorted(sizes, n - total, side="left")', MODEL,
       "splits that use every reviewed case are dropped"),
     # ---- judgement ----------------------------------------------------------------------
     M("selection_clip_wrong", "auditor/inputs/appeals.py",

@@ -353,13 +353,13 @@ def _claim_moves(scenario) -> tuple[np.ndarray, float]:
 def _saving_per_move(scenario, draws: int, seed: int) -> np.ndarray:
     """The claim's saving per child moved, with the scenario's cost draws (the engine's cost columns, at the
     claim's budget boundary)."""
-    from ..model.engine import _cost_column, build_model
+    from ..model.engine import cost_column, build_model
 
     model = build_model(scenario)
     flow = scenario.claim.basis == "flow"
     base = np.array([(s.new_per_year or 0.0) if flow else s.cohort for s in scenario.settings], dtype=float)
     f = base[model.from_idx] * model.design.observed_shares
-    costs = {i: _cost_column(model, seed, 0, i, draws) for i in model.costed}
+    costs = {i: cost_column(model, seed, 0, i, draws) for i in model.costed}
     total = np.zeros(draws)
     for m, (a, b) in enumerate(zip(model.from_idx, model.to_idx)):
         total += f[m] * (costs[int(a)] - costs[int(b)])

@@ -35,7 +35,7 @@ from .sample import Design, build_design, case_sums_for, draw_compositions, draw
 from ..inputs.scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
-           "point_estimate", "savings", "theta_draws", "restage"]
+           "point_estimate", "savings", "theta_draws", "restage", "cost_column"]
 
 BLOCK_SIZE = 8192
 #: Item of the ``sampling`` stream that gives a `reported` review's per-case
@@ -237,7 +237,7 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
     lev = s.levers
     # One column per setting: a drawn array, or the mean cost (a scalar) where fixed.
     copula = _copula_costs(model, seed, block, size) if lev.cost_correlation > 0 else {}
-    cost_cols = {i: _cost_column(model, seed, block, i, size, copula.get(i)) for i in model.costed}
+    cost_cols = {i: cost_column(model, seed, block, i, size, copula.get(i)) for i in model.costed}
     if s.realisation.is_fixed:
         real = None
     else:
@@ -323,8 +323,8 @@ def _full_levers(model: Model, seed, block: int, size: int, shares, theta, cost_
     return r
 
 
-def _cost_column(model: Model, seed, block: int, i: int, size: int,
-                 drawn: np.ndarray | None = None) -> np.ndarray | float:
+def cost_column(model: Model, seed, block: int, i: int, size: int,
+                drawn: np.ndarray | None = None) -> np.ndarray | float:
     """Setting ``i``'s annual cost per placement at the claim's budget boundary, one value per draw.
 
     ``cost`` (the high-needs block cost) plus each part the boundary counts
