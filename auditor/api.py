@@ -223,10 +223,13 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     result = AuditResult(scenario, n, used, source, engine.point_estimate(model), stages, out, __version__)
     if not analyses:
         return result
-    ladder_draws = ladder.ladder_savings(scenario, n, used)
+    # The analyses rerun the model with another judgement reading: they reuse this
+    # run's shares, costs and take-up (kept inputs) or draw them once between them.
+    base = ladder.shared_base(scenario, n, used, engine.base_inputs(model, out, min(n, ladder.LADDER_MAX_DRAWS)))
+    ladder_draws = ladder.ladder_savings(scenario, n, used, base)
     from .analysis.track import track_for_run
 
-    return replace(result, judgement_summary=judgement_block(result, ladder_draws),
+    return replace(result, judgement_summary=judgement_block(result, ladder_draws, base),
                    implied=implied_assumptions(scenario), tipping=tipping_block(result, ladder_draws),
                    track=track_for_run(scenario, used), **sampling_blocks(result, model))
 
@@ -256,15 +259,21 @@ def tipping_block(result: AuditResult, ladder_draws: dict[str, np.ndarray]) -> d
             "draws": int(face.size), "p_meets_low_face_value": float(np.mean(face >= scenario.claim.low))}
 
 
-def judgement_block(result: AuditResult, ladder_draws: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+def judgement_block(result: AuditResult, ladder_draws: dict[str, np.ndarray] | None = None,
+                    base: dict[str, Any] | None = None) -> dict[str, Any]:
     """The summary's ``judgement`` block: model, evidence, θ quantiles, switching ρ and the ladder.
 
     Reruns the engine for the ladder's rungs (unless their draws are given) and, under the ``selection``
     model, for the switching selectivity (each on at most
-    :data:`auditor.analysis.ladder.LADDER_MAX_DRAWS` draws, common random numbers).
+    :data:`auditor.analysis.ladder.LADDER_MAX_DRAWS` draws, common random numbers); ``base``
+    (:func:`auditor.analysis.ladder.shared_base`) holds the draws those reruns share.
     """
     scenario, draws, seed = result.scenario, result.draws, result.seed
     model = scenario.judgement
+    if base is None and (ladder_draws is None or isinstance(model, Selection)):
+        kept = engine.base_inputs(engine.build_model(scenario), dict(result.inputs or {}),
+                                  min(draws, ladder.LADDER_MAX_DRAWS))
+        base = ladder.shared_base(scenario, draws, seed, kept)
     out = dict(model.to_dict())
     theta = result.inputs.get("theta") if result.inputs else None
     if theta is None:
@@ -276,13 +285,13 @@ def judgement_block(result: AuditResult, ladder_draws: dict[str, np.ndarray] | N
     out["down_shifts_only"] = True
     out["reading"] = "face value" if model.name == "face_value" else ladder.reading_label(model.name, model)
     if isinstance(model, Selection):
-        sw = ladder.switching_selectivity(scenario, draws, seed)
+        sw = ladder.switching_selectivity(scenario, draws, seed, base=base)
         out["switching_selectivity"] = sw["value"]
         out["switching_note"] = sw["note"]
     c = scenario.claim
     rows = []
     if ladder_draws is None:
-        ladder_draws = ladder.ladder_savings(scenario, draws, seed)
+        ladder_draws = ladder.ladder_savings(scenario, draws, seed, base)
     models = ladder.ladder_models(scenario)
     for name, x in ladder_draws.items():
         row = StageSummary.of(name, x, c.low, c.high).to_dict()
