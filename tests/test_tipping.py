@@ -62,6 +62,9 @@ def test_root_search_matches_the_closed_form_and_a_brute_force_scan(seed, q, shi
     target = float(np.quantile(a, 1 - q)) * 0.6
     # B = 0: the quantile commutes with scaling, so θ = target / quantile(A, 1 − q).
     assert theta_for_quantile(a, 0.0, q, target) == pytest.approx(target / np.quantile(a, 1 - q), rel=1e-9)
+    # B given as an array of zeros takes Brent's search, which must find the same root.
+    assert theta_for_quantile(a, np.zeros(a.size), q, target) == pytest.approx(target / np.quantile(a, 1 - q),
+                                                                                rel=1e-9)
     # B ≠ 0 (moves θ does not touch): the root found is where the quantile crosses the target.
     b = rng.normal(shift, 0.1, 501)
     theta = theta_for_quantile(a, b, q, target)

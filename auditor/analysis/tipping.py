@@ -18,8 +18,8 @@ would imply that reliability.
     (1 − q) quantile of the savings equals the claim's low end, found by
     Brent's method on common random numbers. With ``B = 0`` the quantile is
     ``θ · quantile(A)`` (linear interpolation commutes with scaling), so the
-    root is ``low / quantile(A, 1 − q)``; the general search is kept for
-    ``B ≠ 0`` and checked against that closed form.
+    root is ``low / quantile(A, 1 − q)``, which is what is computed then; the
+    general search is kept for ``B ≠ 0`` (and tested against the closed form).
 ``selectivity_needed``
     Under the selection reading, an overturn rate O at hearings, win rates s
     (against a wrong decision) and f (against a right one) and selectivity ρ
@@ -76,6 +76,8 @@ def theta_for_quantile(scaled: np.ndarray, fixed: np.ndarray | float, q: float, 
     from .roots import find_root
 
     scaled = np.asarray(scaled, dtype=float)
+    if np.ndim(fixed) == 0 and float(fixed) == 0.0:
+        return _theta_closed_form(scaled, q, target)
     fixed_arr = np.broadcast_to(np.asarray(fixed, dtype=float), scaled.shape)
 
     def gap(theta: float) -> float:
@@ -91,6 +93,27 @@ def theta_for_quantile(scaled: np.ndarray, fixed: np.ndarray | float, q: float, 
     # The quantile of θ·A + B is continuous in θ; with A ≥ 0 it is also monotone,
     # so the bracket holds one root. xtol far below any reported precision.
     return find_root(gap, 0.0, 1.0, xtol=1e-12)
+
+
+def _theta_closed_form(scaled: np.ndarray, q: float, target: float) -> float | None:
+    """:func:`theta_for_quantile` with nothing fixed (``B = 0``): ``target / quantile(A, 1 − q)``.
+
+    For θ ≥ 0 the quantile of ``θ·A`` is ``θ·quantile(A)`` (scaling keeps the
+    order, and linear interpolation commutes with it), so one quantile replaces
+    Brent's search, each step of which took a quantile of every draw.
+
+    Examples
+    --------
+    >>> a = np.array([10.0, 20.0, 30.0, 40.0, 50.0])
+    >>> _theta_closed_form(a, 0.5, 15.0), _theta_closed_form(a, 0.5, 30.0), _theta_closed_form(a, 0.5, 31.0)
+    (0.5, 1.0, None)
+    """
+    if target <= 0:
+        return 0.0                       # θ = 0 gives 0 savings, which already reach it
+    qa = float(np.quantile(scaled, 1.0 - q))
+    if qa < target:
+        return None
+    return 1.0 if qa == target else target / qa
 
 
 def face_value_savings(scenario, draws: int, seed: int) -> np.ndarray:

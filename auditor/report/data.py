@@ -125,14 +125,14 @@ def _draws_csv_pieces(result):
     csv.writer(head, lineterminator="\n").writerow(list(cols))
     yield head.getvalue()
     arrays = list(cols.values())
+    row = ",".join([FLOAT_FORMAT] * len(arrays)) + "\n"
     for lo in range(0, result.draws, ROWS_PER_PIECE):
         hi = min(result.draws, lo + ROWS_PER_PIECE)
         block = np.column_stack([np.asarray(a[lo:hi], dtype=float) for a in arrays])
-        buf = io.StringIO()
-        # numpy's C formatter is about 3x faster than pandas' per-value Python
-        # formatting and gives the same text for these all-numeric columns.
-        np.savetxt(buf, block, fmt=FLOAT_FORMAT, delimiter=",", newline="\n")
-        yield buf.getvalue()
+        # The text of ``np.savetxt(fmt=FLOAT_FORMAT, delimiter=",")`` (what this
+        # wrote before; tested equal), made by one %-format over the whole piece:
+        # savetxt formats row by row in Python, a third slower.
+        yield (row * block.shape[0]) % tuple(block.ravel().tolist())
 
 
 def draws_csv_bytes(result) -> bytes:
@@ -152,10 +152,37 @@ def write_draws_csv_gz(result, path: str | Path) -> Path:
     >>> len(lines), lines[0].split(",")[0], lines[0].split(",")[-1]
     (11, 'draw', 'savings_full')
     """
+    import queue
+    import threading
+
     path = Path(path)
+    # Compression runs on a second thread while the next piece is formatted: zlib
+    # releases the GIL, and the pieces reach the one compressor in order, so the
+    # bytes are those of a plain loop.
+    pieces: queue.Queue = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def compress(gz) -> None:
+        while (data := pieces.get()) is not None:
+            if not failed:
+                try:
+                    gz.write(data)
+                except BaseException as exc:  # re-raised by the writing thread
+                    failed.append(exc)
+
     with open(path, "wb") as fh:
         # filename="" keeps the temporary folder's name out of the gzip header.
         with gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0, compresslevel=1) as gz:
-            for piece in _draws_csv_pieces(result):
-                gz.write(piece.encode("utf-8"))
+            worker = threading.Thread(target=compress, args=(gz,), daemon=True)
+            worker.start()
+            try:
+                for piece in _draws_csv_pieces(result):
+                    if failed:
+                        break
+                    pieces.put(piece.encode("utf-8"))
+            finally:
+                pieces.put(None)
+                worker.join()
+            if failed:
+                raise failed[0]
     return path
