@@ -229,7 +229,7 @@ def _cmd_run(args) -> int:
     try:
         with _option_names():
             result = audit(scenario, draws=args.draws, seed=args.seed)
-        write_outputs(result, out, formats)
+        write_outputs(result, out, formats, parallel=True)
     except KeyboardInterrupt as exc:
         _print(f"auditor: {_interrupted_state(out, before)}", file=sys.stderr)
         return _interrupt_code(exc)

@@ -51,3 +51,48 @@ def test_lean_font_subsets_drop_only_layout_tables_and_restore():
     assert subset.load_font is original
     assert not tables & set(LAYOUT_TABLES)
     assert {"glyf", "hmtx", "cmap", "loca"} <= tables
+
+
+def _tree(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_parallel_outputs_are_the_same_files(tmp_path):
+    # The brief and the draws file written by a forked child (where the machine allows)
+    # must be the bytes the parent writes alone.
+    r = auditor.audit("scenarios/west-sussex-2023.toml", draws=3000, seed=6)
+    from auditor.report import write_outputs
+
+    a = write_outputs(r, tmp_path / "a", ("json", "pdf", "draws"), parallel=True)
+    b = write_outputs(r, tmp_path / "b", ("json", "pdf", "draws"), parallel=False)
+    assert _tree(a) == _tree(b)
+    assert {"brief.pdf", "draws.csv.gz", "summary.json"} <= set(_tree(a))
+
+
+def test_a_failing_side_job_raises_in_the_parent_and_leaves_nothing(tmp_path, monkeypatch):
+    # A job that fails in the child is run again by the parent, so its error surfaces there;
+    # the report folder is not created (atomic writing).
+    import pytest
+
+    import auditor.report.brief as brief
+    from auditor.report import write_outputs
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(brief, "write_brief", broken)
+    r = auditor.audit("scenarios/west-sussex-2023.toml", draws=500, seed=6)
+    with pytest.raises(OSError, match="disk full"):
+        write_outputs(r, tmp_path / "out", ("json", "pdf"), parallel=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_pending_jobs_run_in_the_parent_without_a_child():
+    from auditor.report.parallel import start
+
+    done = []
+    p = start([lambda: done.append("a"), lambda: done.append("b")], parallel=False)
+    assert done == []
+    p.finish()
+    p.cancel()
+    assert done == ["a", "b"]

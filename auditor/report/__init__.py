@@ -8,6 +8,7 @@ leaves a half-written report and never damages the previous one.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from .write import MARKER, atomic_dir, atomic_file, check_replaceable, current_umask, json_text
@@ -54,7 +55,7 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
 
 
 def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] | None = None, *,
-                  sensitivity=None) -> Path:
+                  sensitivity=None, parallel: bool = False) -> Path:
     """Write the chosen report formats into ``out``, atomically.
 
     Parameters
@@ -71,6 +72,11 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
         Content for ``sensitivity.json``, shown in ``report.html``. When
         omitted, a ``sensitivity.json`` already in ``out`` for the same
         scenario file (same SHA-256) is kept and shown.
+    parallel : bool
+        Write ``brief.pdf`` and ``draws.csv.gz`` in a forked child process
+        while this one writes the rest (:mod:`auditor.report.parallel`; Linux
+        with two or more cores, otherwise one after the other). The files are
+        the same either way. ``auditor run`` sets it.
     """
     import matplotlib
 
@@ -90,7 +96,7 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
         sensitivity = load_sensitivity(out, result.scenario.sha256)
     summary = result.summary()
     pngs: dict[str, bytes] = {}
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out) as tmp, _side_jobs(result, tmp, chosen, summary, parallel):
         if sensitivity is not None:
             (tmp / "sensitivity.json").write_text(json_text(sensitivity), encoding="utf-8")
         if "json" in chosen:
@@ -118,12 +124,29 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
             (tmp / "report.html").write_text(render_html(result, summary=summary, sensitivity=sensitivity,
                                                          pngs=pngs),
                                              encoding="utf-8")
-        if "pdf" in chosen:
-            from .brief import write_brief
-
-            write_brief(result, tmp / "brief.pdf", summary=summary)
-        if "draws" in chosen:
-            from .data import write_draws_csv_gz
-
-            write_draws_csv_gz(result, tmp / "draws.csv.gz")
     return out
+
+
+@contextlib.contextmanager
+def _side_jobs(result, tmp: Path, chosen, summary, parallel: bool):
+    """``brief.pdf`` and ``draws.csv.gz``: started in a child process (when ``parallel``), finished on exit.
+
+    Without a child they are written when the block ends, after the other files.
+    """
+    from .parallel import start
+
+    jobs = []
+    if "pdf" in chosen:
+        from .brief import write_brief
+
+        jobs.append(lambda: write_brief(result, tmp / "brief.pdf", summary=summary))
+    if "draws" in chosen:
+        from .data import write_draws_csv_gz
+
+        jobs.append(lambda: write_draws_csv_gz(result, tmp / "draws.csv.gz"))
+    pending = start(jobs, parallel)
+    try:
+        yield
+        pending.finish()
+    finally:
+        pending.cancel()
