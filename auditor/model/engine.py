@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,8 @@ from .sample import Design, build_design, case_sums_for, draw_compositions, draw
 from ..inputs.scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
-           "point_estimate", "savings", "theta_draws", "restage", "cost_column"]
+           "point_estimate", "savings", "theta_draws", "restage", "cost_column", "base_inputs", "draw_base",
+           "rejudge"]
 
 BLOCK_SIZE = 8192
 #: Item of the ``sampling`` stream that gives a `reported` review's per-case
@@ -403,6 +405,58 @@ def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
     stages = {k: np.empty(draws) for k in STAGES[1:]}
     _stage_sums(model, shares, inputs["theta"], cost_cols, inputs["realisation"], stages)
     return stages
+
+
+def base_inputs(model: Model, inputs: dict[str, np.ndarray], draws: int) -> dict[str, Any] | None:
+    """The first ``draws`` shares, costs and realisation of a run's kept inputs, for :func:`rejudge`.
+
+    Returns None when ``inputs`` lacks a column or holds fewer draws (inputs not
+    kept) or when the scenario sets a lever (levers act on the full stage in
+    ways :func:`rejudge` does not repeat).
+    """
+    s = model.scenario
+    names = [f"share[{n}]" for n in model.move_names]
+    costs = [f"cost[{s.settings[i].key}]" for i in model.costed]
+    if s.levers.any or not inputs or any(k not in inputs for k in names + costs + ["realisation"]):
+        return None
+    if inputs["realisation"].size < draws:
+        return None
+    shares = (np.column_stack([inputs[k][:draws] for k in names]) if names
+              else np.zeros((draws, 0)))
+    return {"draws": draws, "shares": shares,
+            "costs": {i: inputs[k][:draws] for i, k in zip(model.costed, costs)},
+            "realisation": inputs["realisation"][:draws]}
+
+
+def draw_base(model: Model, seed, draws: int) -> dict[str, Any] | None:
+    """Draw the first ``draws`` shares, costs and realisation of a run once, for :func:`rejudge`."""
+    kept = simulate(model, draws=draws, seed=seed, keep_inputs=True)
+    return base_inputs(model, kept, draws)
+
+
+def rejudge(model: Model, seed, base: dict[str, Any]) -> np.ndarray:
+    """Full-stage savings of ``model`` on another run's shares, costs and realisation (``base``).
+
+    θ is drawn from ``model``'s own judgement streams, block by block as
+    :func:`simulate` draws it, and the full stage is :func:`savings` of the
+    same numbers in the same order, so the result equals
+    ``simulate(model, ...)["full"]`` bit for bit (the arithmetic is element
+    by element; tested) without drawing the sampling, cost and take-up
+    sources again. Models that differ only in their judgement reading (the
+    reliability ladder, a root search over a judgement input) share one
+    ``base`` (:func:`base_inputs` or :func:`draw_base`).
+    """
+    draws = base["draws"]
+    judgement = model.scenario.judgement
+    thetas = [judgement.draw_theta(stream(seed, b, "judgement"), min(BLOCK_SIZE, draws - b * BLOCK_SIZE))
+              for b in range(math.ceil(draws / BLOCK_SIZE))]
+    theta = None if not thetas or thetas[0] is None else np.concatenate(thetas)
+    shares, on_down = base["shares"], theta
+    if theta is not None and getattr(judgement, "symmetric", False):
+        shares, on_down = _symmetric_judged(model, shares, theta), None
+    out = np.empty(draws)
+    savings(model, shares, theta=on_down, costs=base["costs"], realisation=base["realisation"], out=out)
+    return out
 
 
 def _stage_sums(model: Model, shares, theta, cost_cols, real, stages: dict[str, np.ndarray]) -> None:
