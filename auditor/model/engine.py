@@ -43,6 +43,9 @@ BLOCK_SIZE = 8192
 #: Item of the ``sampling`` stream that gives a `reported` review's per-case
 #: exponentials (item 1 is the selection-bias lever's).
 CASES_ITEM = 2
+#: Item of the ``sampling`` stream that gives the ``pooled`` prior's hyper-parameter
+#: uniforms (and a `reported` review's move-total exponentials under that prior).
+POOL_ITEM = 3
 SOURCES = {"sampling": 0, "judgement": 1, "costs": 2, "implementation": 3, "composition": 4}
 STAGES = ("point", "sampling", "judgement", "full")
 
@@ -103,6 +106,11 @@ class Model:
             # The multinomial draws a binomial per category but the last; a category of
             # probability 0 (a possible move nobody made) returns 0 without drawing.
             n = sum(max(int(np.count_nonzero(c)) - 1, 0) for c in self.design.row_counts)
+        pool = self.design.pool
+        if s.sample.method == "bayes" and pool is not None:
+            n += pool.mu.shape[0] + pool.extra  # a uniform per group, a gamma per move total
+            if self.design.compositions is not None and self.design.compositions.shape[0] > 1:
+                n += int(pool.moved[:, pool.multi].max(axis=0).sum())  # the move totals' exponentials
         if self.design.compositions is not None:
             n += 1  # `reported` form: the integer that picks each draw's split of the cases
             if self.design.compositions.shape[0] > 1:  # and the per-case exponentials
@@ -119,7 +127,7 @@ def build_model(scenario: Scenario) -> Model:
     # down-shifts, and so which unseen moves keep prior probability.
     cost_mean = np.array([s.counted_mean(scenario.claim.budget) for s in scenario.settings])
     design = build_design(scenario.setting_keys, scenario.sample,
-                          possible_moves(scenario.setting_keys, scenario.sample, cost_mean))
+                          possible_moves(scenario.setting_keys, scenario.sample, cost_mean), cost_mean)
     cohorts = np.array([s.cohort for s in scenario.settings], dtype=float)
     if scenario.claim.basis == "flow":
         # Flow: judged shifts apply to each year's new placements; the scale factor
@@ -224,14 +232,15 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
     s = model.scenario
     out: dict[str, np.ndarray] = {}
     if model.design.compositions is None:
-        shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size)
+        shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
+                             rng_pool=_pool_stream(model.design, seed, block))
     else:
         # `reported` form: each draw first picks a split of the reviewed cases (its own
         # stream, so the other sources' draws are the same as with fixed counts).
         comp = draw_compositions(model.design, stream(seed, block, "composition"), size)
         shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
                              composition=comp, rng_cases=stream(seed, block, "sampling", CASES_ITEM),
-                             quantile=model.quantile_sampling)
+                             quantile=model.quantile_sampling, rng_pool=_pool_stream(model.design, seed, block))
         if keep_inputs:
             for j, key in enumerate(model.design.composition_settings):
                 out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
@@ -349,6 +358,11 @@ def cost_column(model: Model, seed, block: int, i: int, size: int,
     return col
 
 
+def _pool_stream(design: Design, seed, block: int) -> np.random.Generator | None:
+    """The ``pooled`` prior's own stream (None for other priors, which do not use one)."""
+    return stream(seed, block, "sampling", POOL_ITEM) if design.pool is not None else None
+
+
 def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
             cache: dict | None = None) -> dict[str, np.ndarray]:
     """The stage savings of ``model`` with its own shares and another run's other inputs.
@@ -372,7 +386,8 @@ def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
     for b in range(math.ceil(draws / BLOCK_SIZE)):
         size = min(BLOCK_SIZE, draws - b * BLOCK_SIZE)
         if d.compositions is None:
-            parts.append(draw_shares(d, s.sample.method, stream(seed, b, "sampling"), size))
+            parts.append(draw_shares(d, s.sample.method, stream(seed, b, "sampling"), size,
+                                     rng_pool=_pool_stream(d, seed, b)))
             continue
         key = (b, s.sample.splits)
         if cache is not None and key in cache:
@@ -384,7 +399,7 @@ def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
             if cache is not None:
                 cache[key] = (comp, sums)
         parts.append(draw_shares(d, s.sample.method, stream(seed, b, "sampling"), size,
-                                 composition=comp, case_sums=sums))
+                                 composition=comp, case_sums=sums, rng_pool=_pool_stream(d, seed, b)))
     shares = np.concatenate(parts) if parts else np.zeros((0, len(model.design.moves)))
     cost_cols = {i: inputs[f"cost[{s.settings[i].key}]"] for i in model.costed}
     stages = {k: np.empty(draws) for k in STAGES[1:]}
