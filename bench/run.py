@@ -291,7 +291,13 @@ def bench_alternatives(cfg: Config, rows: list[Row], tmp: Path) -> None:
         scenario = auditor.load_scenario(path)
 
         def job(scenario=scenario):
-            r = auditor.audit(scenario, draws=b, seed=7, keep_inputs=False, analyses=False)
+            import warnings
+
+            # The bootstrap on 9 cases is warned about (SmallSampleWarning): here it is
+            # the comparison itself, so the warning is not the point.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", auditor.errors.SmallSampleWarning)
+                r = auditor.audit(scenario, draws=b, seed=7, keep_inputs=False, analyses=False)
             return np.quantile(r.stages["sampling"], [0.05, 0.95])
 
         # audit() on a Scenario loaded once, outside the timing: what a script making
