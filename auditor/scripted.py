@@ -250,15 +250,30 @@ def _csv(frame) -> str:
 
 # ---- batch --------------------------------------------------------------------
 
+def _formats_iv(formats) -> tuple[str, ...] | None:
+    """``formats`` as a tuple of known report formats (None: all); UsageError naming ``formats`` otherwise."""
+    from .report import FORMATS
+
+    if formats is None:
+        return None
+    if isinstance(formats, str) or not all(isinstance(f, str) for f in formats):
+        raise UsageTypeError(f"must be a list of format names from {', '.join(FORMATS)}, got {formats!r}",
+                             field="formats")
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise UsageError(f"unknown format {unknown[0]!r}; allowed: {', '.join(FORMATS)}", field="formats")
+    return tuple(formats)
+
+
 def _batch_task(path: str, out: str | None, draws: int | None, seed: int | None,
-                overrides: dict, allow_outside: bool) -> dict:
+                overrides: dict, allow_outside: bool, formats: tuple[str, ...] | None = None) -> dict:
     """Audit one scenario file (in a worker); return its ``index.csv`` row."""
     row: dict[str, Any] = {"file": path}
     try:
         scenario = load_scenario(path, overrides=overrides or None, allow_outside=allow_outside)
         result = audit(scenario, draws=draws, seed=seed)
         if out is not None:
-            write_outputs(result, out)
+            write_outputs(result, out, formats)
         s = result.summary()
     except AuditorError as exc:
         row["error"] = exc.one_line()
@@ -276,7 +291,7 @@ def _batch_task(path: str, out: str | None, draws: int | None, seed: int | None,
 def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = None,
           executor: Executor | None = None, jobs: int | None = None, draws: int | None = None,
           seed: int | None = None, overrides: Mapping[str, Any] | None = None, allow_outside: bool = False,
-          progress: bool | None = None):
+          progress: bool | None = None, formats: Sequence[str] | None = None):
     """Audit many scenario files; one row per file.
 
     Parameters
@@ -301,6 +316,10 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
     progress : bool, optional
         Show a progress bar on stderr (default: when stderr is a terminal;
         the bar appears only once the work has run for 2 s).
+    formats : sequence of str, optional
+        With ``out``: the report formats each scenario writes, as
+        ``auditor run --format`` (any of :data:`auditor.report.FORMATS`;
+        default all).
 
     Returns
     -------
@@ -338,7 +357,8 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
             targets[i] = str(out / stem)
             check_replaceable(out / stem, "report")
     ov = dict(overrides or {})
-    tasks = [(f, t, draws, seed, ov, allow_outside) for f, t in zip(files, targets)]
+    chosen = _formats_iv(formats)
+    tasks = [(f, t, draws, seed, ov, allow_outside, chosen) for f, t in zip(files, targets)]
     rows = _run_tasks(_batch_task, tasks, executor=executor, jobs=jobs, progress=progress, desc="batch")
     frame = pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
     frame["draws"] = frame["draws"].astype("Int64")

@@ -72,9 +72,13 @@ def ladder_models(scenario) -> dict[str, JudgementModel]:
 
 def _full_savings(scenario, model: JudgementModel, draws: int, seed: int, base: dict | None = None) -> np.ndarray:
     """Full-stage savings of ``scenario`` read with ``model``: on ``base`` when given, else a rerun."""
-    built = build_model(replace(scenario, judgement=model))
     if base is not None:
+        # The model's arrays do not depend on the judgement reading: build them once per scenario.
+        built = base.get("model")
+        built = (build_model(replace(scenario, judgement=model)) if built is None
+                 else replace(built, scenario=replace(scenario, judgement=model)))
         return rejudge(built, seed, base)
+    built = build_model(replace(scenario, judgement=model))
     return simulate(built, draws=draws, seed=seed, keep_inputs=False)["full"]
 
 
@@ -88,12 +92,13 @@ def shared_base(scenario, draws: int, seed: int, base: dict | None = None) -> di
     n = min(draws, LADDER_MAX_DRAWS)
     if scenario.levers.any:
         return None
+    built = build_model(scenario)
     if base is not None and base["draws"] >= n:
-        if base["draws"] == n:
-            return base
-        return {"draws": n, "shares": base["shares"][:n], "costs": {i: c[:n] for i, c in base["costs"].items()},
+        base = {"draws": n, "shares": base["shares"][:n], "costs": {i: c[:n] for i, c in base["costs"].items()},
                 "realisation": base["realisation"][:n]}
-    return draw_base(build_model(scenario), seed, n)
+    else:
+        base = draw_base(built, seed, n)
+    return None if base is None else {**base, "model": built}
 
 
 def ladder_savings(scenario, draws: int, seed: int, base: dict | None = None) -> dict[str, np.ndarray]:
