@@ -85,15 +85,22 @@ def test_numbers_match_the_draws(result, page):
 
 def test_self_contained_and_accessible(result, page):
     tags = parse(page)
-    imgs = [a for t, a in tags.tags if t == "img"]
-    # Three figures, plus the track chart when the scenario names its council and DfE has later years.
-    assert len(imgs) == 3 + ("track" in result.summary())
-    for a in imgs:
-        assert a["src"].startswith("data:image/png;base64,")
-        assert len(a.get("alt", "")) > 40  # a real description, not a placeholder
+    charts = [a for t, a in tags.tags if t == "svg"]
+    # Three figures as inline SVG, plus the track chart when the scenario names its council and DfE has later years.
+    assert not [t for t, _ in tags.tags if t == "img"]
+    assert len(charts) == 3 + ("track" in result.summary())
+    for a in charts:
+        assert a["class"] == "chart" and a["role"] == "img" and "width" not in a and a["viewbox"]
+        assert len(a.get("aria-label", "")) > 40  # a real description, not a placeholder
+    # Chart words are text (selectable, searchable), never drawn as glyph outlines.
+    assert page.count("<text ") > 20 and "<image" not in page
+    # Several SVGs share one page: every id is unique.
+    ids = [a["id"] for t, a in tags.tags if "id" in a]
+    assert len(ids) == len(set(ids))
     # Nothing that would fetch: no scripts, stylesheets, frames, or CSS url().
     assert not [t for t, _ in tags.tags if t in ("script", "link", "iframe", "object", "embed")]
-    assert "url(" not in page and "@import" not in page
+    # The only url() references are the charts' own clip paths inside the page (url(#...)).
+    assert "@import" not in page and page.count("url(") == page.count("url(#")
     assert "default-src 'none'" in page
     for tag, a in tags.tags:
         if tag != "a":
@@ -113,7 +120,8 @@ def test_hostile_title_and_notes_are_text(write_scenario):
     page = render_html(r)
     tags = parse(page)
     assert not [t for t, _ in tags.tags if t == "script"]
-    assert [t for t, _ in tags.tags].count("img") == 3  # only the three figures; the notes' <img> is text
+    assert [t for t, _ in tags.tags].count("img") == 0  # figures are inline SVG; the notes' <img> is text
+    assert [t for t, _ in tags.tags].count("svg") == 3
     assert tags.text_by_id["title"].strip() == HOSTILE_TITLE
     notes = " ".join(tags.text_by_id["notes"].split())
     assert "<img src=x onerror=alert(1)>" in notes and "<script>document.title='pwned'</script>" in notes
