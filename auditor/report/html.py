@@ -441,6 +441,29 @@ def _sample_context(sc, labels: Mapping[str, str]) -> dict[str, Any]:
             "terms": glossary(method_words(sample))}
 
 
+def _points(x: float) -> str:
+    """A standard error on a chance, in percentage points.
+
+    Examples
+    --------
+    >>> _points(0.0007), _points(0.0000004), _points(0.0109)
+    ('0.07 percentage points', 'less than 0.01 percentage points', '1.09 percentage points')
+    """
+    return ("less than 0.01 percentage points" if x * 100 < 0.005 else f"{x * 100:.2f} percentage points")
+
+
+def _marks_note(sc) -> str | None:
+    """What ASSUMED and DERIVED mean, when the scenario's own words use them."""
+    text = " ".join(str(x) for x in (sc.notes, sc.claim.source, sc.sample.source, *sc.sources,
+                                     *(st.source for st in sc.settings), *(st.cost.source for st in sc.settings)) if x)
+    found = [w for w in ("ASSUMED", "DERIVED") if w in text]
+    if not found:
+        return None
+    words = {"ASSUMED": "ASSUMED marks a choice the scenario's author made where nothing was published",
+             "DERIVED": "DERIVED marks arithmetic on sourced figures, shown beside it"}
+    return "In the sources and notes, " + "; ".join(words[w] for w in found) + "."
+
+
 def _judgement_plain(model) -> str:
     """The judgement reading in one plain sentence (its technical description is folded beside it)."""
     name = getattr(model, "name", "")
@@ -575,8 +598,9 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
                        "overrides": [(k, json.dumps(v, ensure_ascii=False))
                                      for k, v in s["run"].get("overrides", {}).items()],
                        "command": s["run"].get("command"),
-                       "mcse": f"{s['mcse']['p_meets_low']:.4f}" if "mcse" in s else None,
+                       "mcse": _points(s["mcse"]["p_meets_low"]) if "mcse" in s else None,
                        "evidence": _blocks(evidence) if evidence else None},
+        "marks": _marks_note(sc),
         "normalised": [(x["written"], x["read_as"]) for x in s.get("normalised_names", [])],
     }
 

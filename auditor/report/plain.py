@@ -56,7 +56,8 @@ def implied_sentences(s: Mapping[str, Any], sc, *, ends: tuple[str, ...] = ("low
             if v is not None and v > 1]
     if over:
         which = "The claim" if c.low == c.high else "The high end"
-        out.append(f"{which} needs more children to move than there are in {_join(over)}.")
+        there = "are newly placed each year in" if flow else "there are in"
+        out.append(f"{which} needs more children to move than {there} {_join(over)}.")
     return out
 
 
@@ -176,6 +177,8 @@ GLOSSARY = {
              "‘Perks’ 1/K’, ‘Jeffreys’ ½’, ‘Kerman’s ⅓’ and ‘Bayes–Laplace 1’ are standard choices: how many "
              "imaginary cases are added to each cell of the review before counting (fewer means the review’s own "
              "shares count for more).",
+    "bootstrap": "A bootstrap redraws the reviewed cases themselves, with no starting assumption: a move nobody "
+                 "in the review made can never appear in it.",
     "Dirichlet": "The standard way to treat shares that must add up to 100% (where the reviewed children should "
                  "be) as uncertain: each draw is one plausible set of shares given the cases seen.",
     "tipping": "The tipping point is how often the panel would have to be right for the claim’s low end to stay "
