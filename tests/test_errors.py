@@ -185,6 +185,7 @@ CATALOGUE: dict[str, Case] = {
     "set-without-equals": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set", "run.draws")),
     "set-placeholder": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set",
                                                         'claim.low="FILL IN: the published low end"')),
+    "format-unknown": Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--format", "html,xls")),
     "xlsx-extra-missing": Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--format", "xlsx"),
                                missing=("openpyxl",)),
     "out-is-a-file": Case({"scenario.toml": toml(), "out": "a file"},
