@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(b)
     b.add_argument("--out", metavar="DIR", help="output folder: DIR/<file stem>/ per scenario and "
                    "DIR/index.csv (default: reports/)")
+    b.add_argument("--format", dest="formats", metavar="LIST",
+                   help="report outputs for each scenario, as for run (default: all but xlsx)")
     _add_batch_options(b)
 
     sw = sub.add_parser("sweep", help="audit one scenario over a grid of values; write sweep.csv and a figure")
@@ -323,11 +325,14 @@ def _cmd_batch(args) -> int:
     from .scripted import INTERNAL, batch
     from .inputs.money import format_money as m
 
+    from .report import parse_formats
+
+    formats = parse_formats(args.formats)  # checked (and named --format) before any work
     out = Path(args.out) if args.out else Path("reports")
     with _option_names():
         frame = batch(args.paths, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
                       overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
-                      progress=False if args.quiet else None)
+                      progress=False if args.quiet else None, formats=formats)
     errors = frame["error"].dropna().tolist()
     for err in errors:
         if err.startswith(INTERNAL):

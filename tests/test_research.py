@@ -249,3 +249,16 @@ def test_cohort_accepts_whole_number_text(tmp_path):
         path.write_text(text.replace("cohort = 2374", f"cohort = {written}"), encoding="utf-8")
         with pytest.raises(ScenarioError, match=why):
             load_scenario(path)
+
+
+def test_batch_writes_chosen_formats_with_any_jobs(tmp_path, capsys):
+    paths = [str(WS), str(ROOT / "scenarios" / "bcp-2023.toml")]
+    assert main(["batch", *paths, "--draws", "200", "--seed", "2", "--out", str(tmp_path / "one"),
+                 "--format", "json,xlsx", "--quiet"]) == 0
+    assert sorted(p.name for p in (tmp_path / "one" / "west-sussex-2023").iterdir()) == [
+        ".auditor-output", "inputs.json", "report.xlsx", "summary.json"]
+    auditor.batch(paths, out=tmp_path / "two", draws=200, seed=2, jobs=2, formats=["json", "xlsx"])
+    for stem in ("west-sussex-2023", "bcp-2023"):
+        assert _files(tmp_path / "one" / stem) == _files(tmp_path / "two" / stem)
+    with pytest.raises(UsageError, match="formats: unknown format 'xls'"):
+        auditor.batch(paths, formats="xls")
