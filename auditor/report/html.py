@@ -233,6 +233,37 @@ def _pct(p: float) -> str:
     return f"{p:.0%}"
 
 
+# The judgement models' own parameters, as the sensitivity run names them ("Judgement parameter NAME").
+_PARAMETER_WORDS = {
+    "selectivity": "How much likelier a wrong council decision is than a right one to reach a hearing (ρ)",
+    "win_if_wrong": "How often a family wins a hearing when the council was wrong",
+    "win_if_right": "How often a family wins a hearing when the council was right",
+    "transport": "How far tribunal results carry over to the panel's calls",
+    "contest_rate": "Share of proposed moves that families contest",
+    "theta": "Share of the panel's proposed moves that are right (θ)",
+}
+
+
+def _input_words(label: str) -> str:
+    """A sensitivity input's label in plain words (judgement parameters are named by their meaning).
+
+    Examples
+    --------
+    >>> _input_words("Judgement parameter win_if_right")
+    'How often a family wins a hearing when the council was right'
+    >>> _input_words("Cost: State special school")
+    'Cost: State special school'
+    """
+    if label.startswith("Judgement parameter "):
+        name = label[len("Judgement parameter "):].strip()
+        return _PARAMETER_WORDS.get(name, name.replace("_", " "))
+    if label.startswith("Judgement reliability θ"):
+        return "Share of the panel's proposed moves that are right (θ)"
+    if label == "Realisation":
+        return "Take-up (share of judged moves that happen)"
+    return label
+
+
 _SOURCE_WORDS = {"sampling": "the small sample", "judgement": "the panel's judgements", "costs": "costs",
                  "implementation": "take-up (how many judged moves happen)",
                  "composition": "the unpublished split of the reviewed cases"}
@@ -268,7 +299,7 @@ def sensitivity_highlights(data: Mapping[str, Any], *, median: float | None = No
             key = str(sv.get("input", ""))
             when = {"lower": "falls below", "higher": "rises above"}.get(sv.get("claim_missed_when"), "passes")
             inside = {True: "yes", False: "no", None: "—"}.get(sv.get("within_input_range"), "—")
-            out["switching"].append({"label": str(sv.get("label") or key),
+            out["switching"].append({"label": _input_words(str(sv.get("label") or key)),
                                      "current": format_value(key, sv.get("current")),
                                      "value": format_value(key, sv.get("value")), "when": when,
                                      "inside": inside})
@@ -285,11 +316,11 @@ def sensitivity_highlights(data: Mapping[str, Any], *, median: float | None = No
         good = [r for r in rows if isinstance(r, Mapping) and "at_low" in r and "at_high" in r]
         for r in sorted(good, key=swing, reverse=True)[:5]:
             if swing(r) > 0:
-                out["tornado"].append({"label": str(r.get("label") or r.get("input")),
+                out["tornado"].append({"label": _input_words(str(r.get("label") or r.get("input"))),
                                        "at_low": format_money(float(r["at_low"])),
                                        "at_high": format_money(float(r["at_high"]))})
         # Inputs fixed in this scenario move nothing: named once instead of rows of equal numbers.
-        out["no_effect"] = [str(r.get("label") or r.get("input")) for r in good if swing(r) == 0]
+        out["no_effect"] = [_input_words(str(r.get("label") or r.get("input"))) for r in good if swing(r) == 0]
         if isinstance(torn.get("base"), (int, float)):
             out["tornado_base"] = format_money(float(torn["base"]))
             point = data.get("point_estimate")
@@ -529,6 +560,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "reliability_terms": glossary(*(str(r.get("label", "")) for r in reliability or [] if isinstance(r, Mapping)),
                                       _tipping_extra(s) or "", "tribunal"),
         "glossary_variance": GLOSSARY["variance"],
+        "sensitivity_terms": glossary("θ ρ") if sensitivity else [],
         "verdict_terms": glossary(result.verdict_sentence(), *headline_rest, "median 90%"),
         "median_gap": median_gap_sentence(s, sc.sample.n_cases),
         "net_cost_claim": net_cost_sentence([s["savings"]["p05"]]),

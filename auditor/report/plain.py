@@ -149,7 +149,7 @@ def tornado_base_sentence(base: float, point: float, median: float) -> str:
     return (f"Each row starts from {format_money(base)}: the published method with every input at its central "
             "value" + (" (the published-method figure above)" if same else "")
             + f". That is not the audit's middle outcome ({format_money(median)}), which also carries the small "
-            "sample's uncertainty. The row then sets one input to the low and to the high end of its range.")
+            "sample's uncertainty. Each row then sets one input to the low and to the high end of its range.")
 
 
 def switching_summary(rows: list[Mapping[str, Any]], low: float) -> str:
