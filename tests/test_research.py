@@ -285,3 +285,21 @@ def test_sweep_and_batch_tables_have_a_header(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["verdict", "median", "90%", "interval", "file"]
     assert lines[0].index("median") + len("median") == lines[1].index("m ") + 1
+
+
+def test_write_report_messages_are_the_catalogues(result, tmp_path, monkeypatch):
+    # docs/errors.md, entry `api-write-report`: every documented line is reproduced here.
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    block = re.search(r"### `api-write-report`.*?```python\n(.*?)```", text, re.S).group(1)
+    documented = block.strip().splitlines()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "notes.txt").write_text("mine", encoding="utf-8")
+    seen = []
+    for folder, formats in (("new", ["json", "docx"]), ("new", "xlsx"), ("project", "json")):
+        with monkeypatch.context() as m:
+            m.setitem(sys.modules, "openpyxl", None)
+            with pytest.raises(UsageError) as info:
+                result.write_report(folder, formats=formats)
+        seen.append(f"auditor.UsageError: {info.value}")
+    assert seen == documented
