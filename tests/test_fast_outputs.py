@@ -107,22 +107,3 @@ def test_batch_writes_only_the_chosen_formats(tmp_path):
     assert set(_tree(tmp_path / "b" / "west-sussex-2023")) == {".auditor-output", "summary.json", "inputs.json",
                                                                 "brief.pdf"}
 
-
-def test_batch_formats_errors_are_the_documented_ones():
-    # docs/errors.md, entry `api-batch-formats`: both lines are reproduced here.
-    import re
-    from pathlib import Path
-
-    import pytest
-
-    from auditor.errors import UsageError, UsageTypeError
-    from auditor.scripted import batch
-
-    text = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
-    block = re.search(r"### `api-batch-formats`.*?```python\n(.*?)```", text, re.S).group(1).splitlines()
-    got = []
-    for bad, kind in ((["docx"], UsageError), ("pdf", UsageTypeError)):
-        with pytest.raises(kind) as info:
-            batch(["scenarios/west-sussex-2023.toml"], draws=100, formats=bad)
-        got.append(f"auditor.{kind.__name__}: {info.value}")
-    assert got == block
