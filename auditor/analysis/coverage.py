@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..inputs.sample import PERKS, CaseSample
+from ..inputs.sample import PERKS, POOLED, CaseSample
 from ..model.sample import build_design, draw_shares, possible_moves
 
 __all__ = ["DESIGNS", "COSTS", "COHORTS", "CoverageDesign", "coverage", "true_saving", "main"]
@@ -124,7 +124,7 @@ def coverage(design: CoverageDesign, *, method: str = "bayes", prior=PERKS, revi
     below = above = 0
     for _ in range(reviews):
         sample = _sample(design, rng, method, prior)
-        d = build_design(SETTINGS, sample, possible_moves(SETTINGS, sample, COSTS))
+        d = build_design(SETTINGS, sample, possible_moves(SETTINGS, sample, COSTS), COSTS)
         if not d.moves:
             x = np.zeros(draws)
         else:
@@ -138,6 +138,7 @@ def coverage(design: CoverageDesign, *, method: str = "bayes", prior=PERKS, revi
 
 
 METHODS = (("bayes (Perks 1/K, default)", "bayes", PERKS), ("bootstrap", "bootstrap", PERKS),
+           ("pooled (hierarchical)", "bayes", POOLED),
            ("Jeffreys 1/2", "bayes", 0.5), ("Kerman 1/3", "bayes", 1 / 3), ("uniform 1", "bayes", 1.0))
 
 
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reviews", type=int, default=1000, help="simulated reviews per cell (default 1000)")
     ap.add_argument("--draws", type=int, default=1000, help="sampling-stage draws per review (default 1000)")
     ap.add_argument("--seed", type=int, default=12)
-    ap.add_argument("--methods", default="0,1,2,3,4", help="which METHODS columns (indices)")
+    ap.add_argument("--methods", default="0,1,2,3,4,5", help="which METHODS columns (indices)")
     args = ap.parse_args(argv)
     cols = [METHODS[int(i)] for i in args.methods.split(",")]
     print(f"Nominal 90% interval (p05-p95) of the sampling stage; {args.reviews} simulated reviews per cell, "

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..inputs.scenario import Scenario
 from ..model import engine
-from ..inputs.sample import JEFFREYS, PERKS
+from ..inputs.sample import JEFFREYS, PERKS, POOLED
 
 __all__ = ["bridge", "prior_sensitivity", "alternatives", "sampling_notes", "prior_label",
            "BOOTSTRAP_MIN_ROW", "SUBSET_DRAWS"]
@@ -43,9 +43,13 @@ def prior_label(prior) -> str:
     --------
     >>> prior_label("perks"), prior_label(0.5), prior_label(1 / 3), prior_label(0.7)
     ("Perks' 1/K per cell", "Jeffreys' 1/2 per cell", "Kerman's 1/3 per cell", '0.7 per cell')
+    >>> prior_label("pooled")
+    "Perks' 1/K per cell, rows' move shares pooled"
     """
     if prior == PERKS:
         return "Perks' 1/K per cell"
+    if prior == POOLED:
+        return "Perks' 1/K per cell, rows' move shares pooled"
     names = {JEFFREYS: "Jeffreys' 1/2", 1 / 3: "Kerman's 1/3", 1.0: "Bayes-Laplace 1"}
     for value, name in names.items():
         if abs(float(prior) - value) < 1e-12:
@@ -63,7 +67,8 @@ def alternatives(s: Scenario) -> list[tuple[str, str, Scenario]]:
     The audit's own sampling choice comes first. Alternatives: a sharper prior
     (Kerman's 1/3 per cell, whose posterior median is close to the observed
     share), a flatter one (Bayes-Laplace 1 per cell), Jeffreys' 1/2 (the
-    former default) and, for cases or transitions, the stratified bootstrap;
+    former default), Perks' 1/K, the hierarchical prior that pools the rows'
+    move shares (:mod:`auditor.model.pooling`) and, for cases or transitions, the stratified bootstrap;
     for published shares, the other weighting of the unknown splits. A choice
     equal to the audit's own is left out.
     """
@@ -74,7 +79,8 @@ def alternatives(s: Scenario) -> list[tuple[str, str, Scenario]]:
     out = [("audit", f"{words} (this audit)", s)]
     bayes = dataclasses.replace(own, method="bayes")
     choices = (("kerman", 1 / 3, "a sharper prior"), ("uniform", 1.0, "a flatter prior"),
-               ("jeffreys", JEFFREYS, "Jeffreys' prior"), ("perks", PERKS, "the default prior"))
+               ("jeffreys", JEFFREYS, "Jeffreys' prior"), ("perks", PERKS, "the default prior"),
+               ("pooled", POOLED, "a prior that pools the rows"))
     for key, prior, words in choices:
         if own.method == "bayes" and prior_label(own.prior) == prior_label(prior):
             continue
@@ -167,6 +173,10 @@ def _row_terms(model: engine.Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     plug = w @ (counts[:, cols] / row_total[:, cols]) if n_moves else np.zeros(0)
     if model.scenario.sample.method == "bootstrap":
         post = plug
+    elif d.pool is not None:
+        from ..model.pooling import pooled_means
+
+        post = w @ pooled_means(d.pool, counts, d.row_starts, d.move_cols, d.row_of_move)
     else:
         post = w @ ((counts[:, cols] + d.prior_alpha[cols]) / (row_total[:, cols] + prior_total[cols]))
     return plug, post, d.unseen.astype(bool)
