@@ -168,6 +168,17 @@ def _seed_and_source(seed: int | None, scenario: Scenario) -> tuple[int, str]:
     return new_seed(), "drawn"
 
 
+def _warn_sampling(model) -> None:
+    """A :class:`~auditor.errors.SmallSampleWarning` per doubtful sampling choice (also in ``summary.json``)."""
+    import warnings
+
+    from .analysis.prior import sampling_warnings
+    from .errors import SmallSampleWarning
+
+    for text in sampling_warnings(model):
+        warnings.warn(text, SmallSampleWarning, stacklevel=3)
+
+
 def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_size: int | None = None,
           executor: Executor | None = None, keep_inputs: bool | None = None, allow_outside: bool = False,
           analyses: bool = True, **overrides) -> AuditResult:
@@ -216,6 +227,7 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     n = int(draws if draws is not None else scenario.run.draws)
     used, source = _seed_and_source(seed, scenario)
     model = engine.build_model(scenario)
+    _warn_sampling(model)
     # One float64 column per move share, θ, each drawn cost and realisation.
     columns = len(model.design.moves) + len(model.costed) + 2
     keep = n * columns * 8 <= KEEP_INPUTS_BYTES if keep_inputs is None else keep_inputs

@@ -27,7 +27,7 @@ import numpy as np
 from ..inputs.sample import PERKS, POOLED, CaseSample
 from ..model.sample import build_design, draw_shares, possible_moves
 
-__all__ = ["DESIGNS", "COSTS", "COHORTS", "CoverageDesign", "coverage", "true_saving", "main"]
+__all__ = ["DESIGNS", "COSTS", "COHORTS", "CoverageDesign", "coverage", "true_saving", "scaled", "main"]
 
 # Mean annual costs and cohorts shaped like West Sussex (scenarios/west-sussex-2023.toml),
 # plus a dearer residential setting so that four rows can each have a cheaper destination.
@@ -76,6 +76,18 @@ DESIGNS = (
        ("state_special", 10, {"mainstream": 2 / 3}), ("independent", 9, {"mainstream": 2 / 3}),
        ("mainstream", 9, {"state_special": 1 / 9}), default_moves=True),
 )
+
+
+def scaled(design: CoverageDesign, factor: int) -> CoverageDesign:
+    """The same population with ``factor`` times as many cases reviewed in every row.
+
+    Examples
+    --------
+    >>> [n for _, n, _ in scaled(DESIGNS[2], 4).rows]
+    [12, 40, 60]
+    """
+    rows = tuple((s, n * factor, dests) for s, n, dests in design.rows)
+    return CoverageDesign(f"{design.name} x{factor}", rows, design.default_moves)
 
 
 def true_saving(design: CoverageDesign) -> float:
@@ -149,7 +161,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--draws", type=int, default=1000, help="sampling-stage draws per review (default 1000)")
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--methods", default="0,1,2,3,4,5", help="which METHODS columns (indices)")
+    ap.add_argument("--grow", default="", metavar="FACTORS",
+                    help="instead, how the tails move as every row grows: e.g. 1,2,4 (the boundary and "
+                         "heterogeneous designs, the first METHODS columns given)")
     args = ap.parse_args(argv)
+    if args.grow:
+        _grow(args, [int(f) for f in args.grow.split(",")])
+        return
     cols = [METHODS[int(i)] for i in args.methods.split(",")]
     print(f"Nominal 90% interval (p05-p95) of the sampling stage; {args.reviews} simulated reviews per cell, "
           f"{args.draws} draws each. Cell: coverage (truth below p05 / truth above p95).\n")
@@ -162,6 +180,28 @@ def main(argv: list[str] | None = None) -> None:
                               seed=args.seed + k)
             cells.append(f"{1 - lo - hi:.3f} ({lo:.3f} / {hi:.3f})")
         print(f"| {design.name} | " + " | ".join(cells) + " |", flush=True)
+
+
+#: The designs whose tails the --grow table follows.
+GROW_DESIGNS = (0, 1, 2, 3)
+
+
+def _grow(args, factors: list[int]) -> None:
+    """Print coverage (below / above) per design, method and review size multiple."""
+    cols = [METHODS[int(i)] for i in args.methods.split(",")]
+    print(f"Rows x1, x2, ... cases; {args.reviews} simulated reviews per cell, {args.draws} draws each.\n")
+    print("| design | cases per row | " + " | ".join(c[0] for c in cols) + " |")
+    print("| --- | --- |" + " --- |" * len(cols))
+    for k in GROW_DESIGNS:
+        for f in factors:
+            design = scaled(DESIGNS[k], f)
+            cells = []
+            for label, method, prior in cols:
+                lo, hi = coverage(design, method=method, prior=prior, reviews=args.reviews, draws=args.draws,
+                                  seed=args.seed + k)
+                cells.append(f"{1 - lo - hi:.3f} ({lo:.3f} / {hi:.3f})")
+            sizes = "/".join(str(n) for _, n, _ in design.rows)
+            print(f"| {DESIGNS[k].name} | {sizes} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":  # pragma: no cover - the study's command

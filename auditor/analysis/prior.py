@@ -28,7 +28,8 @@ from ..inputs.scenario import Scenario
 from ..model import engine
 from ..inputs.sample import JEFFREYS, PERKS, POOLED
 
-__all__ = ["bridge", "prior_sensitivity", "alternatives", "sampling_notes", "prior_label",
+__all__ = ["bridge", "prior_sensitivity", "alternatives", "sampling_notes", "prior_label", "sampling_warnings",
+           "scenario_sampling_warnings",
            "BOOTSTRAP_MIN_ROW", "SUBSET_DRAWS"]
 
 #: Rows smaller than this make the bootstrap's percentile intervals too narrow
@@ -206,17 +207,36 @@ def bridge(model: engine.Model, sampling: np.ndarray) -> dict[str, float]:
             "unseen_moves": unseen_add, "mean_to_median": med - mean, "sampling_median": med}
 
 
+def sampling_warnings(model: engine.Model) -> list[str]:
+    """Warnings about the sampling method at this review's size (``summary.json``, stderr, Python warnings).
+
+    The stratified bootstrap with a row of fewer than :data:`BOOTSTRAP_MIN_ROW`
+    reviewed cases: its percentile interval is too narrow at that size and it
+    gives no probability to moves nobody made (docs/methods.md §2).
+    """
+    s = model.scenario.sample
+    d = model.design
+    if s.method == "bootstrap" and d.row_n.size and int(d.row_n.min()) < BOOTSTRAP_MIN_ROW:
+        return [f"the bootstrap was chosen with a row of only {int(d.row_n.min())} reviewed cases: "
+                "its 90% interval covers the true saving well below 90% of the time at this size "
+                "and gives no probability to moves nobody made (docs/methods.md §2); "
+                "method = \"bayes\" is the calibrated choice"]
+    return []
+
+
+def scenario_sampling_warnings(s: Scenario) -> list[str]:
+    """:func:`sampling_warnings` for a scenario (builds the model only when the bootstrap is chosen)."""
+    if s.sample.method != "bootstrap":
+        return []
+    return sampling_warnings(engine.build_model(s))
+
+
 def sampling_notes(model: engine.Model) -> dict[str, Any]:
     """The ``sampling`` block of ``summary.json``: choices, rows with no move, unseen moves, warnings."""
     s = model.scenario.sample
     d = model.design
     names = model.move_names
-    warnings = []
-    if s.method == "bootstrap" and d.row_n.size and int(d.row_n.min()) < BOOTSTRAP_MIN_ROW:
-        warnings.append(f"the bootstrap was chosen with a row of only {int(d.row_n.min())} reviewed cases: "
-                        "its 90% interval covers the true saving well below 90% of the time at this size "
-                        "and gives no probability to moves nobody made (docs/methods.md §2); "
-                        "method = \"bayes\" is the calibrated choice")
+    warnings = sampling_warnings(model)
     return {
         "method": s.method,
         "prior": s.prior,
