@@ -31,6 +31,12 @@ from auditor.inputs.scenario import load_scenario
 from auditor.results import _long_frame
 
 ROOT = Path(__file__).resolve().parent.parent
+
+try:
+    import openpyxl
+except ImportError:  # the xlsx extra (in the test extra) is not installed
+    openpyxl = None
+needs_openpyxl = pytest.mark.skipif(openpyxl is None, reason="needs the xlsx extra (openpyxl)")
 WS = ROOT / "scenarios" / "west-sussex-2023.toml"
 DRAWS, SEED = 300, 11
 
@@ -105,14 +111,14 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_write_report_matches_the_cli(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)  # the scenario path is recorded as given: give both the same one
     rel = "scenarios/west-sussex-2023.toml"
-    formats = "json,md,draws,html"
+    formats = "json,md,draws,html,pdf" + (",xlsx" if openpyxl else "")
     assert main(["run", rel, "--draws", str(DRAWS), "--seed", str(SEED), "--out", str(tmp_path / "cli"),
                  "--format", formats, "--quiet"]) == 0
     r = auditor.audit(rel, draws=DRAWS, seed=SEED)
     out = r.write_report(tmp_path / "api", formats=formats.split(","))
     assert out == tmp_path / "api"
     cli, api = _files(tmp_path / "cli"), _files(tmp_path / "api")
-    assert sorted(cli) == sorted(api) and ".auditor-output" in api and "report.html" in api
+    assert sorted(cli) == sorted(api) and {".auditor-output", "report.html", "brief.pdf"} <= set(api)
     assert {k for k in cli if cli[k] != api[k]} == set()
 
 
@@ -134,9 +140,9 @@ def test_write_report_refuses_a_folder_it_did_not_write(result, tmp_path):
 
 # ---- report.xlsx -----------------------------------------------------------------
 
-openpyxl = pytest.importorskip("openpyxl")
 
 
+@needs_openpyxl
 def test_xlsx_cells_match_the_summary(result, tmp_path):
     from auditor.report.xlsx import xlsx_bytes
 
@@ -176,6 +182,7 @@ def _clock(monkeypatch, when: datetime.datetime) -> None:
     monkeypatch.setattr(time, "time", lambda: when.timestamp())
 
 
+@needs_openpyxl
 def test_xlsx_bytes_do_not_depend_on_the_clock(result, monkeypatch):
     from auditor.report.xlsx import FIXED_TIME, _fixed_zip, xlsx_bytes
 
@@ -199,6 +206,7 @@ def test_xlsx_bytes_do_not_depend_on_the_clock(result, monkeypatch):
     assert _fixed_zip(raw_first.getvalue()) == _fixed_zip(raw_second.getvalue())
 
 
+@needs_openpyxl
 def test_cli_xlsx_same_seed_same_bytes(tmp_path, capsys):
     for name in ("a", "b"):
         assert main(["run", str(WS), "--draws", "200", "--seed", "3", "--out", str(tmp_path / name),
@@ -207,6 +215,7 @@ def test_cli_xlsx_same_seed_same_bytes(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [".auditor-output", "report.xlsx"]
 
 
+@needs_openpyxl
 def test_xlsx_never_writes_a_formula(tmp_path):
     text = WS.read_text(encoding="utf-8")
     title = '=HYPERLINK("http://example.invalid","click")'
@@ -251,6 +260,7 @@ def test_cohort_accepts_whole_number_text(tmp_path):
             load_scenario(path)
 
 
+@needs_openpyxl
 def test_batch_writes_chosen_formats_with_any_jobs(tmp_path, capsys):
     paths = [str(WS), str(ROOT / "scenarios" / "bcp-2023.toml")]
     assert main(["batch", *paths, "--draws", "200", "--seed", "2", "--out", str(tmp_path / "one"),
@@ -262,3 +272,34 @@ def test_batch_writes_chosen_formats_with_any_jobs(tmp_path, capsys):
         assert _files(tmp_path / "one" / stem) == _files(tmp_path / "two" / stem)
     with pytest.raises(UsageError, match="formats: unknown format 'xls'"):
         auditor.batch(paths, formats="xls")
+
+
+def test_sweep_and_batch_tables_have_a_header(tmp_path, capsys):
+    assert main(["sweep", str(WS), "--vary", "judgement.model=face_value,contest", "--draws", "200", "--seed", "1",
+                 "--out", str(tmp_path / "s")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["verdict", "median", "90%", "interval", "P(>=", "low)", "judgement.model"]
+    # Each column's header ends where its values end (right-aligned under it).
+    assert lines[0].index("P(>= low)") + len("P(>= low)") == lines[1].index("%") + 1
+    assert main(["batch", str(WS), "--draws", "200", "--seed", "1", "--out", str(tmp_path / "b")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["verdict", "median", "90%", "interval", "file"]
+    assert lines[0].index("median") + len("median") == lines[1].index("m ") + 1
+
+
+def test_write_report_messages_are_the_catalogues(result, tmp_path, monkeypatch):
+    # docs/errors.md, entry `api-write-report`: every documented line is reproduced here.
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    block = re.search(r"### `api-write-report`.*?```python\n(.*?)```", text, re.S).group(1)
+    documented = block.strip().splitlines()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "notes.txt").write_text("mine", encoding="utf-8")
+    seen = []
+    for folder, formats in (("new", ["json", "docx"]), ("new", "xlsx"), ("project", "json")):
+        with monkeypatch.context() as m:
+            m.setitem(sys.modules, "openpyxl", None)
+            with pytest.raises(UsageError) as info:
+                result.write_report(folder, formats=formats)
+        seen.append(f"auditor.UsageError: {info.value}")
+    assert seen == documented
