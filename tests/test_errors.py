@@ -183,6 +183,7 @@ CATALOGUE: dict[str, Case] = {
     # ---- --set and --out
     "set-unknown-key": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set", "run.draw=5000")),
     "set-without-equals": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set", "run.draws")),
+    "set-unknown-setting": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set", "settings.aa.cost=5")),
     "set-placeholder": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set",
                                                         'claim.low="FILL IN: the published low end"')),
     "format-unknown": Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--format", "html,xls")),

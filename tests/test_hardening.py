@@ -423,7 +423,7 @@ def test_hostile_toml_is_one_line(tmp_path, monkeypatch, capsys, text, expected)
     (["validate", "a\x00b.toml"], "contains a NUL character"),
     (["validate", "a/" * 3000 + "x.toml"], "a path has at most 4,000"),
     (["validate", "s.toml", "--set", 'scenario.title="a\nb"'], "--set: the value of scenario.title has a line break"),
-    (["validate", "s.toml", "--set", "settings.zz.cost=5"], "auditor: error: --set: settings.zz.cohort: missing"),
+    (["validate", "s.toml", "--set", "settings.zz.cost=5"], "auditor: error: --set: settings.zz.cost: the scenario has no setting 'zz'"),
 ])
 def test_paths_and_set_values_are_one_line(tmp_path, monkeypatch, capsys, argv, expected) -> None:
     monkeypatch.chdir(tmp_path)
@@ -530,3 +530,19 @@ def test_api_batch_out_file_and_plot_ax_are_named(tmp_path) -> None:
     result = auditor.audit(WS_TOML, draws=1000, seed=1, analyses=False)
     with pytest.raises(TypeError, match=r"^ax: must be a matplotlib Axes"):
         result.plot(ax="x")
+
+
+def test_an_unmarked_older_track_folder_is_replaceable_but_not_one_with_other_files(tmp_path) -> None:
+    # KINDS once listed "track" twice and the later, empty entry won, so no
+    # unmarked track folder could ever be replaced.
+    from auditor.errors import UsageError
+    from auditor.report.folders import check_replaceable
+
+    old = tmp_path / "t"
+    old.mkdir()
+    for name in ("track.json", "track.md", "track.png"):
+        (old / name).write_text("x")
+    check_replaceable(old, "track")
+    (old / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="auditor did not write"):
+        check_replaceable(old, "track")
