@@ -266,7 +266,10 @@ def _batch_task(path: str, out: str | None, draws: int | None, seed: int | None,
             write_outputs(result, out)
         s = result.summary()
     except AuditorError as exc:
-        row["error"] = exc.one_line()
+        line = exc.one_line()
+        # An error in a --set override (or one with no file) would not say which of the
+        # batch's scenarios it came from: name the scenario first.
+        row["error"] = line if exc.path not in (None, "--set") else f"{path}: {line}"
         return row
     except Exception as exc:  # a bug: keep the other scenarios' results and say which file hit it
         row["error"] = f"{INTERNAL}{path}: {type(exc).__name__}: {exc}"
