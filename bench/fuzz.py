@@ -402,24 +402,34 @@ def snapshot(folder: Path) -> dict[str, str]:
     return out
 
 
-def allowed_roots(case: Case, work: Path, before: dict[str, str]) -> list[str]:
-    """Folders (relative to the sandbox) auditor may change in this case."""
+def allowed_roots(case: Case, work: Path, before: dict[str, str]) -> list[tuple[str, str]]:
+    """(folder relative to the sandbox, how auditor may change it) for this case.
+
+    ``replace``: anything under the folder (an output that did not exist, was empty or
+    held an earlier report). ``add``: a batch's ``--out`` that holds other files: new
+    entries may appear (the scenarios' folders, index.csv, the marker), but nothing that
+    was there may change or go.
+    """
     argv = case.argv
-    roots = []
+    if case.kind == "api":  # the Python API writes only where `out=` says
+        m = re.search(r"out='([^']*)'", case.api or "")
+        argv = [case.api.split(".")[1].split("(")[0], "--out", m.group(1)] if m else []
+    roots: list[tuple[str, str]] = []
     if "--out" in argv:
         target = argv[argv.index("--out") + 1]
-        rel = os.path.normpath(os.path.join("work", target)) if target else None
-        if rel and not rel.startswith(".."):
-            real = (work / target).resolve() if target else None
-            inside = {k for k in before if k.startswith(rel + "/")}
-            ours = not inside or f"{rel}/{MARKER}" in before
-            if ours and real is not None:
-                roots.append(os.path.relpath(real, work.parent))
+        if target and "\x00" not in target:
+            real = os.path.relpath((work / target).resolve(), work.parent)
+            if not real.startswith(".."):
+                inside = {k for k in before if k.startswith(real + "/")}
+                if not inside or f"{real}/{MARKER}" in before:
+                    roots.append((real, "replace"))
+                elif argv[0] == "batch":
+                    roots.append((real, "add"))
     elif argv and argv[0] in ("run", "batch", "sweep", "sensitivity"):
-        roots.append("work/reports")
+        roots.append(("work/reports", "replace" if argv[0] != "batch" else "add"))
     if argv and argv[0] == "new" and len(argv) > 1:
-        roots.append(os.path.normpath(os.path.join("work", argv[1] if argv[1].endswith(".toml")
-                                                   else argv[1] + ".toml")))
+        roots.append((os.path.normpath(os.path.join("work", argv[1] if argv[1].endswith(".toml")
+                                                    else argv[1] + ".toml")), "replace"))
     return roots
 
 
@@ -593,7 +603,13 @@ def check_untouched(case: Case, sandbox: Path, work: Path, before: dict[str, str
     roots = allowed_roots(case, work, before)
 
     def allowed(rel: str) -> bool:
-        return any(rel == r or rel.startswith(r + "/") for r in roots)
+        for root, mode in roots:
+            if rel == root or rel.startswith(root + "/"):
+                return mode == "replace" or rel not in before
+            # A fresh --out may be created with its missing parent folders (mkdir -p).
+            if root.startswith(rel + "/") and rel not in before and after.get(rel) == "dir":
+                return True
+        return False
 
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k) and not allowed(k))
     leftovers = [k for k in after if re.search(r"(^|/)\.[^/]*\.(tmp|old)-", k)]
@@ -605,9 +621,14 @@ def check_untouched(case: Case, sandbox: Path, work: Path, before: dict[str, str
 
 
 def fuzz(seconds: float, seed: int, kinds=KINDS, timeout: float = 60.0, save: Path | None = None,
-         max_cases: int | None = None, only_case: int | None = None, report=print) -> dict:
-    """Run cases until ``seconds`` or ``max_cases``; return counts and failures."""
-    seeds = seed_documents()
+         max_cases: int | None = None, only_case: int | None = None, report=print,
+         scenarios: tuple[str, ...] | None = None) -> dict:
+    """Run cases until ``seconds`` or ``max_cases``; return counts and failures.
+
+    ``scenarios`` limits the starting documents to those names (``small`` and the
+    shipped scenarios' file stems); the test suite uses the quick ones.
+    """
+    seeds = [d for d in seed_documents() if scenarios is None or d[0] in scenarios]
     stats: dict[str, dict] = {k: {"cases": 0, "codes": {}} for k in kinds}
     failures: list[str] = []
     start = time.monotonic()

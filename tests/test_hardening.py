@@ -599,3 +599,16 @@ def test_new_still_writes_ordinary_names(tmp_path, monkeypatch, capsys) -> None:
     (tmp_path / "sub").mkdir()
     assert run(["new", "sub/my-council"], capsys)[0] == 0
     assert (tmp_path / "sub" / "my-council.toml").is_file()
+
+
+def test_batch_names_the_scenario_an_override_fails_on(tmp_path, monkeypatch, capsys) -> None:
+    # A --set that breaks one of the batch's scenarios printed "--set: settings.zz.cohort: missing"
+    # without saying which scenario; each line now starts with the scenario's file.
+    monkeypatch.chdir(tmp_path)
+    scenario_file(tmp_path, "one.toml")
+    scenario_file(tmp_path, "two.toml")
+    code, err = run(["batch", "one.toml", "two.toml", "--out", "out", "--quiet", "--set", "settings.zz.cost=5"],
+                    capsys)
+    assert code == 2
+    assert err.strip().splitlines() == [f"auditor: error: {name}: --set: settings.zz.cohort: missing; the number of "
+                                        "children in this setting is required (0 for a destination only)" for name in ("one.toml", "two.toml")]

@@ -114,3 +114,19 @@ def test_mutated_form_states_never_give_a_500(client, where, value, draws, seed,
     state = {"scenario": doc, "draws": draws, "seed": seed}
     r = client.post(kind, content=json.dumps(state), headers={"content-type": "application/json"})
     assert_refused_cleanly(r)
+
+
+def test_the_malformed_body_messages_are_in_the_catalogue(client) -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## The web app"):]
+    answers = [client.post("/api/explore", content=b"{", headers={"content-type": "application/json"}),
+               client.post("/api/explore", content=b"[" * 100_000 + b"]" * 100_000,
+                           headers={"content-type": "application/json"}),
+               client.post("/api/audit", content=b"abc", headers={"content-type": "multipart/form-data"})]
+    for r in answers:
+        assert r.status_code == 400
+        message = r.json()["error"]
+        assert message.split(":")[0] in section, message
+    assert answers[1].json()["error"] in section and answers[2].json()["error"] in section
