@@ -34,11 +34,14 @@ KEEP_INPUTS_BYTES = 256 * 2**20
 
 #: Peak memory a run may plan for; larger runs are refused before anything is allocated.
 MEMORY_BUDGET_BYTES = 4 * 2**30
-#: Peak memory per stored float64 column: the stored draws plus the working copies
-#: the summaries and analyses make (sorts, reruns). Measured: West Sussex (14
-#: columns) peaked at 343 bytes a draw between 0.5 and 2 million draws (plus a
-#: fixed 170 MB), 3.1 times its 112 stored bytes; 4 leaves room for that overhead.
-WORKING_COPIES = 4
+#: Float64 columns of working memory on top of the stored ones: the copies a
+#: summary's quantiles and the figures' sorted curves make (at most four columns
+#: alive at once, in the exceedance figure). The analyses that rerun the model
+#: (ladder, switching selectivity, prior sensitivity, θ's quantiles) work on at
+#: most a few million draws whatever the run's size, so they are not per draw.
+#: Measured on West Sussex: 10 million draws without kept inputs peaked at
+#: 508 MB for audit and summary (about 34 bytes a draw over a fixed 170 MB).
+WORKING_COLUMNS = 4
 
 
 def memory_needed(draws: int, columns: int) -> int:
@@ -46,19 +49,19 @@ def memory_needed(draws: int, columns: int) -> int:
 
     Examples
     --------
-    >>> memory_needed(1_000_000, 14)   # 3 stages + 11 inputs, 4 working copies of 8 bytes
-    448000000
+    >>> memory_needed(1_000_000, 14)   # 3 stages + 11 kept inputs, and 4 working columns, of 8 bytes
+    144000000
     """
-    return draws * columns * 8 * WORKING_COPIES
+    return draws * (columns + WORKING_COLUMNS) * 8
 
 
 def _check_memory(draws: int, columns: int) -> None:
     """Refuse, before allocating, a run whose planned peak exceeds :data:`MEMORY_BUDGET_BYTES`."""
     need = memory_needed(draws, columns)
     if need > MEMORY_BUDGET_BYTES:
-        most = MEMORY_BUDGET_BYTES // (columns * 8 * WORKING_COPIES)
-        raise UsageError(f"{draws:,} draws would need about {need / 2**30:.1f} GiB of memory ({columns} columns of "
-                         f"8 bytes a draw, {WORKING_COPIES} working copies), above the "
+        most = MEMORY_BUDGET_BYTES // ((columns + WORKING_COLUMNS) * 8)
+        raise UsageError(f"{draws:,} draws would need about {need / 2**30:.1f} GiB of memory ({columns} stored and "
+                         f"{WORKING_COLUMNS} working columns of 8 bytes a draw), above the "
                          f"{MEMORY_BUDGET_BYTES / 2**30:.0f} GiB limit; run at most {most:,} draws",
                          field="draws")
 
@@ -165,6 +168,17 @@ def _seed_and_source(seed: int | None, scenario: Scenario) -> tuple[int, str]:
     return new_seed(), "drawn"
 
 
+def _warn_sampling(model) -> None:
+    """A :class:`~auditor.errors.SmallSampleWarning` per doubtful sampling choice (also in ``summary.json``)."""
+    import warnings
+
+    from .analysis.prior import sampling_warnings
+    from .errors import SmallSampleWarning
+
+    for text in sampling_warnings(model):
+        warnings.warn(text, SmallSampleWarning, stacklevel=3)
+
+
 def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_size: int | None = None,
           executor: Executor | None = None, keep_inputs: bool | None = None, allow_outside: bool = False,
           analyses: bool = True, **overrides) -> AuditResult:
@@ -213,20 +227,25 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
     n = int(draws if draws is not None else scenario.run.draws)
     used, source = _seed_and_source(seed, scenario)
     model = engine.build_model(scenario)
+    _warn_sampling(model)
     # One float64 column per move share, θ, each drawn cost and realisation.
     columns = len(model.design.moves) + len(model.costed) + 2
-    # Inputs are counted whether kept or not: the analyses draw them again.
-    _check_memory(n, columns + len(engine.STAGES[1:]))
     keep = n * columns * 8 <= KEEP_INPUTS_BYTES if keep_inputs is None else keep_inputs
+    # Stored: the three stages, and the inputs when kept (the analyses redraw what
+    # they need on at most a few million draws, see WORKING_COLUMNS).
+    _check_memory(n, len(engine.STAGES[1:]) + (columns if keep else 0))
     out = engine.simulate(model, draws=n, seed=used, chunk_size=chunk_size, executor=executor, keep_inputs=keep)
     stages = {k: out.pop(k) for k in engine.STAGES[1:]}
     result = AuditResult(scenario, n, used, source, engine.point_estimate(model), stages, out, __version__)
     if not analyses:
         return result
-    ladder_draws = ladder.ladder_savings(scenario, n, used)
+    # The analyses rerun the model with another judgement reading: they reuse this
+    # run's shares, costs and take-up (kept inputs) or draw them once between them.
+    base = ladder.shared_base(scenario, n, used, engine.base_inputs(model, out, min(n, ladder.LADDER_MAX_DRAWS)))
+    ladder_draws = ladder.ladder_savings(scenario, n, used, base)
     from .analysis.track import track_for_run
 
-    return replace(result, judgement_summary=judgement_block(result, ladder_draws),
+    return replace(result, judgement_summary=judgement_block(result, ladder_draws, base),
                    implied=implied_assumptions(scenario), tipping=tipping_block(result, ladder_draws),
                    track=track_for_run(scenario, used), **sampling_blocks(result, model))
 
@@ -256,15 +275,21 @@ def tipping_block(result: AuditResult, ladder_draws: dict[str, np.ndarray]) -> d
             "draws": int(face.size), "p_meets_low_face_value": float(np.mean(face >= scenario.claim.low))}
 
 
-def judgement_block(result: AuditResult, ladder_draws: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+def judgement_block(result: AuditResult, ladder_draws: dict[str, np.ndarray] | None = None,
+                    base: dict[str, Any] | None = None) -> dict[str, Any]:
     """The summary's ``judgement`` block: model, evidence, θ quantiles, switching ρ and the ladder.
 
     Reruns the engine for the ladder's rungs (unless their draws are given) and, under the ``selection``
     model, for the switching selectivity (each on at most
-    :data:`auditor.analysis.ladder.LADDER_MAX_DRAWS` draws, common random numbers).
+    :data:`auditor.analysis.ladder.LADDER_MAX_DRAWS` draws, common random numbers); ``base``
+    (:func:`auditor.analysis.ladder.shared_base`) holds the draws those reruns share.
     """
     scenario, draws, seed = result.scenario, result.draws, result.seed
     model = scenario.judgement
+    if base is None and (ladder_draws is None or isinstance(model, Selection)):
+        kept = engine.base_inputs(engine.build_model(scenario), dict(result.inputs or {}),
+                                  min(draws, ladder.LADDER_MAX_DRAWS))
+        base = ladder.shared_base(scenario, draws, seed, kept)
     out = dict(model.to_dict())
     theta = result.inputs.get("theta") if result.inputs else None
     if theta is None:
@@ -276,13 +301,13 @@ def judgement_block(result: AuditResult, ladder_draws: dict[str, np.ndarray] | N
     out["down_shifts_only"] = True
     out["reading"] = "face value" if model.name == "face_value" else ladder.reading_label(model.name, model)
     if isinstance(model, Selection):
-        sw = ladder.switching_selectivity(scenario, draws, seed)
+        sw = ladder.switching_selectivity(scenario, draws, seed, base=base)
         out["switching_selectivity"] = sw["value"]
         out["switching_note"] = sw["note"]
     c = scenario.claim
     rows = []
     if ladder_draws is None:
-        ladder_draws = ladder.ladder_savings(scenario, draws, seed)
+        ladder_draws = ladder.ladder_savings(scenario, draws, seed, base)
     models = ladder.ladder_models(scenario)
     for name, x in ladder_draws.items():
         row = StageSummary.of(name, x, c.low, c.high).to_dict()

@@ -217,7 +217,10 @@ def _load_scenario(args):
 
 
 def _cmd_run(args) -> int:
+    import warnings
+
     from .api import audit
+    from .errors import SmallSampleWarning
     from .report import parse_formats, write_outputs
 
     formats = parse_formats(args.formats)  # checked before the (slow) audit
@@ -227,7 +230,9 @@ def _cmd_run(args) -> int:
     check_destination(out, "report")
     before = _identity(out)
     try:
-        with _option_names():
+        with _option_names(), warnings.catch_warnings():
+            # Printed above with the scenario's path (_print_warnings); not twice.
+            warnings.simplefilter("ignore", SmallSampleWarning)
             result = audit(scenario, draws=args.draws, seed=args.seed)
         write_outputs(result, out, formats)
     except KeyboardInterrupt as exc:
@@ -242,7 +247,9 @@ def _cmd_run(args) -> int:
 
 def _print_warnings(path, scenario) -> None:
     """One ``auditor: warning:`` line on stderr per questionable choice; the exit code is unchanged."""
-    for line in scenario.warnings:
+    from .analysis.prior import scenario_sampling_warnings
+
+    for line in (*scenario.warnings, *scenario_sampling_warnings(scenario)):
         _print(f"auditor: warning: {path}: {line}", file=sys.stderr)
 
 

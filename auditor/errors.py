@@ -14,6 +14,7 @@ __all__ = [
     "UsageError",
     "AuditorWarning",
     "DegenerateScenarioWarning",
+    "SmallSampleWarning",
 ]
 
 
@@ -86,3 +87,11 @@ class AuditorWarning(UserWarning):
 
 class DegenerateScenarioWarning(AuditorWarning):
     """Emitted when a legal scenario gives a degenerate result (e.g. no judged moves)."""
+
+
+class SmallSampleWarning(AuditorWarning):
+    """Emitted when the chosen resampling method is poorly calibrated at the review's size.
+
+    The stratified bootstrap with a row of fewer than 20 reviewed cases
+    (docs/methods.md §2, coverage table).
+    """

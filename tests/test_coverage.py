@@ -17,6 +17,7 @@ import numpy as np
 from scipy import stats
 
 from auditor.analysis.coverage import DESIGNS, CoverageDesign, coverage
+from auditor.model.pooling import hyper_grid
 
 N, Q = 28, 0.05
 RARE = CoverageDesign("one row", (("independent", N, {"mainstream": Q}),))
@@ -57,6 +58,43 @@ def test_rare_move_keeps_prior_mass_and_matches_jeffreys():
     below, above = coverage(RARE, reviews=400, draws=4000, seed=3)
     assert close(below, exact[0], 400) and close(above, exact[1], 400)
     assert 0.9 <= 1 - sum(exact) <= 0.96
+
+
+def pooled_one_row(k: int) -> tuple[bool, bool]:
+    """Whether Q lies below p05 / above p95 of the pooled prior's one-row posterior.
+
+    One row of two cells: given (μ, κ) the share is Beta(½ + μκ + k, ½ + (1 − μ)κ + N − k),
+    and (μ, κ) has posterior weights ∝ the beta-binomial pmf of k on the grid of equal
+    prior mass, so the posterior CDF at Q is a finite mixture of regularised
+    incomplete beta functions (scipy), with no sampling.
+    """
+    mu, kappa = hyper_grid(float(N))
+    a, b = 0.5 + mu * kappa, 0.5 + (1 - mu) * kappa
+    w = stats.betabinom.pmf(k, N, a, b)
+    cdf = float(np.sum(w * stats.beta.cdf(Q, a + k, b + N - k)) / w.sum())
+    return cdf < 0.05, cdf > 0.95
+
+
+def test_pooled_prior_keeps_the_single_rare_row_calibrated():
+    # With one row there is nothing to pool; the exact tails (a sum over k ~ Binomial(N, Q))
+    # are 0.049 below / 0 above, the same as Jeffreys' exact tails, and the simulation agrees.
+    below = sum(stats.binom.pmf(k, N, Q) * pooled_one_row(k)[0] for k in range(N + 1))
+    above = sum(stats.binom.pmf(k, N, Q) * pooled_one_row(k)[1] for k in range(N + 1))
+    assert 0.03 <= below <= 0.07 and above == 0.0
+    sim_below, sim_above = coverage(RARE, prior="pooled", reviews=300, draws=2000, seed=6)
+    assert close(sim_below, below, 300) and close(sim_above, above, 300)
+
+
+def test_boundary_designs_have_a_tail_no_interval_can_reach():
+    # docs/methods.md §2: a review that sees no move at all (rare moves) or only moves
+    # (shares near 1) is more likely than 0.07, so the tail on that side is either 0 or
+    # at least that likely, for any interval that rises with the moves seen.
+    rare = next(d for d in DESIGNS if d.name.startswith("rare moves, often"))
+    none_seen = math.prod((1 - sum(p.values())) ** n for _, n, p in rare.rows)
+    near_one = next(d for d in DESIGNS if d.name.startswith("shares near 1"))
+    all_moved = math.prod(sum(p.values()) ** n for _, n, p in near_one.rows)
+    assert round(none_seen, 3) == 0.201 and round(all_moved, 3) == 0.112   # 0.85^4·0.92^10·0.98^6; Π q^7
+    assert none_seen > 0.07 and all_moved > 0.07
 
 
 def test_the_former_rule_missed_every_review_that_saw_no_move():

@@ -488,14 +488,14 @@ def test_counted_enumeration_matches_brute_force() -> None:
 
 
 def test_documented_maximum_draws_are_refused_before_allocating(tmp_path, monkeypatch, capsys) -> None:
-    # --draws 100000000 used to die of MemoryError after 20-48 s. The base scenario
-    # stores 3 stages + 1 move share + 2 setting costs + θ + realisation = 8 columns:
-    # 1e8 · 8 · 8 · 4 bytes = 23.8 GiB planned, and 2**32 / (8 · 8 · 4) = 16,777,216 draws fit.
+    # --draws 100000000 used to die of MemoryError after 20-48 s. So many draws do not keep
+    # their inputs, so the run stores the 3 stages, plus 4 working columns:
+    # 1e8 · (3 + 4) · 8 bytes = 5.2 GiB planned, and 2**32 / (7 · 8) = 76,695,844 draws fit.
     monkeypatch.chdir(tmp_path)
     scenario_file(tmp_path)
     line = one_error(*run(["run", "s.toml", "--draws", "100000000", "--out", "out"], capsys))
-    assert line == ("auditor: error: --draws: 100,000,000 draws would need about 23.8 GiB of memory (8 columns of "
-                    "8 bytes a draw, 4 working copies), above the 4 GiB limit; run at most 16,777,216 draws"), line
+    assert line == ("auditor: error: --draws: 100,000,000 draws would need about 5.2 GiB of memory (3 stored and "
+                    "4 working columns of 8 bytes a draw), above the 4 GiB limit; run at most 76,695,844 draws"), line
     assert not (tmp_path / "out").exists()
 
 

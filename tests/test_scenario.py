@@ -136,7 +136,7 @@ CASES = [
     (_set("sample.method", "jackknife"), "sample.method", r"must be one of bayes, bootstrap, got 'jackknife'",
      r"^method"),
     (_set("sample.prior", 0), "sample.prior",
-     r"must be one of perks, jeffreys, kerman, uniform or a number > 0 \(a pseudo-count per cell; 0\.5 is "
+     r"must be one of perks, pooled, jeffreys, kerman, uniform or a number > 0 \(a pseudo-count per cell; 0\.5 is "
      r"Jeffreys, 1 is uniform\), got 0", r"^prior"),
     (_set("sample.unseen", "some"), "sample.unseen", r"must be one of cheaper, all, none", r"^unseen"),
     (_set("sample.splits", "per_size"), "sample.splits", r"belongs to the `reported` form", r"^splits"),

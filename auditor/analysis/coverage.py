@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..inputs.sample import PERKS, CaseSample
+from ..inputs.sample import PERKS, POOLED, CaseSample
 from ..model.sample import build_design, draw_shares, possible_moves
 
-__all__ = ["DESIGNS", "COSTS", "COHORTS", "CoverageDesign", "coverage", "true_saving", "main"]
+__all__ = ["DESIGNS", "COSTS", "COHORTS", "CoverageDesign", "coverage", "true_saving", "scaled", "main"]
 
 # Mean annual costs and cohorts shaped like West Sussex (scenarios/west-sussex-2023.toml),
 # plus a dearer residential setting so that four rows can each have a cheaper destination.
@@ -78,6 +78,18 @@ DESIGNS = (
 )
 
 
+def scaled(design: CoverageDesign, factor: int) -> CoverageDesign:
+    """The same population with ``factor`` times as many cases reviewed in every row.
+
+    Examples
+    --------
+    >>> [n for _, n, _ in scaled(DESIGNS[2], 4).rows]
+    [12, 40, 60]
+    """
+    rows = tuple((s, n * factor, dests) for s, n, dests in design.rows)
+    return CoverageDesign(f"{design.name} x{factor}", rows, design.default_moves)
+
+
 def true_saving(design: CoverageDesign) -> float:
     """``Σ N_s · p[s→t] · (c_s − c_t)`` over the true moves.
 
@@ -124,7 +136,7 @@ def coverage(design: CoverageDesign, *, method: str = "bayes", prior=PERKS, revi
     below = above = 0
     for _ in range(reviews):
         sample = _sample(design, rng, method, prior)
-        d = build_design(SETTINGS, sample, possible_moves(SETTINGS, sample, COSTS))
+        d = build_design(SETTINGS, sample, possible_moves(SETTINGS, sample, COSTS), COSTS)
         if not d.moves:
             x = np.zeros(draws)
         else:
@@ -138,6 +150,7 @@ def coverage(design: CoverageDesign, *, method: str = "bayes", prior=PERKS, revi
 
 
 METHODS = (("bayes (Perks 1/K, default)", "bayes", PERKS), ("bootstrap", "bootstrap", PERKS),
+           ("pooled (hierarchical)", "bayes", POOLED),
            ("Jeffreys 1/2", "bayes", 0.5), ("Kerman 1/3", "bayes", 1 / 3), ("uniform 1", "bayes", 1.0))
 
 
@@ -147,8 +160,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reviews", type=int, default=1000, help="simulated reviews per cell (default 1000)")
     ap.add_argument("--draws", type=int, default=1000, help="sampling-stage draws per review (default 1000)")
     ap.add_argument("--seed", type=int, default=12)
-    ap.add_argument("--methods", default="0,1,2,3,4", help="which METHODS columns (indices)")
+    ap.add_argument("--methods", default="0,1,2,3,4,5", help="which METHODS columns (indices)")
+    ap.add_argument("--grow", default="", metavar="FACTORS",
+                    help="instead, how the tails move as every row grows: e.g. 1,2,4 (the boundary and "
+                         "heterogeneous designs, the first METHODS columns given)")
     args = ap.parse_args(argv)
+    if args.grow:
+        _grow(args, [int(f) for f in args.grow.split(",")])
+        return
     cols = [METHODS[int(i)] for i in args.methods.split(",")]
     print(f"Nominal 90% interval (p05-p95) of the sampling stage; {args.reviews} simulated reviews per cell, "
           f"{args.draws} draws each. Cell: coverage (truth below p05 / truth above p95).\n")
@@ -161,6 +180,28 @@ def main(argv: list[str] | None = None) -> None:
                               seed=args.seed + k)
             cells.append(f"{1 - lo - hi:.3f} ({lo:.3f} / {hi:.3f})")
         print(f"| {design.name} | " + " | ".join(cells) + " |", flush=True)
+
+
+#: The designs whose tails the --grow table follows.
+GROW_DESIGNS = (0, 1, 2, 3)
+
+
+def _grow(args, factors: list[int]) -> None:
+    """Print coverage (below / above) per design, method and review size multiple."""
+    cols = [METHODS[int(i)] for i in args.methods.split(",")]
+    print(f"Rows x1, x2, ... cases; {args.reviews} simulated reviews per cell, {args.draws} draws each.\n")
+    print("| design | cases per row | " + " | ".join(c[0] for c in cols) + " |")
+    print("| --- | --- |" + " --- |" * len(cols))
+    for k in GROW_DESIGNS:
+        for f in factors:
+            design = scaled(DESIGNS[k], f)
+            cells = []
+            for label, method, prior in cols:
+                lo, hi = coverage(design, method=method, prior=prior, reviews=args.reviews, draws=args.draws,
+                                  seed=args.seed + k)
+                cells.append(f"{1 - lo - hi:.3f} ({lo:.3f} / {hi:.3f})")
+            sizes = "/".join(str(n) for _, n, _ in design.rows)
+            print(f"| {DESIGNS[k].name} | {sizes} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":  # pragma: no cover - the study's command

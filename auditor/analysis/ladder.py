@@ -23,11 +23,11 @@ import numpy as np
 
 from ..inputs.distributions import POSITIVE, parse_dist
 from ..inputs.evidence import DEFAULT_EVIDENCE, parse_evidence
-from ..model.engine import build_model, simulate
+from ..model.engine import build_model, draw_base, rejudge, simulate
 from ..inputs.judgement import Contest, FaceValue, JudgementModel, Scrutinised, Selection, Symmetric
 from .roots import find_root
 
-__all__ = ["LADDER", "LADDER_MAX_DRAWS", "ladder_models", "ladder_savings", "switching_selectivity",
+__all__ = ["LADDER", "LADDER_MAX_DRAWS", "ladder_models", "ladder_savings", "switching_selectivity", "shared_base",
            "reading_label", "reading_phrase"]
 
 #: The rungs of the reliability ladder, roughly from most to least trusting.
@@ -70,17 +70,40 @@ def ladder_models(scenario) -> dict[str, JudgementModel]:
     return {k: out[k] for k in LADDER}
 
 
-def _full_savings(scenario, model: JudgementModel, draws: int, seed: int) -> np.ndarray:
+def _full_savings(scenario, model: JudgementModel, draws: int, seed: int, base: dict | None = None) -> np.ndarray:
+    """Full-stage savings of ``scenario`` read with ``model``: on ``base`` when given, else a rerun."""
     built = build_model(replace(scenario, judgement=model))
+    if base is not None:
+        return rejudge(built, seed, base)
     return simulate(built, draws=draws, seed=seed, keep_inputs=False)["full"]
 
 
-def ladder_savings(scenario, draws: int, seed: int) -> dict[str, np.ndarray]:
+def shared_base(scenario, draws: int, seed: int, base: dict | None = None) -> dict | None:
+    """The draws every reading shares (shares, costs, take-up), drawn once for ``min(draws, LADDER_MAX_DRAWS)``.
+
+    ``base`` (from the audit's own kept inputs, :func:`auditor.model.engine.base_inputs`)
+    is used when it covers those draws. None for a scenario with levers: each
+    reading is then a full rerun, as the levers act on the full stage.
+    """
+    n = min(draws, LADDER_MAX_DRAWS)
+    if scenario.levers.any:
+        return None
+    if base is not None and base["draws"] >= n:
+        if base["draws"] == n:
+            return base
+        return {"draws": n, "shares": base["shares"][:n], "costs": {i: c[:n] for i, c in base["costs"].items()},
+                "realisation": base["realisation"][:n]}
+    return draw_base(build_model(scenario), seed, n)
+
+
+def ladder_savings(scenario, draws: int, seed: int, base: dict | None = None) -> dict[str, np.ndarray]:
     """Full-stage savings under each rung of the ladder, with common random numbers.
 
     Streams are keyed by source, so every rung sees the same sampling, cost and
-    take-up draws; only the judgement draws differ. At most
-    :data:`LADDER_MAX_DRAWS` draws are used.
+    take-up draws; only the judgement draws differ. Those shared draws are made
+    once (or taken from ``base``, see :func:`shared_base`) and each rung only
+    draws its θ (:func:`auditor.model.engine.rejudge`, equal bit for bit to a
+    rerun of the engine). At most :data:`LADDER_MAX_DRAWS` draws are used.
 
     Examples
     --------
@@ -91,11 +114,12 @@ def ladder_savings(scenario, draws: int, seed: int) -> dict[str, np.ndarray]:
     True
     """
     n = min(draws, LADDER_MAX_DRAWS)
-    return {name: _full_savings(scenario, m, n, seed) for name, m in ladder_models(scenario).items()}
+    shared = shared_base(scenario, draws, seed, base)
+    return {name: _full_savings(scenario, m, n, seed, shared) for name, m in ladder_models(scenario).items()}
 
 
 def switching_selectivity(scenario, draws: int, seed: int, *, low: float = 1.0,
-                          high: float = 1000.0) -> dict:
+                          high: float = 1000.0, base: dict | None = None) -> dict:
     """The selectivity ρ at which the median audited saving reaches the claim's low end.
 
     ρ is fixed at a trial value while every other input keeps its draws (common
@@ -117,10 +141,12 @@ def switching_selectivity(scenario, draws: int, seed: int, *, low: float = 1.0,
         raise TypeError("switching_selectivity needs a scenario whose judgement model is 'selection'")
     n = min(draws, LADDER_MAX_DRAWS)
     target = scenario.claim.low
+    # Only θ changes with ρ: the other sources are drawn once for the whole search.
+    shared = shared_base(scenario, draws, seed, base)
 
     def gap(log_rho: float) -> float:
         fixed = replace(model, selectivity=parse_dist(math.exp(log_rho), POSITIVE, "selectivity"))
-        return float(np.median(_full_savings(scenario, fixed, n, seed))) - target
+        return float(np.median(_full_savings(scenario, fixed, n, seed, shared))) - target
 
     a, b = math.log(low), math.log(high)
     ga, gb = gap(a), gap(b)

@@ -26,9 +26,10 @@ import numpy as np
 
 from ..inputs.scenario import Scenario
 from ..model import engine
-from ..inputs.sample import JEFFREYS, PERKS
+from ..inputs.sample import JEFFREYS, PERKS, POOLED
 
-__all__ = ["bridge", "prior_sensitivity", "alternatives", "sampling_notes", "prior_label",
+__all__ = ["bridge", "prior_sensitivity", "alternatives", "sampling_notes", "prior_label", "sampling_warnings",
+           "scenario_sampling_warnings",
            "BOOTSTRAP_MIN_ROW", "SUBSET_DRAWS"]
 
 #: Rows smaller than this make the bootstrap's percentile intervals too narrow
@@ -43,9 +44,13 @@ def prior_label(prior) -> str:
     --------
     >>> prior_label("perks"), prior_label(0.5), prior_label(1 / 3), prior_label(0.7)
     ("Perks' 1/K per cell", "Jeffreys' 1/2 per cell", "Kerman's 1/3 per cell", '0.7 per cell')
+    >>> prior_label("pooled")
+    "Perks' 1/K per cell, rows' move shares pooled"
     """
     if prior == PERKS:
         return "Perks' 1/K per cell"
+    if prior == POOLED:
+        return "Perks' 1/K per cell, rows' move shares pooled"
     names = {JEFFREYS: "Jeffreys' 1/2", 1 / 3: "Kerman's 1/3", 1.0: "Bayes-Laplace 1"}
     for value, name in names.items():
         if abs(float(prior) - value) < 1e-12:
@@ -63,7 +68,8 @@ def alternatives(s: Scenario) -> list[tuple[str, str, Scenario]]:
     The audit's own sampling choice comes first. Alternatives: a sharper prior
     (Kerman's 1/3 per cell, whose posterior median is close to the observed
     share), a flatter one (Bayes-Laplace 1 per cell), Jeffreys' 1/2 (the
-    former default) and, for cases or transitions, the stratified bootstrap;
+    former default), Perks' 1/K, the hierarchical prior that pools the rows'
+    move shares (:mod:`auditor.model.pooling`) and, for cases or transitions, the stratified bootstrap;
     for published shares, the other weighting of the unknown splits. A choice
     equal to the audit's own is left out.
     """
@@ -74,7 +80,8 @@ def alternatives(s: Scenario) -> list[tuple[str, str, Scenario]]:
     out = [("audit", f"{words} (this audit)", s)]
     bayes = dataclasses.replace(own, method="bayes")
     choices = (("kerman", 1 / 3, "a sharper prior"), ("uniform", 1.0, "a flatter prior"),
-               ("jeffreys", JEFFREYS, "Jeffreys' prior"), ("perks", PERKS, "the default prior"))
+               ("jeffreys", JEFFREYS, "Jeffreys' prior"), ("perks", PERKS, "the default prior"),
+               ("pooled", POOLED, "a prior that pools the rows"))
     for key, prior, words in choices:
         if own.method == "bayes" and prior_label(own.prior) == prior_label(prior):
             continue
@@ -167,6 +174,10 @@ def _row_terms(model: engine.Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     plug = w @ (counts[:, cols] / row_total[:, cols]) if n_moves else np.zeros(0)
     if model.scenario.sample.method == "bootstrap":
         post = plug
+    elif d.pool is not None:
+        from ..model.pooling import pooled_means
+
+        post = w @ pooled_means(d.pool, counts, d.row_starts, d.move_cols, d.row_of_move)
     else:
         post = w @ ((counts[:, cols] + d.prior_alpha[cols]) / (row_total[:, cols] + prior_total[cols]))
     return plug, post, d.unseen.astype(bool)
@@ -196,17 +207,36 @@ def bridge(model: engine.Model, sampling: np.ndarray) -> dict[str, float]:
             "unseen_moves": unseen_add, "mean_to_median": med - mean, "sampling_median": med}
 
 
+def sampling_warnings(model: engine.Model) -> list[str]:
+    """Warnings about the sampling method at this review's size (``summary.json``, stderr, Python warnings).
+
+    The stratified bootstrap with a row of fewer than :data:`BOOTSTRAP_MIN_ROW`
+    reviewed cases: its percentile interval is too narrow at that size and it
+    gives no probability to moves nobody made (docs/methods.md §2).
+    """
+    s = model.scenario.sample
+    d = model.design
+    if s.method == "bootstrap" and d.row_n.size and int(d.row_n.min()) < BOOTSTRAP_MIN_ROW:
+        return [f"the bootstrap was chosen with a row of only {int(d.row_n.min())} reviewed cases: "
+                "its 90% interval covers the true saving well below 90% of the time at this size "
+                "and gives no probability to moves nobody made (docs/methods.md §2); "
+                "method = \"bayes\" is the calibrated choice"]
+    return []
+
+
+def scenario_sampling_warnings(s: Scenario) -> list[str]:
+    """:func:`sampling_warnings` for a scenario (builds the model only when the bootstrap is chosen)."""
+    if s.sample.method != "bootstrap":
+        return []
+    return sampling_warnings(engine.build_model(s))
+
+
 def sampling_notes(model: engine.Model) -> dict[str, Any]:
     """The ``sampling`` block of ``summary.json``: choices, rows with no move, unseen moves, warnings."""
     s = model.scenario.sample
     d = model.design
     names = model.move_names
-    warnings = []
-    if s.method == "bootstrap" and d.row_n.size and int(d.row_n.min()) < BOOTSTRAP_MIN_ROW:
-        warnings.append(f"the bootstrap was chosen with a row of only {int(d.row_n.min())} reviewed cases: "
-                        "its 90% interval covers the true saving well below 90% of the time at this size "
-                        "and gives no probability to moves nobody made (docs/methods.md §2); "
-                        "method = \"bayes\" is the calibrated choice")
+    warnings = sampling_warnings(model)
     return {
         "method": s.method,
         "prior": s.prior,

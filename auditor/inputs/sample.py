@@ -27,7 +27,7 @@ from .money import parse_share
 
 __all__ = ["Case", "CaseSample", "Report", "parse_sample", "enumerate_compositions", "read_cases", "parse_cases",
            "canonical_key", "SAMPLE_METHODS", "JEFFREYS", "SHARE_TOLERANCE", "MAX_COMPOSITIONS", "PERKS",
-           "NAMED_PRIORS", "UNSEEN_RULES", "SPLIT_WEIGHTS"]
+           "NAMED_PRIORS", "POOLED", "UNSEEN_RULES", "SPLIT_WEIGHTS"]
 
 SAMPLE_METHODS = ("bayes", "bootstrap")
 JEFFREYS = 0.5
@@ -35,8 +35,11 @@ JEFFREYS = 0.5
 # and Sun 2015), which is Jeffreys' ½ for a row of two cells (stay, one move) and
 # keeps the prior's total weight at one case however many moves are possible.
 PERKS = "perks"
+# Perks' cells plus a hierarchical Beta that pools the rows' move shares
+# (auditor.model.sample, docs/methods.md §2).
+POOLED = "pooled"
 # Named priors a scenario may give instead of a number.
-NAMED_PRIORS = {"perks": PERKS, "jeffreys": JEFFREYS, "kerman": 1.0 / 3.0, "uniform": 1.0}
+NAMED_PRIORS = {"perks": PERKS, "pooled": POOLED, "jeffreys": JEFFREYS, "kerman": 1.0 / 3.0, "uniform": 1.0}
 UNSEEN_RULES = ("cheaper", "all", "none")
 SPLIT_WEIGHTS = ("uniform", "per_size")
 # A published share is usually rounded ("about two thirds", "57%"): a sub-group
@@ -118,9 +121,11 @@ class CaseSample:
         How the scenario gave the review.
     method : {"bayes", "bootstrap"}
         Resampling method.
-    prior : float or "perks"
+    prior : float, "perks" or "pooled"
         Dirichlet pseudo-count per cell: ``"perks"`` (the default) gives each
-        of a row's K cells 1/K; a number gives every cell that count.
+        of a row's K cells 1/K; ``"pooled"`` adds to Perks' cells a
+        hierarchical Beta that pools the rows' move shares; a number gives
+        every cell that count.
     counts : tuple of (current, ideal, count)
         Aggregated counts, in the scenario's setting order; ``current == ideal``
         is "already ideal".
@@ -240,7 +245,7 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
 
 
 def _parse_prior(value: object, field: str) -> float | str:
-    """A named prior ("perks", "jeffreys", "kerman", "uniform") or a pseudo-count > 0."""
+    """A named prior ("perks", "pooled", "jeffreys", "kerman", "uniform") or a pseudo-count > 0."""
     if isinstance(value, str) and value in NAMED_PRIORS:
         return NAMED_PRIORS[value]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,12 +36,16 @@ from .sample import Design, build_design, case_sums_for, draw_compositions, draw
 from ..inputs.scenario import Scenario
 
 __all__ = ["BLOCK_SIZE", "SOURCES", "STAGES", "Model", "build_model", "simulate", "stream",
-           "point_estimate", "savings", "theta_draws", "restage", "cost_column"]
+           "point_estimate", "savings", "theta_draws", "restage", "cost_column", "base_inputs", "draw_base",
+           "rejudge"]
 
 BLOCK_SIZE = 8192
 #: Item of the ``sampling`` stream that gives a `reported` review's per-case
 #: exponentials (item 1 is the selection-bias lever's).
 CASES_ITEM = 2
+#: Item of the ``sampling`` stream that gives the ``pooled`` prior's hyper-parameter
+#: uniforms (and a `reported` review's move-total exponentials under that prior).
+POOL_ITEM = 3
 SOURCES = {"sampling": 0, "judgement": 1, "costs": 2, "implementation": 3, "composition": 4}
 STAGES = ("point", "sampling", "judgement", "full")
 
@@ -101,6 +106,11 @@ class Model:
             # The multinomial draws a binomial per category but the last; a category of
             # probability 0 (a possible move nobody made) returns 0 without drawing.
             n = sum(max(int(np.count_nonzero(c)) - 1, 0) for c in self.design.row_counts)
+        pool = self.design.pool
+        if s.sample.method == "bayes" and pool is not None:
+            n += pool.mu.shape[0] + pool.extra  # a uniform per group, a gamma per move total
+            if self.design.compositions is not None and self.design.compositions.shape[0] > 1:
+                n += int(pool.moved[:, pool.multi].max(axis=0).sum())  # the move totals' exponentials
         if self.design.compositions is not None:
             n += 1  # `reported` form: the integer that picks each draw's split of the cases
             if self.design.compositions.shape[0] > 1:  # and the per-case exponentials
@@ -117,7 +127,7 @@ def build_model(scenario: Scenario) -> Model:
     # down-shifts, and so which unseen moves keep prior probability.
     cost_mean = np.array([s.counted_mean(scenario.claim.budget) for s in scenario.settings])
     design = build_design(scenario.setting_keys, scenario.sample,
-                          possible_moves(scenario.setting_keys, scenario.sample, cost_mean))
+                          possible_moves(scenario.setting_keys, scenario.sample, cost_mean), cost_mean)
     cohorts = np.array([s.cohort for s in scenario.settings], dtype=float)
     if scenario.claim.basis == "flow":
         # Flow: judged shifts apply to each year's new placements; the scale factor
@@ -222,14 +232,15 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
     s = model.scenario
     out: dict[str, np.ndarray] = {}
     if model.design.compositions is None:
-        shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size)
+        shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
+                             rng_pool=_pool_stream(model.design, seed, block))
     else:
         # `reported` form: each draw first picks a split of the reviewed cases (its own
         # stream, so the other sources' draws are the same as with fixed counts).
         comp = draw_compositions(model.design, stream(seed, block, "composition"), size)
         shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
                              composition=comp, rng_cases=stream(seed, block, "sampling", CASES_ITEM),
-                             quantile=model.quantile_sampling)
+                             quantile=model.quantile_sampling, rng_pool=_pool_stream(model.design, seed, block))
         if keep_inputs:
             for j, key in enumerate(model.design.composition_settings):
                 out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
@@ -347,6 +358,11 @@ def cost_column(model: Model, seed, block: int, i: int, size: int,
     return col
 
 
+def _pool_stream(design: Design, seed, block: int) -> np.random.Generator | None:
+    """The ``pooled`` prior's own stream (None for other priors, which do not use one)."""
+    return stream(seed, block, "sampling", POOL_ITEM) if design.pool is not None else None
+
+
 def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
             cache: dict | None = None) -> dict[str, np.ndarray]:
     """The stage savings of ``model`` with its own shares and another run's other inputs.
@@ -370,7 +386,8 @@ def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
     for b in range(math.ceil(draws / BLOCK_SIZE)):
         size = min(BLOCK_SIZE, draws - b * BLOCK_SIZE)
         if d.compositions is None:
-            parts.append(draw_shares(d, s.sample.method, stream(seed, b, "sampling"), size))
+            parts.append(draw_shares(d, s.sample.method, stream(seed, b, "sampling"), size,
+                                     rng_pool=_pool_stream(d, seed, b)))
             continue
         key = (b, s.sample.splits)
         if cache is not None and key in cache:
@@ -382,12 +399,64 @@ def restage(model: Model, seed, draws: int, inputs: dict[str, np.ndarray],
             if cache is not None:
                 cache[key] = (comp, sums)
         parts.append(draw_shares(d, s.sample.method, stream(seed, b, "sampling"), size,
-                                 composition=comp, case_sums=sums))
+                                 composition=comp, case_sums=sums, rng_pool=_pool_stream(d, seed, b)))
     shares = np.concatenate(parts) if parts else np.zeros((0, len(model.design.moves)))
     cost_cols = {i: inputs[f"cost[{s.settings[i].key}]"] for i in model.costed}
     stages = {k: np.empty(draws) for k in STAGES[1:]}
     _stage_sums(model, shares, inputs["theta"], cost_cols, inputs["realisation"], stages)
     return stages
+
+
+def base_inputs(model: Model, inputs: dict[str, np.ndarray], draws: int) -> dict[str, Any] | None:
+    """The first ``draws`` shares, costs and realisation of a run's kept inputs, for :func:`rejudge`.
+
+    Returns None when ``inputs`` lacks a column or holds fewer draws (inputs not
+    kept) or when the scenario sets a lever (levers act on the full stage in
+    ways :func:`rejudge` does not repeat).
+    """
+    s = model.scenario
+    names = [f"share[{n}]" for n in model.move_names]
+    costs = [f"cost[{s.settings[i].key}]" for i in model.costed]
+    if s.levers.any or not inputs or any(k not in inputs for k in names + costs + ["realisation"]):
+        return None
+    if inputs["realisation"].size < draws:
+        return None
+    shares = (np.column_stack([inputs[k][:draws] for k in names]) if names
+              else np.zeros((draws, 0)))
+    return {"draws": draws, "shares": shares,
+            "costs": {i: inputs[k][:draws] for i, k in zip(model.costed, costs)},
+            "realisation": inputs["realisation"][:draws]}
+
+
+def draw_base(model: Model, seed, draws: int) -> dict[str, Any] | None:
+    """Draw the first ``draws`` shares, costs and realisation of a run once, for :func:`rejudge`."""
+    kept = simulate(model, draws=draws, seed=seed, keep_inputs=True)
+    return base_inputs(model, kept, draws)
+
+
+def rejudge(model: Model, seed, base: dict[str, Any]) -> np.ndarray:
+    """Full-stage savings of ``model`` on another run's shares, costs and realisation (``base``).
+
+    θ is drawn from ``model``'s own judgement streams, block by block as
+    :func:`simulate` draws it, and the full stage is :func:`savings` of the
+    same numbers in the same order, so the result equals
+    ``simulate(model, ...)["full"]`` bit for bit (the arithmetic is element
+    by element; tested) without drawing the sampling, cost and take-up
+    sources again. Models that differ only in their judgement reading (the
+    reliability ladder, a root search over a judgement input) share one
+    ``base`` (:func:`base_inputs` or :func:`draw_base`).
+    """
+    draws = base["draws"]
+    judgement = model.scenario.judgement
+    thetas = [judgement.draw_theta(stream(seed, b, "judgement"), min(BLOCK_SIZE, draws - b * BLOCK_SIZE))
+              for b in range(math.ceil(draws / BLOCK_SIZE))]
+    theta = None if not thetas or thetas[0] is None else np.concatenate(thetas)
+    shares, on_down = base["shares"], theta
+    if theta is not None and getattr(judgement, "symmetric", False):
+        shares, on_down = _symmetric_judged(model, shares, theta), None
+    out = np.empty(draws)
+    savings(model, shares, theta=on_down, costs=base["costs"], realisation=base["realisation"], out=out)
+    return out
 
 
 def _stage_sums(model: Model, shares, theta, cost_cols, real, stages: dict[str, np.ndarray]) -> None:

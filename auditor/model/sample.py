@@ -31,7 +31,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..inputs.sample import PERKS, CaseSample, enumerate_compositions
+from ..inputs.sample import PERKS, POOLED, CaseSample, enumerate_compositions
+from .pooling import PoolPlan, make_plan, pooled_gammas, pooled_shares
 
 __all__ = ["Design", "build_design", "draw_shares", "draw_compositions", "possible_moves", "cell_prior",
            "composition_weights", "case_sums_for", "SWEEPS"]
@@ -76,6 +77,8 @@ class Design:
     quiet_rows: tuple[str, ...] = ()
     # `reported` form: probability of each composition (None: uniform).
     composition_weights: np.ndarray | None = None
+    # ``pooled`` prior only: the hierarchical prior's grid posterior and gamma layout.
+    pool: PoolPlan | None = None
 
     @property
     def n_cells(self) -> int:
@@ -87,10 +90,12 @@ def cell_prior(prior: float | str, width: int) -> float:
 
     Examples
     --------
-    >>> cell_prior("perks", 2), cell_prior("perks", 4), cell_prior(0.5, 4)
-    (0.5, 0.25, 0.5)
+    The ``pooled`` prior's cells are Perks' (its pooled part is added per draw):
+
+    >>> cell_prior("perks", 2), cell_prior("perks", 4), cell_prior(0.5, 4), cell_prior("pooled", 4)
+    (0.5, 0.25, 0.5, 0.25)
     """
-    return 1.0 / width if prior == PERKS else float(prior)
+    return 1.0 / width if prior in (PERKS, POOLED) else float(prior)
 
 
 def possible_moves(settings: tuple[str, ...], sample: CaseSample, cost_mean) -> frozenset[tuple[int, int]]:
@@ -121,11 +126,13 @@ def possible_moves(settings: tuple[str, ...], sample: CaseSample, cost_mean) -> 
 
 
 def build_design(settings: tuple[str, ...], sample: CaseSample,
-                 possible: frozenset[tuple[int, int]] = frozenset()) -> Design:
+                 possible: frozenset[tuple[int, int]] = frozenset(), cost_mean=None) -> Design:
     """Arrange the counts into rows and cells (see the module notes).
 
     ``possible`` (from :func:`possible_moves`) lists moves that get a cell, and
-    so prior probability, even when no reviewed case made them.
+    so prior probability, even when no reviewed case made them. ``cost_mean``
+    (per setting) tells the ``pooled`` prior which rows are down-shift rows
+    (:mod:`auditor.model.pooling`); without it every row is one group.
 
     Examples
     --------
@@ -142,7 +149,7 @@ def build_design(settings: tuple[str, ...], sample: CaseSample,
     ([5.5, 0.5], [True], ('a',))
     """
     if sample.form == "reported":
-        return _reported_design(settings, sample, possible)
+        return _with_pool(_reported_design(settings, sample, possible), cost_mean)
     index = {k: i for i, k in enumerate(settings)}
     table: dict[int, dict[int, int]] = {}
     for cur, ideal, count in sample.counts:
@@ -176,7 +183,7 @@ def build_design(settings: tuple[str, ...], sample: CaseSample,
             alpha.append(k + a)
             shares.append(k / n)
             unseen.append(k == 0)
-    return Design(
+    return _with_pool(Design(
         settings=settings,
         moves=tuple(moves),
         row_of_move=np.array(row_of_move, dtype=np.intp),
@@ -190,13 +197,32 @@ def build_design(settings: tuple[str, ...], sample: CaseSample,
         prior_alpha=np.array(prior_alpha, dtype=float),
         unseen=np.array(unseen, dtype=bool),
         quiet_rows=tuple(quiet),
-    )
+    ), cost_mean)
+
+
+def _with_pool(design: Design, cost_mean) -> Design:
+    """Attach the ``pooled`` prior's plan (other priors: the design unchanged)."""
+    if design.prior != POOLED or not design.moves:
+        return design
+    rows = design.row_of_move
+    if cost_mean is None:
+        down = np.ones(design.row_starts.size, dtype=bool)
+    else:
+        c = np.asarray(cost_mean, dtype=float)
+        cheaper = np.array([c[a] > c[b] for a, b in design.moves])
+        down = np.array([bool(cheaper[rows == r].all()) for r in range(design.row_starts.size)])
+    if design.compositions is None:
+        counts = np.concatenate(design.row_counts).astype(float)[None, :]
+    else:
+        counts = design.compositions
+    return replace(design, pool=make_plan(design.row_starts, design.n_cells, counts, down, design.row_n))
 
 
 def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int, *,
                 composition: np.ndarray | None = None,
                 rng_cases: np.random.Generator | None = None,
-                case_sums: np.ndarray | None = None, quantile: bool = False) -> np.ndarray:
+                case_sums: np.ndarray | None = None, quantile: bool = False,
+                rng_pool: np.random.Generator | None = None) -> np.ndarray:
     """Draw the share of each move cell, shape ``(size, n_moves)``.
 
     ``bayes`` uses one ``standard_gamma`` call for all cells (a Dirichlet is a
@@ -213,6 +239,11 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
     input is the uniforms, as for every other source. The variance-share
     analysis uses it (docs/methods.md §6); the law of each draw is the same.
 
+    The ``pooled`` prior (:mod:`auditor.model.pooling`) first picks its
+    hyper-parameters from ``rng_pool`` (by default ``rng``; the engine gives
+    it its own stream, so that the first ``m`` draws do not depend on
+    ``size``), then the cells' gammas from ``rng``.
+
     Examples
     --------
     >>> s = CaseSample("transitions", "bayes", 0.5, (("a", "a", 3), ("a", "b", 6)))
@@ -223,6 +254,8 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
     """
     if not design.moves:
         return np.zeros((size, 0))
+    if design.pool is not None and method == "bayes":
+        return _pooled(design, rng, size, composition, rng_cases, case_sums, quantile, rng_pool)
     if composition is not None and design.compositions.shape[0] > 1 and quantile:
         from scipy.special import gammaincinv
 
@@ -254,6 +287,19 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
         out[:, col:col + width] = redrawn[:, i, 1:counts.size] / n
         col += width
     return out
+
+
+def _pooled(design: Design, rng, size, composition, rng_cases, case_sums, quantile, rng_pool) -> np.ndarray:
+    """The ``pooled`` prior's shares (see :mod:`auditor.model.pooling`)."""
+    rng_pool = rng if rng_pool is None else rng_pool
+    if composition is not None and design.compositions.shape[0] > 1:
+        if case_sums is None and not quantile:
+            case_sums = case_sums_for(design, composition, rng if rng_cases is None else rng_cases, size)
+        gammas = pooled_gammas(design.pool, design.alpha, design.prior_alpha, rng, rng_pool, size,
+                               composition, design.compositions, case_sums, quantile)
+    else:
+        gammas = pooled_gammas(design.pool, design.alpha, design.prior_alpha, rng, rng_pool, size)
+    return pooled_shares(design.pool, gammas, design.row_starts, design.move_cols, design.row_of_move)
 
 
 def _frozen_gammas(design: Design, composition: np.ndarray, rng: np.random.Generator,

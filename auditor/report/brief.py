@@ -213,7 +213,10 @@ def write_brief(result, path: str | Path, summary=None) -> Path:
 
     path = Path(path)
     fig = brief_figure(result, summary)
-    with matplotlib.rc_context({"pdf.fonttype": 42}):
+    from .fonts import lean_font_subsets
+
+    # Layout tables a PDF never reads are left out of the font subsets (report/fonts.py): same page, faster.
+    with matplotlib.rc_context({"pdf.fonttype": 42}), lean_font_subsets():
         fig.savefig(path, format="pdf",
                     metadata={"CreationDate": None, "Title": f"Brief: {result.scenario.title}",
                               "Creator": f"auditor {result.version}"})
