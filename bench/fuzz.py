@@ -467,7 +467,11 @@ def run_cli(argv: list[str]) -> tuple[int, str]:
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter("default")
+        # Python's own defaults, as the program runs with (ResourceWarning and DeprecationWarning hidden),
+        # whatever filters the calling process (pytest, this script) has set.
+        warnings.resetwarnings()
+        for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+            warnings.filterwarnings("ignore", category=category)
         # Warnings reach stderr the way the program prints them (one line each, as `auditor: warning:`).
         from auditor import cli
 
@@ -659,7 +663,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", type=int, default=None, help="stop after this many cases")
     ap.add_argument("--seed", type=int, default=0, help="seed of the case generator (default 0)")
     ap.add_argument("--kinds", default=",".join(KINDS), help=f"comma-separated from {', '.join(KINDS)}")
-    ap.add_argument("--timeout", type=float, default=60.0, help="seconds before a case counts as hung (60)")
+    ap.add_argument("--timeout", type=float, default=180.0,
+                    help="seconds before a case counts as hung (180: a batch writing PDFs on a busy machine takes a minute)")
     ap.add_argument("--only-case", type=int, default=None, help="rerun one case number of --seed")
     ap.add_argument("--save", default=str(ROOT / "bench" / "fuzz-failures"), help="where failing inputs go")
     args = ap.parse_args(argv)
