@@ -92,13 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print summary.json to stdout instead of the text summary")
     r.add_argument("--quiet", action="store_true", help="print nothing on success")
     r.add_argument("--format", dest="formats", metavar="LIST",
-                   help="outputs to write, comma-separated from md, html, pdf, json, draws (default: all)")
+                   help="outputs to write, comma-separated from md, html, pdf, json, draws and xlsx "
+                        "(default: all but xlsx, which needs the xlsx extra)")
 
     b = sub.add_parser("batch", help="audit many scenario files; write each report and an index.csv")
     b.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders of *.toml files")
     _add_run_options(b)
     b.add_argument("--out", metavar="DIR", help="output folder: DIR/<file stem>/ per scenario and "
                    "DIR/index.csv (default: reports/)")
+    b.add_argument("--format", dest="formats", metavar="LIST",
+                   help="report outputs for each scenario, as for run (default: all but xlsx)")
     _add_batch_options(b)
 
     sw = sub.add_parser("sweep", help="audit one scenario over a grid of values; write sweep.csv and a figure")
@@ -302,7 +305,8 @@ def text_summary(result, out: Path | None = None) -> str:
                   f"{format_claim(c['low'], c['high'])} {per}",
               f"  draws {s['run']['draws']:,}, seed {s['run']['seed']} ({s['run']['seed_source']})"]
     if out is not None:
-        written = [out / f for f in ("report.html", "report.md", "brief.pdf", "summary.json", "draws.csv.gz")
+        written = [out / f for f in ("report.html", "report.md", "brief.pdf", "summary.json", "draws.csv.gz",
+                                     "report.xlsx")
                    if (out / f).exists()]
         lines.append(f"  report: {written[0] if written else out}")
     return "\n".join(lines)
@@ -328,11 +332,14 @@ def _cmd_batch(args) -> int:
     from .scripted import INTERNAL, batch
     from .inputs.money import format_money as m
 
+    from .report import parse_formats
+
+    formats = parse_formats(args.formats)  # checked (and named --format) before any work
     out = Path(args.out) if args.out else Path("reports")
     with _option_names():
         frame = batch(args.paths, out=out, jobs=args.jobs, draws=args.draws, seed=args.seed,
                       overrides=_overrides(args.overrides), allow_outside=args.allow_outside,
-                      progress=False if args.quiet else None)
+                      progress=False if args.quiet else None, formats=formats)
     errors = frame["error"].dropna().tolist()
     for err in errors:
         if err.startswith(INTERNAL):
@@ -341,6 +348,7 @@ def _cmd_batch(args) -> int:
         else:
             _print(f"auditor: error: {err}", file=sys.stderr)
     if not args.quiet:
+        _print(f"  {'verdict':<10}{'median':>10}{'90% interval':>24}  file")
         for row in frame.itertuples():
             if isinstance(row.error, str):
                 _print(f"  {'FAILED':<10}{'':>34}  {row.file}")
@@ -372,11 +380,12 @@ def _cmd_sweep(args) -> int:
                       progress=False if args.quiet else None)
     if not args.quiet:
         keys = list(vary)
+        _print(f"  {'verdict':<10}{'median':>10}{'90% interval':>24}{'P(>= low)':>11}  {', '.join(keys)}")
         for _, row in frame.iterrows():
             point = ", ".join(f"{k}={row[k]}" for k in keys)
             interval = f"{m(row['savings_p05'])} to {m(row['savings_p95'])}"
             _print(f"  {row['verdict']:<10}{m(row['savings_median']):>10}{interval:>24}"
-                  f"{row['p_meets_low']:>6.0%}  {point}")
+                  f"{row['p_meets_low']:>11.0%}  {point}")
         _print(f"{len(frame)} grid points, seed {frame['seed'].iloc[0]}; {out / 'sweep.csv'}, "
               f"{out / 'sweep.png'}")
     return 0

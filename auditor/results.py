@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
@@ -450,15 +451,58 @@ class AuditResult:
             **({"track": self.track} if self.track is not None else {}),
         }
 
-    def to_frame(self):
-        """One row per draw: each source's draw and the savings at each stage.
+    def frame_attrs(self) -> dict[str, Any]:
+        """What :meth:`to_frame` puts in ``DataFrame.attrs``: enough to say which run a table came from.
+
+        Keys ``seed``, ``seed_source``, ``draws``, ``scenario_sha256`` (SHA-256
+        of the scenario file's bytes, as in ``summary.json``), ``scenario_path``,
+        ``scenario_title``, ``overrides`` (``--set`` / keyword overrides, dotted
+        key -> value), ``judgement_model``, ``auditor_version`` and ``command``
+        (the ``auditor run`` line that redraws the table). Plain values only, so
+        the attrs survive pickling and pandas' own copying.
+        """
+        s = self.scenario
+        return {"seed": self.seed, "seed_source": self.seed_source, "draws": self.draws,
+                "scenario_sha256": s.sha256, "scenario_path": s.path, "scenario_title": s.title,
+                "overrides": _plain_overrides(s), "judgement_model": s.judgement.name,
+                "auditor_version": self.version, "command": self.reproduce_command()}
+
+    def to_frame(self, long: bool = False):
+        """The draws as a pandas DataFrame: one row per draw (default) or tidy long.
+
+        Parameters
+        ----------
+        long : bool, default False
+            False: one row per draw, the columns below (the layout of
+            ``draws.csv.gz``, unchanged). True: one row per draw and quantity,
+            columns ``draw``, ``quantity`` (an identifier-safe name such as
+            ``share__state_special__mainstream``, ``cost__mainstream``,
+            ``theta`` or ``savings__full``), ``group`` (``cases``, ``share``,
+            ``cost``, ``savings``, or the name itself for ``theta``,
+            ``realisation`` and the lever columns), ``setting`` (the setting,
+            or the one a share moves from), ``to`` (where a share moves to),
+            ``stage`` (for savings) and ``value``; rows run quantity by
+            quantity in the wide frame's column order, draws ascending within
+            each.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``draw``, the inputs (``share[a->b]``, ``theta``,
+            Wide: columns ``draw``, the inputs (``share[a->b]``, ``theta``,
             ``cost[...]``, ``realisation``) when kept, and ``savings_sampling``,
-            ``savings_judgement``, ``savings_full``.
+            ``savings_judgement``, ``savings_full``. Either layout carries
+            :meth:`frame_attrs` in ``attrs``; the long one adds ``names``
+            (identifier-safe name -> wide column name).
+
+        Examples
+        --------
+        >>> import auditor
+        >>> r = auditor.audit("scenarios/west-sussex-2023.toml", draws=100, seed=2)
+        >>> t = r.to_frame(long=True)
+        >>> bool(t.query("quantity == 'savings__full'")["value"].median() == r.to_frame()["savings_full"].median())
+        True
+        >>> t.attrs["seed"], t.attrs["draws"], t.attrs["names"]["share__state_special__mainstream"]
+        (2, 100, 'share[state_special->mainstream]')
         """
         import pandas as pd
 
@@ -466,7 +510,45 @@ class AuditResult:
         cols.update(self.inputs)
         for k in ("sampling", "judgement", "full"):
             cols[f"savings_{k}"] = self.stages[k]
-        return pd.DataFrame(cols)
+        if long:
+            out = _long_frame(cols, self.scenario.setting_keys)
+        else:
+            out = pd.DataFrame(cols)
+        out.attrs.update(self.frame_attrs())
+        return out
+
+    def write_report(self, folder, formats=None, *, sensitivity=None):
+        """Write the report folder ``auditor run`` writes for this result, atomically.
+
+        Same files and bytes as ``auditor run`` with the same scenario, seed,
+        draws and ``--format``, and the same safety rules: the folder is built
+        beside ``folder`` and renamed into place, carries the ``.auditor-output``
+        marker, and an existing folder that auditor did not write is refused
+        (:class:`~auditor.errors.UsageError`), never replaced.
+
+        Parameters
+        ----------
+        folder : str or path-like
+        formats : str or sequence of str, optional
+            ``"md,html"`` or ``["md", "html"]``, from md, html, pdf, json, draws
+            and xlsx (default: every format but xlsx, as ``auditor run``).
+        sensitivity : mapping, optional
+            ``sensitivity.json`` content to show in ``report.html``.
+
+        Returns
+        -------
+        pathlib.Path
+            The report folder.
+        """
+        # The one sanctioned upward import (tests/test_layers.py): the report
+        # package never imports this module, so there is no cycle.
+        from .report import check_destination, parse_formats, write_outputs
+
+        self._analysed()
+        chosen = parse_formats(formats if formats is None or isinstance(formats, str) else ",".join(formats),
+                               option="formats")
+        check_destination(folder, "report")
+        return write_outputs(self, folder, chosen, sensitivity=sensitivity)
 
     def plot(self, ax=None):
         """Draw the claim band against each stage's 90% interval (the ladder).
@@ -599,6 +681,74 @@ class SensitivityResult:
                              field="kind")
         _ax_iv(ax)
         return getattr(sensitivity_figures, kind)(self, ax=ax)
+
+
+_UNSAFE = re.compile(r"[^0-9A-Za-z_]")
+
+
+def column_parts(column: str, keys: tuple[str, ...]) -> dict[str, str | None]:
+    """A wide :meth:`AuditResult.to_frame` column name split into group, setting, target and stage.
+
+    Examples
+    --------
+    >>> column_parts("share[state_special->mainstream]", ("mainstream", "state_special"))
+    {'group': 'share', 'setting': 'state_special', 'to': 'mainstream', 'stage': None}
+    >>> column_parts("savings_full", ())["stage"], column_parts("theta", ())["group"]
+    ('full', 'theta')
+    """
+    parts: dict[str, str | None] = {"group": column, "setting": None, "to": None, "stage": None}
+    if column.startswith("savings_"):
+        parts.update(group="savings", stage=column[len("savings_"):])
+    elif column.endswith("]") and "[" in column:
+        group, _, inner = column[:-1].partition("[")
+        parts["group"] = group
+        moves = [(a, b) for a in keys for b in keys if f"{a}->{b}" == inner] if group == "share" else []
+        parts["setting"], parts["to"] = moves[0] if moves else (inner, None)
+    return parts
+
+
+def safe_name(parts: dict[str, str | None]) -> str:
+    """An identifier-safe name (ASCII letters, digits, ``_``) joining the parts with ``__``.
+
+    Examples
+    --------
+    >>> safe_name({"group": "cost", "setting": "Post-16 (FE)", "to": None, "stage": None})
+    'cost__Post_16__FE_'
+    """
+    bits = [parts["group"], parts["setting"], parts["to"], parts["stage"]]
+    return "__".join(_UNSAFE.sub("_", b) for b in bits if b is not None)
+
+
+def _long_frame(cols: dict[str, np.ndarray], keys: tuple[str, ...]):
+    """The tidy long table of :meth:`AuditResult.to_frame` from the wide columns (``draw`` first)."""
+    import pandas as pd
+
+    draw = cols["draw"]
+    n = draw.size
+    names: dict[str, str] = {}
+    rows = {"quantity": [], "group": [], "setting": [], "to": [], "stage": []}
+    for column in list(cols)[1:]:
+        parts = column_parts(column, keys)
+        name = base = safe_name(parts)
+        i = 1
+        while name in names:  # two settings that differ only in punctuation
+            i += 1
+            name = f"{base}_{i}"
+        names[name] = column
+        rows["quantity"].append(name)
+        for k in ("group", "setting", "to", "stage"):
+            rows[k].append(parts[k])
+    m = len(names)
+    out = {"draw": np.tile(draw, m)}
+    for k, labels in rows.items():
+        # Categorical codes repeat each quantity's label over its draws without m * n strings.
+        cats = list(dict.fromkeys(x for x in labels if x is not None))
+        codes = np.array([cats.index(x) if x is not None else -1 for x in labels], dtype=np.int32)
+        out[k] = pd.Categorical.from_codes(np.repeat(codes, n), categories=cats)
+    out["value"] = np.concatenate([np.asarray(cols[c], dtype=float) for c in names.values()]) if m else []
+    frame = pd.DataFrame(out)
+    frame.attrs["names"] = names
+    return frame
 
 
 def _ax_iv(ax) -> None:

@@ -256,14 +256,14 @@ def _csv(frame) -> str:
 # ---- batch --------------------------------------------------------------------
 
 def _batch_task(path: str, out: str | None, draws: int | None, seed: int | None,
-                overrides: dict, allow_outside: bool) -> dict:
+                overrides: dict, allow_outside: bool, formats: tuple[str, ...] | None = None) -> dict:
     """Audit one scenario file (in a worker); return its ``index.csv`` row."""
     row: dict[str, Any] = {"file": path}
     try:
         scenario = load_scenario(path, overrides=overrides or None, allow_outside=allow_outside)
         result = audit(scenario, draws=draws, seed=seed)
         if out is not None:
-            write_outputs(result, out)
+            write_outputs(result, out, formats)
         s = result.summary()
     except AuditorError as exc:
         line = exc.one_line()
@@ -284,7 +284,7 @@ def _batch_task(path: str, out: str | None, draws: int | None, seed: int | None,
 def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = None,
           executor: Executor | None = None, jobs: int | None = None, draws: int | None = None,
           seed: int | None = None, overrides: Mapping[str, Any] | None = None, allow_outside: bool = False,
-          progress: bool | None = None):
+          progress: bool | None = None, formats: str | Iterable[str] | None = None):
     """Audit many scenario files; one row per file.
 
     Parameters
@@ -309,6 +309,9 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
     progress : bool, optional
         Show a progress bar on stderr (default: when stderr is a terminal;
         the bar appears only once the work has run for 2 s).
+    formats : str or iterable of str, optional
+        The report formats written for each scenario, as ``auditor run
+        --format`` (``"html,xlsx"`` or a list; default every format but xlsx).
 
     Returns
     -------
@@ -327,6 +330,10 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
 
     _run_iv(draws=draws, seed=seed, executor=executor, jobs=jobs)
     _mapping_iv(overrides, "overrides", "dotted scenario keys and values, as --set takes them")
+    if formats is not None:
+        from .report import parse_formats
+
+        formats = parse_formats(formats if isinstance(formats, str) else ",".join(formats), option="formats")
     files = expand_paths(_paths_iv(paths))
     if not files:
         raise UsageError("no scenario files given", field="paths")
@@ -346,7 +353,7 @@ def batch(paths: Iterable[str | Path] | str | Path, *, out: str | Path | None = 
             targets[i] = str(out / stem)
             check_replaceable(out / stem, "report")
     ov = dict(overrides or {})
-    tasks = [(f, t, draws, seed, ov, allow_outside) for f, t in zip(files, targets)]
+    tasks = [(f, t, draws, seed, ov, allow_outside, formats) for f, t in zip(files, targets)]
     rows = _run_tasks(_batch_task, tasks, executor=executor, jobs=jobs, progress=progress, desc="batch")
     frame = pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
     frame["draws"] = frame["draws"].astype("Int64")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,8 @@ class Case:
     argv: tuple[str, ...] = ("validate", "scenario.toml")
     folders: tuple[str, ...] = field(default=())
     fifos: tuple[str, ...] = field(default=())
+    #: Modules made unimportable for the entry (an optional extra that is not installed).
+    missing: tuple[str, ...] = field(default=())
 
 
 def toml(**changes) -> str:
@@ -115,6 +118,7 @@ CATALOGUE: dict[str, Case] = {
     "claim-low-above-high": Case({"scenario.toml": toml(claim={"low": "£46.7m", "high": "£17.8m"})}),
     "template-placeholder": Case({"scenario.toml": toml(claim={"low": "FILL IN: the published low end",
                                                                 "high": "£2m"})}),
+    "cohort-not-whole": Case({"scenario.toml": toml(settings=settings(a_cohort="600.5"))}),
     "claim-derived-not-bool": Case({"scenario.toml": toml(claim={"low": "£1m", "high": "£2m", "derived": "yes"})}),
     "share-out-of-range": Case({"scenario.toml": toml(implementation={"realisation": 1.5})}),
     "low-above-high": Case({"scenario.toml": toml(implementation={
@@ -210,6 +214,11 @@ CATALOGUE: dict[str, Case] = {
     "set-value-line-break": Case({"scenario.toml": toml()},
                                  ("validate", "scenario.toml", "--set", 'scenario.title="Two\nlines"')),
     "set-without-equals": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set", "run.draws")),
+    "set-placeholder": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set",
+                                                        'claim.low="FILL IN: the published low end"')),
+    "format-unknown": Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--format", "html,xls")),
+    "xlsx-extra-missing": Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--format", "xlsx"),
+                               missing=("openpyxl",)),
     "out-is-a-file": Case({"scenario.toml": toml(), "out": "a file"},
                           ("run", "scenario.toml", "--out", "out")),
     "out-not-ours": Case({"scenario.toml": toml(), "project/notes.txt": "mine"},
@@ -255,6 +264,8 @@ def test_catalogue_entry(entry: str, tmp_path: Path, monkeypatch, capsys) -> Non
         else:
             (work / name).write_text(content, encoding="utf-8")
     monkeypatch.chdir(work)
+    for module in case.missing:
+        monkeypatch.setitem(sys.modules, module, None)  # `import module` now raises ImportError
     code = main(list(case.argv))
     out, err = capsys.readouterr()
     assert code == 2

@@ -214,8 +214,8 @@ def test_cli_format_errors_are_one_line(west_sussex, tmp_path, capsys):
 
     assert main(["run", str(west_sussex), "--format", "html,xls", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["auditor: error: --format: unknown format 'xls'; allowed: md, html, pdf, json, draws "
-                   "(comma-separated)"]
+    assert err == ["auditor: error: --format: unknown format 'xls'; allowed: md, html, pdf, json, draws, "
+                   "xlsx (comma-separated)"]
     assert not (tmp_path / "o").exists()
 
 

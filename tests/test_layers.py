@@ -30,6 +30,12 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+#: The one upward import allowed, and why: ``AuditResult.write_report`` (the researchers' way to write the
+#: report folder from a result) delegates to the report writer. The report package never imports
+#: ``auditor.results``, so this edge closes no cycle; :func:`test_no_import_cycles` still checks that.
+ALLOWED_UPWARD = {("auditor.results", "auditor.report")}
+
+
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
@@ -99,7 +105,7 @@ def upward_imports(graph: dict[str, set[str]]) -> list[str]:
     bad = []
     for m, targets in sorted(graph.items()):
         for t in sorted(targets):
-            if layer_of(t) > layer_of(m):
+            if layer_of(t) > layer_of(m) and (m, t) not in ALLOWED_UPWARD:
                 bad.append(f"{m} ({LAYERS[layer_of(m)][0]}) imports {t} ({LAYERS[layer_of(t)][0]})")
     return bad
 

@@ -285,14 +285,13 @@ def _load(data: bytes, text: str, shown: str, *, overrides: Mapping[str, Any] | 
         except ScenarioError as exc:  # the file's own values passed above: this came from --set
             exc.path = "--set"
             raise
-    _refuse_placeholder(raw, text, shown)
+    _refuse_placeholder(raw, text, shown, touched)
     try:
         scenario = parse_scenario(raw, base_dir=base_dir, allow_outside=allow_outside, files=files)
     except DataError:
         raise
     except AuditorError as exc:
-        if exc.field and any(exc.field == t or exc.field.startswith(t + ".") or exc.field.startswith(t + "[")
-                             for t in touched):
+        if exc.field and _touched(exc.field, touched):
             exc.path = "--set"
         else:
             exc.path = shown
@@ -353,19 +352,28 @@ def _with_identity(s: Scenario, path: str, sha: str) -> Scenario:
     return replace(s, path=path, sha256=sha)
 
 
-def _refuse_placeholder(raw: dict, text: str, shown: str) -> None:
+def _refuse_placeholder(raw: dict, text: str, shown: str, touched: set[str] = frozenset()) -> None:
     """Refuse a value still written as an ``auditor new`` placeholder, so no report rests on one.
 
     Checked before the values are parsed, so the first placeholder in the file is
-    named even where it stands in for a number (a cohort, the claim).
+    named even where it stands in for a number (a cohort, the claim). A
+    placeholder given with ``--set`` is blamed on ``--set``, not on the file.
     """
     from .templates import first_placeholder
 
     found = first_placeholder(raw)
     if found is not None:
         field, what = found
+        if _touched(field, touched):
+            raise ScenarioError(f"the value given is a template placeholder; give {what} instead",
+                                path="--set", field=field)
         raise ScenarioError(f"still the template's placeholder; replace it with {what}", path=shown,
                             field=field, line=locate(text, field))
+
+
+def _touched(field: str, touched: set[str]) -> bool:
+    """Whether ``field`` was set (or sits inside a table set) by ``--set``."""
+    return any(field == t or field.startswith(t + ".") or field.startswith(t + "[") for t in touched)
 
 
 def locate(text: str, dotted: str) -> int | None:
@@ -572,6 +580,32 @@ def _int(value: Any, field: str, lo: int, hi: int, what: str) -> int:
     return value
 
 
+def _count_text(value: Any, field: str) -> Any:
+    """A count of children written as text (``"600"``, ``"2,374"``) as an int; other values unchanged.
+
+    Money may be written as text, so counts may be too; a fraction is refused
+    rather than rounded, since it usually means a figure was pasted in the
+    wrong place.
+
+    Examples
+    --------
+    >>> _count_text("2,374", "settings.a.cohort"), _count_text(600, "settings.a.cohort")
+    (2374, 600)
+    >>> _count_text("600.5", "settings.a.cohort")
+    Traceback (most recent call last):
+    ...
+    auditor.errors.ScenarioError: settings.a.cohort: must be a whole number of children, got '600.5'; a count cannot have a fraction
+    """
+    if not isinstance(value, str):
+        return value
+    if re.fullmatch(r"\s*(\d{1,3}(,\d{3})+|\d+)\s*", value):
+        return int(value.replace(",", ""))
+    if re.fullmatch(r"\s*(\d{1,3}(,\d{3})+|\d+)?\.\d+\s*", value):
+        raise ScenarioError(f"must be a whole number of children, got {value!r}; a count cannot have a fraction",
+                            field=field)
+    return value
+
+
 def parse_scenario(raw: dict, *, base_dir: Path = Path("."), allow_outside: bool = False,
                    files: Mapping[str, str] | None = None) -> Scenario:
     """Validate an already-parsed TOML document (see :func:`load_scenario`; ``files`` as :func:`loads_scenario`)."""
@@ -728,7 +762,7 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
             raise ScenarioError("missing; the number of children in this setting is required "
                                 "(0 for a destination only)", field=f"{f}.cohort")
         cost = parse_dist(body["cost"], MONEY, f"{f}.cost")
-        cohort = _int(body["cohort"], f"{f}.cohort", 0, 10**9, ">= 0")
+        cohort = _int(_count_text(body["cohort"], f"{f}.cohort"), f"{f}.cohort", 0, 10**9, ">= 0")
         label = _string(body, "label", f) or key.replace("_", " ").capitalize()
         if canon != key:
             normalised.append((key, canon))

@@ -25,6 +25,8 @@ _MONEY = {"description": 'Pounds: a number or text such as "£17.8m", "£46,700,
 _SHARE = {"description": 'A share: 0.67, "67%" or "2/3"', "type": ["number", "string"]}
 _TEXT = {"type": "string"}
 _WHOLE = {"type": "integer", "minimum": 0}
+# A count of children may be written as text, as money may ("600", "2,374").
+_COUNT = {"oneOf": [_WHOLE, {"type": "string", "pattern": r"^\s*(\d{1,3}(,\d{3})+|\d+)\s*$"}]}
 
 
 def _obj(props: dict[str, Any], required: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
@@ -75,7 +77,7 @@ def scenario_schema() -> dict[str, Any]:
     dfe = {"description": "The DfE category (or categories) this setting stands for, or \"none\"; "
                           "inferred from the setting's name when omitted",
            "anyOf": [{"enum": [*CATEGORIES, "none"]}, {"type": "array", "minItems": 1, "items": category}]}
-    setting = _obj({"label": _TEXT, "cost": dist, "cohort": _WHOLE, "schools_block": dist, "transport": dist,
+    setting = _obj({"label": _TEXT, "cost": dist, "cohort": _COUNT, "schools_block": dist, "transport": dist,
                     "new_per_year": {"type": "number", "minimum": 0}, "dfe": dfe, "source": _TEXT, "note": _TEXT},
                    ("cost", "cohort"))
     return {

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .folders import check_destination
 from .write import MARKER, atomic_dir, atomic_file, check_replaceable, current_umask, json_text
 
-__all__ = ["write_outputs", "atomic_dir", "atomic_file", "check_replaceable", "current_umask", "MARKER", "FIGURES",
-           "FORMATS", "parse_formats", "summary_json", "json_text"]
+__all__ = ["write_outputs", "atomic_dir", "atomic_file", "check_replaceable", "check_destination", "current_umask",
+           "MARKER", "FIGURES", "FORMATS", "OPTIONAL_FORMATS", "parse_formats", "summary_json", "json_text"]
 
 FIGURES = ("ladder", "exceedance", "distribution", "reliability")
 
@@ -23,11 +24,17 @@ def summary_json(result) -> str:
     return json_text(result.summary())
 
 
+#: The formats written by default.
 FORMATS = ("md", "html", "pdf", "json", "draws")
+#: Formats written only when asked for: ``xlsx`` needs the optional openpyxl package.
+OPTIONAL_FORMATS = ("xlsx",)
 
 
-def parse_formats(text: str | None) -> tuple[str, ...]:
-    """Read ``--format md,html,...``; ``None`` or empty means every format.
+def parse_formats(text: str | None, option: str = "--format") -> tuple[str, ...]:
+    """Read ``--format md,html,...``; ``None`` or empty means every default format (:data:`FORMATS`).
+
+    ``xlsx`` (:data:`OPTIONAL_FORMATS`) is checked here, before any work, for
+    the openpyxl package it needs.
 
     Examples
     --------
@@ -36,7 +43,7 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
     >>> parse_formats("html,docx")
     Traceback (most recent call last):
     ...
-    auditor.errors.UsageError: --format: unknown format 'docx'; allowed: md, html, pdf, json, draws (comma-separated)
+    auditor.errors.UsageError: --format: unknown format 'docx'; allowed: md, html, pdf, json, draws, xlsx (comma-separated)
     """
     from ..errors import UsageError
 
@@ -45,11 +52,15 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
     chosen: list[str] = []
     for item in text.split(","):
         name = item.strip().lower()
-        if name not in FORMATS:
-            raise UsageError(f"unknown format {name!r}; allowed: {', '.join(FORMATS)} (comma-separated)",
-                             field="--format")
+        if name not in FORMATS + OPTIONAL_FORMATS:
+            raise UsageError(f"unknown format {name!r}; allowed: {', '.join(FORMATS + OPTIONAL_FORMATS)} "
+                             "(comma-separated)", field=option)
         if name not in chosen:
             chosen.append(name)
+    if "xlsx" in chosen:
+        from .xlsx import require_openpyxl
+
+        require_openpyxl(option)
     return tuple(chosen)
 
 
@@ -66,7 +77,7 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
         Any of :data:`FORMATS` (default: all). ``md`` writes ``report.md`` and
         ``figures/*.png``; ``html`` ``report.html``; ``pdf`` ``brief.pdf``;
         ``json`` ``summary.json`` and ``inputs.json``; ``draws``
-        ``draws.csv.gz``.
+        ``draws.csv.gz``; ``xlsx`` (only when asked for) ``report.xlsx``.
     sensitivity : mapping, optional
         Content for ``sensitivity.json``, shown in ``report.html``. When
         omitted, a ``sensitivity.json`` already in ``out`` for the same
@@ -78,11 +89,12 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
     from ..figures import audit as figures
 
     chosen = FORMATS if formats is None else tuple(formats)
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in FORMATS + OPTIONAL_FORMATS]
     if unknown:
         from ..errors import UsageError
 
-        raise UsageError(f"unknown format {unknown[0]!r}; allowed: {', '.join(FORMATS)}", field="formats")
+        raise UsageError(f"unknown format {unknown[0]!r}; allowed: {', '.join(FORMATS + OPTIONAL_FORMATS)}",
+                         field="formats")
     out = Path(out)
     if sensitivity is None and out.is_dir():
         from .html import load_sensitivity
@@ -126,4 +138,8 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
             from .data import write_draws_csv_gz
 
             write_draws_csv_gz(result, tmp / "draws.csv.gz")
+        if "xlsx" in chosen:
+            from .xlsx import write_xlsx
+
+            write_xlsx(result, tmp / "report.xlsx", summary=summary)
     return out

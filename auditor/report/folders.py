@@ -35,7 +35,7 @@ MARKER = ".auditor-output"
 #: older output of that kind may hold and still be replaced).
 KINDS = {
     "report": {"summary.json", "inputs.json", "report.md", "report.html", "brief.pdf", "draws.csv.gz",
-               "figures", "sensitivity.json"},
+               "figures", "sensitivity.json", "report.xlsx"},
     "sensitivity": {"sensitivity.json", "sensitivity.md", "figures"},
     "sweep": {"sweep.csv", "sweep.json", "sweep.png"},
     "track": {"track.json", "track.md", "track.png"},
