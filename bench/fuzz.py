@@ -415,6 +415,8 @@ def allowed_roots(case: Case, work: Path, before: dict[str, str]) -> list[tuple[
         m = re.search(r"out='([^']*)'", case.api or "")
         argv = [case.api.split(".")[1].split("(")[0], "--out", m.group(1)] if m else []
     roots: list[tuple[str, str]] = []
+    if "--out" in argv and not argv[argv.index("--out") + 1]:
+        argv = argv[:argv.index("--out")]  # `--out ""` means the default folder, as no --out does
     if "--out" in argv:
         target = argv[argv.index("--out") + 1]
         if target and "\x00" not in target:
