@@ -547,7 +547,7 @@ class AuditResult:
         self._analysed()
         chosen = parse_formats(formats if formats is None or isinstance(formats, str) else ",".join(formats),
                                option="formats")
-        check_destination(folder, "report")
+        check_destination(folder, "report", option="folder")
         return write_outputs(self, folder, chosen, sensitivity=sensitivity)
 
     def plot(self, ax=None):

@@ -633,5 +633,6 @@ def sweep_figure(frame, keys: Sequence[str], *, claim=None, ax=None):
     ax.set_ylabel("Audited savings, £m (median; band: 90% interval)")
     ax.set_title(f"Audited savings as {x_key} varies", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, frameon=False)
+    # Beside the plot, never over it (inside, it covered the claim's high-end line).
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax

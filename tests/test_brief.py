@@ -70,3 +70,49 @@ def test_text_is_extractable(result, tmp_path):
     flat = " ".join(text.split())
     assert f"Verdict: the claim {result.verdict()[0].upper()}" in flat
     assert "What to bear in mind" in flat and "Sources" in flat
+
+
+def _brief_text(result) -> str:
+    from auditor.report.brief import brief_figure
+
+    fig = brief_figure(result)
+    return " ".join(" ".join(t.get_text() for t in fig.texts).split())
+
+
+def test_brief_says_what_the_claim_needs_and_what_happened(result, tmp_path):
+    flat = _brief_text(result)
+    s = result.summary()
+    imp = s["implied"]
+    # The low end in children, from the summary's implied block (1,124 at 100,000 draws; the count is exact
+    # arithmetic on the claim and the review, not a draw).
+    assert f"To save £17.8m a year, about {imp['children_to_move_for_low']:,.0f} children would have to move" in flat
+    assert s["track"]["status"] == "ok"  # DfE has Januaries after the 2023 claim
+    assert "What happened after the claim: By January" in flat and "not proof of cause" in flat
+    assert "a year; 9 times in 10" in flat  # "a year" after the middle outcome
+    assert len(pages(write_brief(result, tmp_path / "b.pdf").read_bytes())) == 1
+
+
+def test_brief_lists_each_source_once(write_scenario):
+    # The article is among the scenario's sources and again as the claim's source; the cost source is new.
+    doc = base_scenario(scenario={"title": "Test claim", "sources": ["Claim: Example (2024), https://example.org/c"]},
+                        claim={"low": "£1m", "high": "£2m", "per": "year",
+                               "source": "Example (2024), https://example.org/c"})
+    doc["settings"]["a"]["cost"] = {"dist": "fixed", "value": 30000, "source": "Fees, https://example.org/fees"}
+    r = auditor.audit(write_scenario(to_toml(doc)), draws=300, seed=1)
+    flat = _brief_text(r)
+    assert flat.count("https://example.org/c") == 1
+    assert flat.count("https://example.org/fees") == 1
+
+
+def test_once_keeps_new_addresses():
+    from auditor.report.brief import once
+
+    assert once(["a https://x.org/1", "b https://x.org/1", "c https://x.org/2; https://x.org/1", "d"]) == [
+        "a https://x.org/1", "c https://x.org/2; https://x.org/1", "d"]
+
+
+@pytest.mark.parametrize("name", ["bcp-2023", "warwickshire-2024", "dbv-national-2024", "west-berkshire-2020",
+                                  "west-sussex-2023-cases"])
+def test_every_shipped_scenario_briefs_on_one_page(name, tmp_path):
+    r = auditor.audit(f"scenarios/{name}.toml", draws=500, seed=3)
+    assert len(pages(write_brief(r, tmp_path / "b.pdf").read_bytes())) == 1

@@ -214,6 +214,7 @@ CATALOGUE: dict[str, Case] = {
     "set-value-line-break": Case({"scenario.toml": toml()},
                                  ("validate", "scenario.toml", "--set", 'scenario.title="Two\nlines"')),
     "set-without-equals": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set", "run.draws")),
+    "set-unknown-setting": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set", "settings.aa.cost=5")),
     "set-placeholder": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set",
                                                         'claim.low="FILL IN: the published low end"')),
     "format-unknown": Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--format", "html,xls")),

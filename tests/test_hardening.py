@@ -423,7 +423,7 @@ def test_hostile_toml_is_one_line(tmp_path, monkeypatch, capsys, text, expected)
     (["validate", "a\x00b.toml"], "contains a NUL character"),
     (["validate", "a/" * 3000 + "x.toml"], "a path has at most 4,000"),
     (["validate", "s.toml", "--set", 'scenario.title="a\nb"'], "--set: the value of scenario.title has a line break"),
-    (["validate", "s.toml", "--set", "settings.zz.cost=5"], "auditor: error: --set: settings.zz.cohort: missing"),
+    (["validate", "s.toml", "--set", "settings.zz.cost=5"], "auditor: error: --set: settings.zz.cost: the scenario has no setting 'zz'"),
 ])
 def test_paths_and_set_values_are_one_line(tmp_path, monkeypatch, capsys, argv, expected) -> None:
     monkeypatch.chdir(tmp_path)

@@ -85,15 +85,22 @@ def test_numbers_match_the_draws(result, page):
 
 def test_self_contained_and_accessible(result, page):
     tags = parse(page)
-    imgs = [a for t, a in tags.tags if t == "img"]
-    # Three figures, plus the track chart when the scenario names its council and DfE has later years.
-    assert len(imgs) == 3 + ("track" in result.summary())
-    for a in imgs:
-        assert a["src"].startswith("data:image/png;base64,")
-        assert len(a.get("alt", "")) > 40  # a real description, not a placeholder
+    charts = [a for t, a in tags.tags if t == "svg"]
+    # Three figures as inline SVG, plus the track chart when the scenario names its council and DfE has later years.
+    assert not [t for t, _ in tags.tags if t == "img"]
+    assert len(charts) == 3 + ("track" in result.summary())
+    for a in charts:
+        assert a["class"] == "chart" and a["role"] == "img" and "width" not in a and a["viewbox"]
+        assert len(a.get("aria-label", "")) > 40  # a real description, not a placeholder
+    # Chart words are text (selectable, searchable), never drawn as glyph outlines.
+    assert page.count("<text ") > 20 and "<image" not in page
+    # Several SVGs share one page: every id is unique.
+    ids = [a["id"] for t, a in tags.tags if "id" in a]
+    assert len(ids) == len(set(ids))
     # Nothing that would fetch: no scripts, stylesheets, frames, or CSS url().
     assert not [t for t, _ in tags.tags if t in ("script", "link", "iframe", "object", "embed")]
-    assert "url(" not in page and "@import" not in page
+    # The only url() references are the charts' own clip paths inside the page (url(#...)).
+    assert "@import" not in page and page.count("url(") == page.count("url(#")
     assert "default-src 'none'" in page
     for tag, a in tags.tags:
         if tag != "a":
@@ -113,7 +120,8 @@ def test_hostile_title_and_notes_are_text(write_scenario):
     page = render_html(r)
     tags = parse(page)
     assert not [t for t, _ in tags.tags if t == "script"]
-    assert [t for t, _ in tags.tags].count("img") == 3  # only the three figures; the notes' <img> is text
+    assert [t for t, _ in tags.tags].count("img") == 0  # figures are inline SVG; the notes' <img> is text
+    assert [t for t, _ in tags.tags].count("svg") == 3
     assert tags.text_by_id["title"].strip() == HOSTILE_TITLE
     notes = " ".join(tags.text_by_id["notes"].split())
     assert "<img src=x onerror=alert(1)>" in notes and "<script>document.title='pwned'</script>" in notes
@@ -248,3 +256,46 @@ def test_report_html_links_the_sources_of_the_scrutiny_figures(tmp_path):
     for url in (load_evidence()["tribunal:2022/23"].source_url, load_evidence()["lgsco:2022/23"].source_url,
                 APPEAL_RATE_SOURCE):
         assert f'href="{url}"' in page
+
+
+def _outside_details(page: str) -> str:
+    """The page's text with every <details> fold-out (and the charts' SVG) removed: what a reader sees first."""
+    import re
+
+    text = re.sub(r"<details\b.*?</details>", " ", page, flags=re.S)
+    text = re.sub(r"<svg\b.*?</svg>", " ", text, flags=re.S)
+    text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
+
+
+def test_plain_first_technical_folded(result, page):
+    tags = parse(page)
+    s = result.summary()
+    # The verdict box says what the claim needs in children (the implied block's own count and share).
+    moves = " ".join(tags.text_by_id["verdict-moves"].split())
+    n = s["implied"]["children_to_move_for_low"]
+    share = s["implied"]["share_of_cohort_for_low"]["state_special"]
+    assert moves.startswith(f"To save £17.8m a year, about {n:,.0f} children would have to move:")
+    assert f"{share:.0%} of everyone in state special school" in moves
+    seen = _outside_details(page)
+    # Technical words appear only inside fold-outs (the headline's analysis-choice sentence names a prior,
+    # which the verdict's own fold-out explains).
+    headline = " ".join(result.headline()[1:])
+    for word in ("Dirichlet", "Jeffreys", "Perks", "Kerman", "lognormal", "sd_log", "Judgement parameter",
+                 "Sobol", "uniform £", "triangular £", "Difference in differences", "SHA-256 ", "θ"):
+        assert word not in seen.replace(headline, ""), word
+    assert "prior" in " ".join(tags.text_by_id.get("verdict", "").split()) or "prior" not in headline
+    # Take-up is a percentage, not "1."; costs are ranges in words.
+    assert "share of judged moves that actually happen): 100%" in seen
+    assert "£7,890 to £8,662 (any amount in between equally likely)" in seen
+    # A review published only as shares shows its findings, not an empty table.
+    assert "2/3" in seen or "two thirds" in seen.lower()
+    # Why the audit's middle outcome differs from the published method's figure, where both are shown.
+    assert "Lower than the published method’s" in seen
+
+
+def test_negative_savings_explained_where_they_appear(result, page):
+    s = result.summary()
+    negative = [r for r in s["judgement"]["ladder"] if r["p05"] < 0]
+    assert negative  # the harsher readings of the tribunal evidence dip below zero for this scenario
+    assert "is a net cost" in page.split('id="reliability-heading"')[1].split("</section>")[0]

@@ -154,3 +154,18 @@ def test_reproducible_whatever_the_chunking(west_sussex):
     for key in ref:
         np.testing.assert_array_equal(ref[key], chunked[key])
         np.testing.assert_array_equal(ref[key][:engine.BLOCK_SIZE + 7], short[key])
+
+
+def test_inverse_cdf_draws_have_the_same_law(west_sussex):
+    # The variance-share analysis draws every gamma by inverse CDF (one uniform per
+    # column); the pooled prior's move totals must follow the same law that way.
+    model = engine.build_model(_pooled_scenario(west_sussex))
+    quantile = dataclasses.replace(model, quantile_sampling=True)
+    n = 2 * engine.BLOCK_SIZE
+    a = engine.simulate(model, draws=n, seed=5, keep_inputs=True)
+    b = engine.simulate(quantile, draws=n, seed=5, keep_inputs=True)
+    for name in model.move_names:
+        x, y = a[f"share[{name}]"], b[f"share[{name}]"]
+        se = np.sqrt((x.var() + y.var()) / n)
+        assert abs(x.mean() - y.mean()) < 4 * se
+        assert abs(x.std() - y.std()) < 0.05 * x.std()

@@ -58,7 +58,7 @@ def test_surrey_context_counts_match_packaged_dfe_data():
     # New plans naming an independent or non-maintained special school: 51 + 3 in 2021, 29 + 3 in 2022.
     assert new_plans()[("936", 2021)]["independent_special"] == 54
     assert new_plans()[("936", 2022)]["independent_special"] == 32
-    notes = _load("surrey-2022.toml")["scenario"]["notes"]
+    notes = " ".join(_load("surrey-2022.toml")["scenario"]["notes"].split())
     for quoted in ("1,313", "54 in 2021", "32 in 2022"):
         assert quoted in notes
 
@@ -81,6 +81,53 @@ def test_surrey_point_and_break_even_by_hand():
     assert lo == 2_200_032 and hi == 3_465_432
     assert s["p_meets_low"] > 0.99
     assert s["claim"]["budget"] == "high_needs"
+
+
+# --- Hampshire (2024): 64 resourced-provision places ---------------------------------------
+# Published: revenue cost £1.378m for the 64 places against an estimated £3.917m in independent
+# and non-maintained special schools; £2.539m avoided.
+HANTS_PLACES = 64
+HANTS_RP_TOTAL = 1_378_000
+HANTS_INMSS_TOTAL = 3_917_000
+
+
+def test_hampshire_claim_and_per_child_costs_follow_the_published_totals():
+    from auditor.inputs.money import parse_money
+
+    d = _load("hampshire-2024.toml")
+    assert parse_money(d["claim"]["low"]) == HANTS_INMSS_TOTAL - HANTS_RP_TOTAL == 2_539_000
+    s = d["settings"]
+    assert s["independent_special"]["cohort"] == HANTS_PLACES
+    # £3,917,000 / 64 = £61,203.1 (the council's day-placement average, quoted as £61,200 in May 2024);
+    # £1,378,000 / 64 = £21,531.25.
+    assert s["independent_special"]["cost"]["low"] == round(HANTS_INMSS_TOTAL / HANTS_PLACES) == 61_203
+    assert s["resourced_provision"]["cost"]["value"] == round(HANTS_RP_TOTAL / HANTS_PLACES) == 21_531
+    moves = {(t["from"], t["to"]): t["count"] for t in d["sample"]["transitions"]}
+    assert moves == {("independent_special", "resourced_provision"): HANTS_PLACES}
+
+
+def test_hampshire_context_counts_match_packaged_dfe_data():
+    from auditor.inputs.councils import caseload, new_plans
+
+    assert caseload()[("850", 2024)]["independent_special"] == 1053     # 959 independent + 94 non-maintained
+    assert caseload()[("850", 2024)]["resourced_provision"] == 510
+    assert new_plans()[("850", 2023)]["independent_special"] == 66
+    assert new_plans()[("850", 2024)]["independent_special"] == 86
+    notes = " ".join(_load("hampshire-2024.toml")["scenario"]["notes"].split())
+    for quoted in ("1,053", "66 in 2023", "86 in 2024"):
+        assert quoted in notes
+
+
+def test_hampshire_point_and_break_even_by_hand():
+    """Point = 64 × (uniform mean − £21,531); break-even displacement = £2.539m / point."""
+    import auditor
+
+    c = _load("hampshire-2024.toml")["settings"]["independent_special"]["cost"]
+    point = HANTS_PLACES * ((c["low"] + c["high"]) / 2 - 21_531)       # 64 × 44,315 = 2,836,160
+    assert point == 2_836_160
+    s = auditor.audit(str(ROOT / "scenarios" / "hampshire-2024.toml"), draws=2000, seed=1).summary()
+    assert s["point_estimate"] == pytest.approx(point, rel=1e-9)
+    assert s["implied"]["realisation_needed_for_low"] == pytest.approx(2_539_000 / point, rel=1e-9)  # 0.895
 
 
 # --- West Berkshire (2020 SEND strategy) ---------------------------------------------------

@@ -164,7 +164,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--grow", default="", metavar="FACTORS",
                     help="instead, how the tails move as every row grows: e.g. 1,2,4 (the boundary and "
                          "heterogeneous designs, the first METHODS columns given)")
+    ap.add_argument("--pool-n0", type=float, default=None, metavar="N0",
+                    help="the pooled prior's shrinkage scale: a fixed n0 instead of the rows' harmonic-mean size")
     args = ap.parse_args(argv)
+    if args.pool_n0 is not None:
+        from ..model import pooling
+
+        pooling.SHRINK_N0 = args.pool_n0
     if args.grow:
         _grow(args, [int(f) for f in args.grow.split(",")])
         return

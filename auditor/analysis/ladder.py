@@ -194,8 +194,11 @@ def reading_label(name: str, model: JudgementModel) -> str:
         return (f"Selection: tribunal outcomes read with wrong council decisions ASSUMED "
                 f"{_span(model.selectivity)} times likelier than right ones to reach a hearing")
     if name == "symmetric":
+        # A wrong "already ideal" call sends the child where the panel sent others from that setting, so
+        # a setting where the panel moved few children gains many moves: say so beside the number.
         return ("Selection, symmetric: as the selection reading, with the panel's up-shift and \"already ideal\" "
-                "calls as uncertain as its down-shifts")
+                "calls as uncertain as its down-shifts (a wrongly kept child goes where the panel sent others "
+                "from that setting, which multiplies the moves where it moved few)")
     if name == "scrutinised":
         return ("Worst case (scrutinised): the panel as unreliable as the council decisions families "
                 "challenged and took to a hearing")

@@ -68,9 +68,9 @@ def alternatives(s: Scenario) -> list[tuple[str, str, Scenario]]:
     The audit's own sampling choice comes first. Alternatives: a sharper prior
     (Kerman's 1/3 per cell, whose posterior median is close to the observed
     share), a flatter one (Bayes-Laplace 1 per cell), Jeffreys' 1/2 (the
-    former default), Perks' 1/K, the hierarchical prior that pools the rows'
-    move shares (:mod:`auditor.model.pooling`) and, for cases or transitions, the stratified bootstrap;
-    for published shares, the other weighting of the unknown splits. A choice
+    former default), Perks' 1/K (the default), the hierarchical prior that
+    pools the rows' move shares (:mod:`auditor.model.pooling`) and, for cases
+    or transitions, the stratified bootstrap; for published shares, the other weighting of the unknown splits. A choice
     equal to the audit's own is left out.
     """
     own = s.sample

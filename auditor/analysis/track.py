@@ -46,6 +46,9 @@ from ..errors import UsageError
 
 __all__ = ["track", "track_for_run", "TrackResult", "required_path", "did_excess", "placebo_p_value", "panel_statistics"]
 
+#: Where DfE lists the Safety Valve agreements (councils with the largest high-needs deficits).
+SAFETY_VALVE_SOURCE = "https://www.gov.uk/government/publications/dedicated-schools-grant-very-high-deficit-intervention"
+
 #: Coding breaks: (council code, January) → (categories affected, what happened).
 BREAKS = {
     ("869", 2023): (("state_special", "independent_special"),
@@ -578,8 +581,9 @@ def _notes(code: str, years: list[int], cats, panel: Panel) -> list[str]:
                      "are of all EHC plans, so a rise in unknown placements lowers every setting's share.")
     notes.append(f"{len(panel.dropped)} councils without a consistent series over {years[0]}-{years[-1]} are "
                  f"left out of the comparison ({', '.join(sorted(panel.dropped))}).")
-    notes.append("Safety Valve councils are not excluded from the comparison: auditor has no sourced list of "
-                 "them yet.")
+    notes.append("Safety Valve councils are not excluded from the comparison: DfE publishes the agreements "
+                 "(38 by March 2024) in 'Dedicated schools grant: very high deficit intervention', "
+                 f"{SAFETY_VALVE_SOURCE}, but auditor does not package that list yet.")
     return notes
 
 

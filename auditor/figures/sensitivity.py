@@ -52,17 +52,24 @@ def tornado(result, ax=None):
     ys = np.arange(len(rows))[::-1]
     for y, r in zip(ys, rows):
         lo, hi = r["at_low"] / 1e6, r["at_high"] / 1e6
+        if lo == hi == base:
+            # An input that moves nothing here (fixed, or no move uses it): a zero-width bar looks like a gap.
+            ax.annotate("no effect", (base, y), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize=8, color="#555555")
+            continue
         ax.barh(y, lo - base, left=base, color=PALETTE["bad"], height=0.6,
                 label="input at 5th percentile" if y == ys[0] else None)
         ax.barh(y, hi - base, left=base, color=PALETTE["good"], height=0.6,
                 label="input at 95th percentile" if y == ys[0] else None)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.axvline(base, color=PALETTE["point"], lw=1)
     ax.axvline(result.scenario.claim.low / 1e6, color=PALETTE["claim"], lw=1.5, label="claim's low end")
     ax.set_yticks(ys, [for_matplotlib(r["label"]) for r in rows], fontsize=8)
     ax.set_xlabel(f"Point-style estimate, £m {format_per(result.scenario.claim.per)}")
     ax.set_title("One input at a time (the others at their central values)", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    # Below the plot: inside, it covered the rows at the bottom.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False)
     return ax
 
 
@@ -95,11 +102,17 @@ def grid(result, ax=None):
     p = np.array(g["p_meets_low"])
     med = np.array(g["median"]) / 1e6
     th, re = g["theta"], g["realisation"]
-    im = ax.imshow(p, origin="lower", cmap="cividis", vmin=0, vmax=1, aspect="auto")
+    # The colour scale runs over the chances that occur, not 0 to 1, so that differences stay visible when
+    # every chance is small; the colour bar says which range it shows.
+    vmin, vmax = float(np.nanmin(p)), float(np.nanmax(p))
+    if vmax - vmin < 0.05:
+        vmin, vmax = max(0.0, vmin - 0.025), min(1.0, vmax + 0.025)
+    im = ax.imshow(p, origin="lower", cmap="cividis", vmin=vmin, vmax=vmax, aspect="auto")
+    middle = (vmin + vmax) / 2
     for i in range(len(th)):
         for j in range(len(re)):
             ax.text(j, i, f"{med[i, j]:.0f}", ha="center", va="center", fontsize=6,
-                    color="black" if p[i, j] > 0.5 else "white")
+                    color="black" if p[i, j] > middle else "white")
     ax.set_xticks(range(len(re)), [f"{r:g}" for r in re], fontsize=7)
     ax.set_yticks(range(len(th)), [f"{t:g}" for t in th], fontsize=7)
     ax.set_xlabel("Realisation (share of judged moves that happen)")
@@ -109,7 +122,9 @@ def grid(result, ax=None):
         pt = g[key]
         x, y = _index(re, pt["realisation"]), _index(th, pt["theta"])
         ax.plot(x, y, marker, ms=14, mfc="none", mec=colour, mew=2, label=label)
-    ax.figure.colorbar(im, ax=ax, label="P(savings ≥ claim's low end)")
+    bar = ax.figure.colorbar(im, ax=ax, format=_percent())
+    bar.set_label(f"Chance of reaching the claim's low end\n(colours span {vmin:.0%} to {vmax:.0%}, the range "
+                  "in this grid)")
     ax.set_title("Chance of reaching the claim's low end (cells: median, £m)", fontsize=10)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, frameon=False)
     return ax

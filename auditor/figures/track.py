@@ -25,11 +25,13 @@ def track_figure(t: dict, fig=None):
     """
     from matplotlib.figure import Figure
 
-    from .audit import PALETTE
+    from .audit import PALETTE, TEXT, WIDTH, readable
 
     keys = _relevant(t) or [k for k in t["settings"] if k != "total"]
-    fig = fig if fig is not None else Figure(figsize=(4.0 * len(keys), 3.8), dpi=110, layout="constrained")
-    axes = fig.subplots(1, len(keys), squeeze=False)[0]
+    # One panel under another, phone-width, with the legend below them all (see figures.audit.WIDTH).
+    fig = fig if fig is not None else Figure(figsize=(WIDTH, 2.4 * len(keys) + 1.5), dpi=130,
+                                             layout="constrained")
+    axes = fig.subplots(len(keys), 1, squeeze=False, sharex=True)[:, 0]
     for ax, k in zip(axes, keys):
         s = t["settings"][k]
         years = [int(y) for y in s["observed_share"]]
@@ -50,9 +52,12 @@ def track_figure(t: dict, fig=None):
         ax.plot(years, [100 * s["observed_share"][y] for y in ys], color=PALETTE["point"], marker="o", ms=3, lw=2,
                 label=t["council"]["name"])
         ax.axvline(t["census_year"], color=PALETTE["grey"], lw=0.8)
-        ax.set_title(f"{k.replace('_', ' ')} ({s['role']})", fontsize=9)
-        ax.set_ylabel("share of EHC plans, %")
-        ax.set_xticks(years, [str(y) for y in years], fontsize=7)
+        role = {"source": "children to move out", "destination": "children to move in"}.get(s["role"], s["role"])
+        ax.set_title(f"{k.replace('_', ' ')} ({role})", fontsize=TEXT)
+        ax.set_ylabel("% of EHC plans")
+        ax.set_xticks(years, [str(y) if y % 2 == years[-1] % 2 else "" for y in years])
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7, frameon=False, loc="best")
+        readable(ax)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=1, fontsize=TEXT, frameon=False)
     return fig

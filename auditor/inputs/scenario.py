@@ -527,6 +527,8 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> tuple[dict, set[
         node = out
         for depth, part in enumerate(parts[:-1]):
             nxt = node.get(part)
+            if nxt is None and depth == 1 and parts[0] == "settings" and isinstance(node, dict) and node:
+                _unknown_setting(part, list(node), dotted)
             if nxt is None:
                 nxt = node[part] = {}
                 # A table made by --set: what it lacks is --set's to supply, not the file's.
@@ -538,6 +540,19 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> tuple[dict, set[
         node[parts[-1]] = value
         touched.add(dotted)
     return out, touched
+
+
+def _unknown_setting(name: str, known: list[str], dotted: str) -> None:
+    """Refuse ``--set settings.NAME.field=...`` for a setting the file does not have (usually a typo).
+
+    A whole new setting can still be added as one table: ``--set 'settings.NAME={...}'``.
+    """
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise ScenarioError(f"the scenario has no setting {name!r}{hint}; its settings are {', '.join(known)}",
+                        path="--set", field=dotted)
 
 
 # ---- validation -----------------------------------------------------------

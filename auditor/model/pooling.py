@@ -51,6 +51,9 @@ __all__ = ["MU_POINTS", "SHRINK_POINTS", "PoolPlan", "hyper_grid", "hyper_log_po
 MU_POINTS = 64
 #: Grid points for the shrinkage κ / (κ + n0) (quantiles of Uniform(0, 1)).
 SHRINK_POINTS = 48
+#: The coverage study's knob (``--pool-n0``): a fixed n0 instead of the rows'
+#: harmonic-mean size (docs/methods.md §2 compares n0 = 1). Not a scenario option.
+SHRINK_N0: float | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ def make_plan(row_starts: np.ndarray, n_cells: int, counts: np.ndarray, row_down
     mus, kappas, cdfs, keys = [], [], [], []
     for g in range(labels.size):
         rows = np.flatnonzero(group == g)
-        n0 = rows.size / np.sum(1.0 / np.maximum(row_n[rows], 1))
+        n0 = SHRINK_N0 if SHRINK_N0 is not None else rows.size / np.sum(1.0 / np.maximum(row_n[rows], 1))
         mu, kappa = hyper_grid(float(n0))
         # The group's posterior depends only on its rows' (moved, stayed): one per distinct set.
         sets, key = np.unique(np.concatenate([moved[:, rows], stayed[:, rows]], axis=1), axis=0,

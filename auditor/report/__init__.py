@@ -101,7 +101,8 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
 
         sensitivity = load_sensitivity(out, result.scenario.sha256)
     summary = result.summary()
-    pngs: dict[str, bytes] = {}
+    # Each figure is drawn once: written as PNG for report.md and as inline SVG in report.html.
+    drawn: dict[str, object] = {}
     with atomic_dir(out) as tmp:
         if sensitivity is not None:
             (tmp / "sensitivity.json").write_text(json_text(sensitivity), encoding="utf-8")
@@ -116,19 +117,19 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
             fig_dir = tmp / "figures"
             fig_dir.mkdir()
             for name in FIGURES:
-                pngs[name] = figures.png_bytes(getattr(figures, name)(result))
-                (fig_dir / f"{name}.png").write_bytes(pngs[name])
+                drawn[name] = getattr(figures, name)(result)
+                (fig_dir / f"{name}.png").write_bytes(figures.png_bytes(drawn[name]))
             if (summary.get("track") or {}).get("status") == "ok":
                 from ..figures.track import track_figure
 
-                pngs["track"] = figures.png_bytes(track_figure(summary["track"]).axes[0])
-                (fig_dir / "track.png").write_bytes(pngs["track"])
+                drawn["track"] = track_figure(summary["track"])
+                (fig_dir / "track.png").write_bytes(figures.png_bytes(drawn["track"]))
             (tmp / "report.md").write_text(render_markdown(result), encoding="utf-8")
         if "html" in chosen:
             from .html import render_html
 
             (tmp / "report.html").write_text(render_html(result, summary=summary, sensitivity=sensitivity,
-                                                         pngs=pngs),
+                                                         drawn=drawn),
                                              encoding="utf-8")
         if "pdf" in chosen:
             from .brief import write_brief

@@ -15,8 +15,9 @@ from pathlib import Path
 from ..safetext import for_matplotlib
 
 from ..inputs.money import format_money, format_per
+from .plain import implied_sentences
 
-__all__ = ["write_brief", "brief_figure", "plain_numbers", "A4_INCHES"]
+__all__ = ["write_brief", "brief_figure", "plain_numbers", "once", "A4_INCHES"]
 
 A4_INCHES = (8.27, 11.69)  # 210 mm × 297 mm
 _LEFT, _RIGHT, _BOTTOM = 0.07, 0.93, 0.035
@@ -90,6 +91,45 @@ def plain_numbers(result, summary=None) -> list[str]:
     return out
 
 
+def once(sources: list[str]) -> list[str]:
+    """Each source once: a line whose web addresses are all listed already adds nothing (nor does a repeat).
+
+    Examples
+    --------
+    >>> once(["Claim: SNJ, https://a.org/x", "Claim: SNJ (2023), https://a.org/x", "Costs: see below",
+    ...       "Costs: see below", "DfE https://b.org/y; https://a.org/x"])
+    ['Claim: SNJ, https://a.org/x', 'Costs: see below', 'DfE https://b.org/y; https://a.org/x']
+    """
+    from .html import linkify
+
+    seen_urls: set[str] = set()
+    seen_text: set[str] = set()
+    out = []
+    for src in sources:
+        urls = {u for _, u in linkify(src) if u}
+        key = " ".join(src.split()).lower()
+        if key in seen_text or (urls and urls <= seen_urls):
+            continue
+        seen_text.add(key)
+        seen_urls |= urls
+        out.append(src)
+    return out
+
+
+def _track_line(t) -> str | None:
+    """The reality check in one line for the brief, when the scenario has one."""
+    import re
+
+    if not t or t.get("status") not in ("ok", "too_recent") or not t.get("sentence"):
+        return None
+    # The first two sentences (what was needed, what happened, how likely); the ranks stay in report.html.
+    parts = re.split(r"(?<=[a-z0-9)])\. (?=[A-Z])", str(t["sentence"]).strip())
+    text = ". ".join(parts[:2]).rstrip(".") + "."
+    if t.get("status") == "ok":
+        text += " Observational evidence, not proof of cause."
+    return "What happened after the claim: " + text
+
+
 class _Cursor:
     """Writes wrapped text down the page; every call has a line budget so nothing overflows."""
 
@@ -150,7 +190,10 @@ def brief_figure(result, summary=None):
                              color=_VERDICT_COLOUR.get(verdict, "#0072B2"), lw=0))
     cur.gap(8)
 
-    chart_h = 0.27
+    moves = implied_sentences(s, sc, ends=("low",))
+    reality = _track_line(s.get("track"))
+    # The two optional lines below take the room from the chart, never from the page's end.
+    chart_h = 0.27 - 0.04 * bool(moves) - 0.045 * bool(reality)
     ax = fig.add_axes((_LEFT + 0.19, cur.y - chart_h, _RIGHT - _LEFT - 0.19, chart_h - 0.035))
     figures.ladder(result, ax=ax)
     ax.tick_params(labelsize=8)
@@ -164,12 +207,20 @@ def brief_figure(result, summary=None):
     for line in plain_numbers(result, s):
         cur.text(line, size=10, width=92, max_lines=5, bullet="•")
         cur.gap(2)
+    # What the claim needs in children (the low end, and "more children than there are" where true).
+    if moves:
+        cur.text(" ".join(moves), size=10, width=92, max_lines=5, bullet="•", weight="bold")
+        cur.gap(2)
+    if reality:
+        cur.text(reality, size=10, width=92, max_lines=5, bullet="•")
+        cur.gap(2)
     cur.gap(8)
 
     cur.text("What to bear in mind", size=12, width=60, max_lines=1, weight="bold")
     cur.gap(2)
     # A long headline (a named judgement reading, a call that depends on something) leaves room for two.
-    caveats = (CAVEATS[0], CAVEATS[2], CAVEATS[3]) if cur.y > _BOTTOM + 0.2 else (CAVEATS[2], CAVEATS[3])
+    caveats = ((CAVEATS[0], CAVEATS[2], CAVEATS[3]) if cur.y > _BOTTOM + 0.2 else
+               (CAVEATS[2], CAVEATS[3]) if cur.y > _BOTTOM + 0.15 else (CAVEATS[2],))
     for caveat in caveats:
         cur.text(caveat, size=9, width=104, max_lines=3, bullet="•")
         cur.gap(1.5)
@@ -181,6 +232,7 @@ def brief_figure(result, summary=None):
     # The scenario's own list may point to per-setting sources ("see each setting"), so list those too.
     sources += [f"{st.label}: " + "; ".join(x for x in (st.source, st.cost.source) if x)
                 for st in sc.settings if st.source or st.cost.source]
+    sources = once(sources)
     # Sources get whatever room is left above the footer (one line kept for "more sources").
     budget = int((cur.y - _BOTTOM - 0.015) * cur.height_in * 72 / (7.5 * 1.32)) - 1
     for src in sources:

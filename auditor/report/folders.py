@@ -129,14 +129,18 @@ def _marker_kind(folder: Path) -> str | None:
         return None
 
 
-def check_replaceable(dest: Path, kind: str, *, shown: str | None = None) -> None:
-    """Raise :class:`UsageError` unless ``dest`` is absent, empty, or an auditor output of ``kind``."""
+def check_replaceable(dest: Path, kind: str, *, shown: str | None = None, option: str = "--out") -> None:
+    """Raise :class:`UsageError` unless ``dest`` is absent, empty, or an auditor output of ``kind``.
+
+    ``option`` is what the messages ask the user to change (``--out``, or an
+    argument's name from Python).
+    """
     shown = shown or str(dest)
     try:
         if not dest.exists():
             return
         if not dest.is_dir():
-            raise UsageError("exists and is not a folder; choose another --out", path=shown)
+            raise UsageError(f"exists and is not a folder; choose another {option}", path=shown)
         names = {p.name for p in dest.iterdir()}
     except OSError as exc:
         raise UsageError(f"cannot be read: {exc.strerror}", path=shown) from None
@@ -146,16 +150,16 @@ def check_replaceable(dest: Path, kind: str, *, shown: str | None = None) -> Non
     if found == kind:
         return
     if found is not None:
-        raise UsageError(f"holds an auditor {found} output, not a {kind}; choose another --out", path=shown)
+        raise UsageError(f"holds an auditor {found} output, not a {kind}; choose another {option}", path=shown)
     if names <= KINDS[kind]:
         return  # written by an auditor from before the marker
     raise UsageError(f"is a folder auditor did not write (no {MARKER} file); auditor never replaces it. "
-                     "Choose a new or empty --out", path=shown)
+                     f"Choose a new or empty {option}", path=shown)
 
 
-def check_destination(dest: str | Path, kind: str) -> None:
+def check_destination(dest: str | Path, kind: str, *, option: str = "--out") -> None:
     """Check, before any work, that ``dest`` can receive an output of ``kind`` (see :class:`atomic_dir`)."""
-    check_replaceable(check_out_path(dest), kind, shown=str(dest))
+    check_replaceable(check_out_path(dest, option=option), kind, shown=str(dest), option=option)
 
 
 def mark_folder(folder: Path, kind: str) -> None:

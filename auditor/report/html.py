@@ -1,8 +1,9 @@
 """``report.html``: one self-contained page a campaigner can forward.
 
-Figures are embedded as base64 PNG, the styles are inline and a
-Content-Security-Policy forbids every network request, so the file works
-offline and leaks nothing about who opens it. The page is rendered by Jinja2
+Figures are inline SVG (text stays text: selectable, searchable, and sized
+for a 390 px phone), the styles are inline and a Content-Security-Policy
+forbids every network request, so the file works offline and leaks nothing
+about who opens it. The page is rendered by Jinja2
 with autoescaping on: titles, notes and sources written in a scenario always
 appear as text, never as markup.
 
@@ -22,7 +23,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..inputs.money import format_chance, format_claim, format_money, format_per
-from .sampling import LIMITS, bridge_rows, method_words, prior_range_sentence, sensitivity_rows, unseen_sentences
+from .plain import (GLOSSARY, glossary, implied_sentences, median_gap_sentence, net_cost_sentence, plain_dist,
+                    switching_summary, tornado_base_sentence)
+from .sampling import (LIMITS, bridge_rows, method_words, prior_range, prior_range_sentence, sensitivity_rows,
+                       split_words, unseen_sentences)
 
 __all__ = ["render_html", "build_context", "load_sensitivity", "sensitivity_highlights", "figure_alt_texts",
            "format_value", "linkify", "CAVEATS"]
@@ -229,14 +233,51 @@ def _pct(p: float) -> str:
     return f"{p:.0%}"
 
 
-def sensitivity_highlights(data: Mapping[str, Any]) -> dict[str, Any]:
+# The judgement models' own parameters, as the sensitivity run names them ("Judgement parameter NAME").
+_PARAMETER_WORDS = {
+    "selectivity": "How much likelier a wrong council decision is than a right one to reach a hearing (ρ)",
+    "win_if_wrong": "How often a family wins a hearing when the council was wrong",
+    "win_if_right": "How often a family wins a hearing when the council was right",
+    "transport": "How far tribunal results carry over to the panel's calls",
+    "contest_rate": "Share of proposed moves that families contest",
+    "theta": "Share of the panel's proposed moves that are right (θ)",
+}
+
+
+def _input_words(label: str) -> str:
+    """A sensitivity input's label in plain words (judgement parameters are named by their meaning).
+
+    Examples
+    --------
+    >>> _input_words("Judgement parameter win_if_right")
+    'How often a family wins a hearing when the council was right'
+    >>> _input_words("Cost: State special school")
+    'Cost: State special school'
+    """
+    if label.startswith("Judgement parameter "):
+        name = label[len("Judgement parameter "):].strip()
+        return _PARAMETER_WORDS.get(name, name.replace("_", " "))
+    if label.startswith("Judgement reliability θ"):
+        return "Share of the panel's proposed moves that are right (θ)"
+    if label == "Realisation":
+        return "Take-up (share of judged moves that happen)"
+    return label
+
+
+_SOURCE_WORDS = {"sampling": "the small sample", "judgement": "the panel's judgements", "costs": "costs",
+                 "implementation": "take-up (how many judged moves happen)",
+                 "composition": "the unpublished split of the reviewed cases"}
+
+
+def sensitivity_highlights(data: Mapping[str, Any], *, median: float | None = None) -> dict[str, Any]:
     """The few findings of a sensitivity run a reader needs, in plain words.
 
     Parts that are missing or shaped differently are left out; everything is
-    in ``sensitivity.json`` beside the report.
+    in ``sensitivity.json`` beside the report. ``median`` (the audit's middle
+    outcome) lets the one-input-at-a-time table say why its centre differs.
     """
     out: dict[str, Any] = {"sentences": [], "variance": [], "switching": [], "tornado": [], "tornado_base": None,
-                           "generic": None}
+                           "generic": None, "switching_summary": "", "tornado_sentence": None, "no_effect": []}
     frag = data.get("fragility")
     if isinstance(frag, Mapping) and frag.get("sentence"):
         out["sentences"].append(str(frag["sentence"]))
@@ -250,7 +291,7 @@ def sensitivity_highlights(data: Mapping[str, Any]) -> dict[str, Any]:
             if isinstance(v, Mapping) and isinstance(v.get("total"), (int, float)):
                 first = v.get("first")
                 out["variance"].append({
-                    "source": str(name).replace("_", " "),
+                    "source": _SOURCE_WORDS.get(str(name), str(name).replace("_", " ")),
                     "first": f"{max(0.0, float(first)):.0%}" if isinstance(first, (int, float)) else "—",
                     "total": f"{max(0.0, float(v['total'])):.0%}"})
     for sv in data.get("switching_values") or []:
@@ -258,10 +299,14 @@ def sensitivity_highlights(data: Mapping[str, Any]) -> dict[str, Any]:
             key = str(sv.get("input", ""))
             when = {"lower": "falls below", "higher": "rises above"}.get(sv.get("claim_missed_when"), "passes")
             inside = {True: "yes", False: "no", None: "—"}.get(sv.get("within_input_range"), "—")
-            out["switching"].append({"label": str(sv.get("label") or key),
+            out["switching"].append({"label": _input_words(str(sv.get("label") or key)),
                                      "current": format_value(key, sv.get("current")),
                                      "value": format_value(key, sv.get("value")), "when": when,
                                      "inside": inside})
+    every = [sv for sv in data.get("switching_values") or [] if isinstance(sv, Mapping)]
+    claim_low = (data.get("claim") or {}).get("low") if isinstance(data.get("claim"), Mapping) else None
+    if every and isinstance(claim_low, (int, float)):
+        out["switching_summary"] = switching_summary(every, float(claim_low))
     torn = data.get("tornado")
     rows = torn.get("rows") if isinstance(torn, Mapping) else None
     if isinstance(rows, list):
@@ -271,11 +316,18 @@ def sensitivity_highlights(data: Mapping[str, Any]) -> dict[str, Any]:
         good = [r for r in rows if isinstance(r, Mapping) and "at_low" in r and "at_high" in r]
         for r in sorted(good, key=swing, reverse=True)[:5]:
             if swing(r) > 0:
-                out["tornado"].append({"label": str(r.get("label") or r.get("input")),
+                out["tornado"].append({"label": _input_words(str(r.get("label") or r.get("input"))),
                                        "at_low": format_money(float(r["at_low"])),
                                        "at_high": format_money(float(r["at_high"]))})
+        # Inputs fixed in this scenario move nothing: named once instead of rows of equal numbers.
+        out["no_effect"] = [_input_words(str(r.get("label") or r.get("input"))) for r in good if swing(r) == 0]
         if isinstance(torn.get("base"), (int, float)):
             out["tornado_base"] = format_money(float(torn["base"]))
+            point = data.get("point_estimate")
+            if median is not None:
+                out["tornado_sentence"] = tornado_base_sentence(
+                    float(torn["base"]), float(point) if isinstance(point, (int, float)) else float("nan"),
+                    float(median))
     if not any(out[k] for k in ("sentences", "variance", "switching", "tornado")):
         out["generic"] = _blocks({k: v for k, v in data.items()
                                   if k not in ("scenario", "schema_version", "auditor_version", "grid")})
@@ -336,34 +388,45 @@ def _png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _figures(result, summary, pngs: Mapping[str, bytes] | None = None) -> list[dict[str, str]]:
+def _svg(ax_or_fig, ident: str, alt: str):
+    """A drawn figure as inline SVG markup (matplotlib escapes every label it writes)."""
+    from markupsafe import Markup
+
+    from ..figures.audit import svg_text
+
+    return Markup(svg_text(ax_or_fig, ident, alt))
+
+
+def _figures(result, summary, drawn: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     from ..figures import audit as figures
 
     alts = figure_alt_texts(summary)
     captions = {
         "ladder": "The published range (shaded) against the audit as each source of uncertainty is added. "
-                  "Bars cover 90% of audited outcomes; dots mark the medians.",
+                  "Bars cover 90% of audited outcomes; dots mark the middle outcomes.",
         "exceedance": "How likely each level of savings is. Read across from a saving on the bottom axis to "
                       "the chance of reaching at least that much.",
         "distribution": "The spread of audited savings (full audit), with the published range shaded.",
     }
     names = ("ladder", "exceedance", "distribution")
-    # Reuse PNGs already rendered for report.md when the caller has them.
-    pngs = pngs or {}
-    return [{"name": n, "src": _png_data_uri(pngs[n] if n in pngs else figures.png_bytes(getattr(figures, n)(result))),
+    # Figures already drawn for report.md are reused: one drawing, written as PNG there and as SVG here.
+    drawn = drawn or {}
+    return [{"name": n, "svg": _svg(drawn[n] if n in drawn else getattr(figures, n)(result), f"fig-{n}", alts[n]),
              "alt": alts[n], "caption": captions[n]} for n in names]
 
 
-def _track_context(t: Mapping[str, Any] | None, pngs: Mapping[str, bytes] | None) -> dict[str, Any] | None:
+def _track_context(t: Mapping[str, Any] | None, drawn: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The reality check (``summary["track"]``) laid out for the template, or None."""
     if not t or t.get("status") not in ("ok", "too_recent"):
         return None
     if t["status"] != "ok":
-        return {"sentence": t["sentence"], "img": None, "rows": [], "years": [], "notes": [], "money": None}
-    from ..figures.audit import png_bytes
+        return {"sentence": t["sentence"], "svg": None, "rows": [], "years": [], "notes": [], "money": None,
+                "terms": glossary(t["sentence"])}
     from ..figures.track import track_figure
 
-    png = (pngs or {}).get("track") or png_bytes(track_figure(dict(t)).axes[0])
+    alt = (f"Shares of {t['council']['name']}'s EHC plans by setting each January, against the comparison "
+           f"councils' change with a 90% placebo band and the path the claim needed.")
+    fig = (drawn or {}).get("track") or track_figure(dict(t))
     years = [str(y) for y in t["years"]]
 
     def n(x):
@@ -371,19 +434,79 @@ def _track_context(t: Mapping[str, Any] | None, pngs: Mapping[str, bytes] | None
 
     ex = t["excess_moves_by_year"]
     rows = [("Children the claim needed to have moved", [n(t["required_moves"][y]) for y in years]),
-            ("Excess moves against non-DBV councils (median)", [n(ex[y]["median"]) for y in years]),
+            ("Children moved beyond the comparison councils' change (middle estimate; below 0: fewer)",
+             [n(ex[y]["median"]) for y in years]),
             ("90% range", [f"{n(ex[y]['p05'])} to {n(ex[y]['p95'])}" for y in years]),
             ("Against England excluding the council", [n(t["comparisons"]["england_excluding"][y]) for y in years]),
             ("Against its own pre-claim trend", [n(t["comparisons"]["own_trend"][y]) for y in years])]
     m = t["money"]
-    money = (f"Valued at the scenario's costs, the excess moves by January {years[-1]} are worth about "
+    money = (f"Valued at the scenario's costs, the extra moves by January {years[-1]} are worth about "
              f"{format_money(m['savings']['median'])} a year (90% range {format_money(m['savings']['p05'])} to "
              f"{format_money(m['savings']['p95'])}), against about {format_money(m['claim_needed_by_then'])} a year "
              f"the claim's path needed by then.")
-    return {"sentence": t["sentence"], "img": _png_data_uri(png), "years": years, "rows": rows,
-            "notes": list(t["notes"]), "money": money,
-            "alt": f"Shares of {t['council']['name']}'s EHC plans by setting each January, against the comparison "
-                   f"councils' change with a 90% placebo band and the path the claim needed."}
+    return {"sentence": t["sentence"], "svg": _svg(fig, "fig-track", alt), "years": years, "rows": rows,
+            "notes": list(t["notes"]), "money": money, "alt": alt,
+            "net_cost": net_cost_sentence([m["savings"]["p05"]]),
+            "terms": glossary(t["sentence"], "DBV placebo")}
+
+
+def _sample_context(sc, labels: Mapping[str, str]) -> dict[str, Any]:
+    """The case review: its counts, or for a review published only as shares, the findings as published."""
+    sample = sc.sample
+    sizes = {r.current: (r.cases_low, r.cases_high) for r in sample.reports if r.cases_low is not None}
+    findings = []
+    for r in sample.reports:
+        lo, hi = sizes.get(r.current, (None, None))
+        findings.append({"current": labels.get(r.current, r.current),
+                         "ideal": "already ideal" if r.current == r.ideal else labels.get(r.ideal, r.ideal),
+                         "n": f"{r.written} (of {'an unpublished number' if lo is None else lo if lo == hi else f'{lo}–{hi}'}"
+                              " reviewed)"})
+    return {"n": sample.n_cases, "file": sample.cases_file, "method": method_words(sample),
+            "source": linkify(sample.source),
+            "rows": [{"current": labels.get(a, a), "ideal": "already ideal" if a == b else labels.get(b, b),
+                      "n": n} for a, b, n in sample.counts],
+            "findings": findings,
+            "split": (f"The review's split by setting was not published: each draw picks one split of the "
+                      f"{sample.n} cases consistent with every finding, {split_words(sample)}."
+                      if sample.reports else None),
+            "terms": glossary(method_words(sample))}
+
+
+def _points(x: float) -> str:
+    """A standard error on a chance, in percentage points.
+
+    Examples
+    --------
+    >>> _points(0.0007), _points(0.0000004), _points(0.0109)
+    ('0.07 percentage points', 'less than 0.01 percentage points', '1.09 percentage points')
+    """
+    return ("less than 0.01 percentage points" if x * 100 < 0.005 else f"{x * 100:.2f} percentage points")
+
+
+def _marks_note(sc) -> str | None:
+    """What ASSUMED and DERIVED mean, when the scenario's own words use them."""
+    text = " ".join(str(x) for x in (sc.notes, sc.claim.source, sc.sample.source, *sc.sources,
+                                     *(st.source for st in sc.settings), *(st.cost.source for st in sc.settings)) if x)
+    found = [w for w in ("ASSUMED", "DERIVED") if w in text]
+    if not found:
+        return None
+    words = {"ASSUMED": "ASSUMED marks a choice the scenario's author made where nothing was published",
+             "DERIVED": "DERIVED marks arithmetic on sourced figures, shown beside it"}
+    return "In the sources and notes, " + "; ".join(words[w] for w in found) + "."
+
+
+def _judgement_plain(model) -> str:
+    """The judgement reading in one plain sentence (its technical description is folded beside it)."""
+    name = getattr(model, "name", "")
+    return {"face_value": "Every judgement of the panel is taken as right, as the published figure does.",
+            "fixed": "The panel is taken to be right about a stated share of its proposed moves.",
+            "scrutinised": "The panel is taken to be as reliable as council decisions that families challenged "
+                           "and took to a tribunal hearing: the harshest reading.",
+            "contest": "A proposed move is undone when the family contests it and wins, as often as families "
+                       "win at the tribunal.",
+            "selection": "Tribunal results are read allowing for the fact that families appeal mostly the "
+                         "decisions that look wrong; how strongly is an assumption, shown as a range.",
+            }.get(name, "See the detail.")
 
 
 def _find(summary: Mapping[str, Any], keys: Iterable[str]) -> Any:
@@ -403,8 +526,11 @@ def _evidence_rows(summary: Mapping[str, Any]) -> Any:
 
 def build_context(result, *, summary: Mapping[str, Any] | None = None,
                   sensitivity: Mapping[str, Any] | None = None,
-                  pngs: Mapping[str, bytes] | None = None) -> dict[str, Any]:
-    """Everything the template shows, computed in Python so the template only lays it out."""
+                  drawn: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the template shows, computed in Python so the template only lays it out.
+
+    ``drawn`` maps figure names to figures already drawn (matplotlib Axes or Figure); others are drawn here.
+    """
     from ..inputs.evidence import citations
     from .markdown import STAGE_WORDS, verdict_rule_words
 
@@ -421,12 +547,40 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
     reliability = _find(s, ("reliability_ladder", "reliability")) or (s.get("judgement") or {}).get("ladder")
     implied = s.get("implied")
     evidence = _evidence_rows(s)
+    headline_rest = result.headline()[1:]
+    moves = implied_sentences(s, sc)
+    lo_p, hi_p = prior_range(s)
+    ladder_rows = _ladder_rows(reliability)
     return {
+        "moves": moves,
+        # The verdict box keeps the low end and "more children than there are"; the section has every end.
+        "verdict_moves": [m for m in moves if not m.startswith(f"To save {format_money(c.high)} ")
+                          or c.low == c.high],
+        "sampling_terms": glossary("prior Dirichlet") if s.get("sampling") else [],
+        "reliability_terms": glossary(*(str(r.get("label", "")) for r in reliability or [] if isinstance(r, Mapping)),
+                                      _tipping_extra(s) or "", "tribunal"),
+        "glossary_variance": GLOSSARY["variance"],
+        "sensitivity_terms": glossary("θ ρ") if sensitivity else [],
+        "verdict_terms": glossary(result.verdict_sentence(), *headline_rest, "median 90%"),
+        "median_gap": median_gap_sentence(s, sc.sample.n_cases),
+        "net_cost_claim": net_cost_sentence([s["savings"]["p05"]]),
+        "net_cost_ladder": net_cost_sentence([st["p05"] for st in s["stages"]]),
+        "net_cost_reliability": net_cost_sentence([r["p05"] for r in reliability] if ladder_rows else []),
+        "prior_range_plain": (None if not s.get("sampling") else
+                              f"Other reasonable ways of handling the small sample leave this chance at {_pct(lo_p)}."
+                              if _pct(lo_p) == _pct(hi_p) else
+                              f"Other reasonable ways of handling the small sample put this chance between "
+                              f"{_pct(lo_p)} and {_pct(hi_p)}."),
+        "rule_plain": (f"The claim collapses when the chance of reaching its low end is below "
+                       f"{rule.collapse_below:.0%}. It holds when that chance is at least {rule.hold_at:.0%} and "
+                       f"the audit's 90% range is no more than {rule.max_width_ratio:g} times as wide as the "
+                       "published range. Otherwise it widens: the claim's figure is possible, but the evidence "
+                       "supports a much wider range."),
         "title": sc.title,
         "authority": sc.authority,
         "verdict": s["verdict"],
         "verdict_sentence": result.verdict_sentence(),
-        "headline_rest": result.headline()[1:],
+        "headline_rest": headline_rest,
         "tipping_extra": _tipping_extra(s),
         "ends": {k: (v or {}).get("words", "") for k, v in (s.get("ends") or {}).items()},
         "rule_words": verdict_rule_words(rule).replace("**", ""),
@@ -446,24 +600,25 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "stages": stages,
         "rule": {"collapse_below": f"{rule.collapse_below:.0%}", "hold_at": f"{rule.hold_at:.0%}",
                  "max_width_ratio": f"{rule.max_width_ratio:g}"},
-        "figures": _figures(result, s, pngs),
-        "reliability": _ladder_rows(reliability),
-        "reliability_generic": _blocks(reliability) if reliability and not _ladder_rows(reliability) else None,
+        "figures": _figures(result, s, drawn),
+        "reliability": ladder_rows,
+        "reliability_generic": _blocks(reliability) if reliability and not ladder_rows else None,
         "implied": _blocks(implied) if implied else None,
-        "track": _track_context(s.get("track"), pngs),
+        "track": _track_context(s.get("track"), drawn),
         "sampling": ({"range": prior_range_sentence(s), "bridge": bridge_rows(s),
                       "notes": unseen_sentences(s, labels), "rows": sensitivity_rows(s)}
                      if s.get("sampling") else None),
-        "sensitivity": sensitivity_highlights(sensitivity) if sensitivity else None,
-        "settings": [{"label": st.label, "cohort": f"{st.cohort:,}", "cost": st.cost.describe(),
+        "sensitivity": (sensitivity_highlights(sensitivity, median=s["savings"]["median"]) if sensitivity
+                        else None),
+        "settings": [{"label": st.label, "cohort": f"{st.cohort:,}", "cost": plain_dist(st.cost),
+                      "cost_detail": st.cost.describe(),
                       "sources": [linkify(x) for x in (st.source, st.cost.source) if x]} for st in sc.settings],
-        "sample": {"n": sc.sample.n_cases, "file": sc.sample.cases_file,
-                   "method": method_words(sc.sample),
-                   "source": linkify(sc.sample.source),
-                   "rows": [{"current": labels.get(a, a), "ideal": "already ideal" if a == b else labels.get(b, b),
-                             "n": n} for a, b, n in sc.sample.counts]},
+        "sample": _sample_context(sc, labels),
         "judgement": sc.judgement.describe(),
-        "realisation": sc.realisation.describe(),
+        "judgement_plain": _judgement_plain(sc.judgement),
+        "judgement_terms": glossary(sc.judgement.describe()),
+        "realisation": plain_dist(sc.realisation, share=True),
+        "realisation_detail": sc.realisation.describe(),
         "realisation_source": linkify(sc.realisation.source),
         "sources": [linkify(x) for x in sc.sources],
         "notes": _paragraphs(sc.notes),
@@ -475,15 +630,16 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
                        "overrides": [(k, json.dumps(v, ensure_ascii=False))
                                      for k, v in s["run"].get("overrides", {}).items()],
                        "command": s["run"].get("command"),
-                       "mcse": f"{s['mcse']['p_meets_low']:.4f}" if "mcse" in s else None,
+                       "mcse": _points(s["mcse"]["p_meets_low"]) if "mcse" in s else None,
                        "evidence": _blocks(evidence) if evidence else None},
+        "marks": _marks_note(sc),
         "normalised": [(x["written"], x["read_as"]) for x in s.get("normalised_names", [])],
     }
 
 
 def render_html(result, *, summary: Mapping[str, Any] | None = None,
                 sensitivity: Mapping[str, Any] | None = None,
-                pngs: Mapping[str, bytes] | None = None) -> str:
+                drawn: Mapping[str, Any] | None = None) -> str:
     """The report as one self-contained HTML page.
 
     Parameters
@@ -494,8 +650,8 @@ def render_html(result, *, summary: Mapping[str, Any] | None = None,
         keys such as ``implied`` or ``reliability_ladder``.
     sensitivity : mapping, optional
         The content of a ``sensitivity.json`` for the same scenario.
-    pngs : mapping of str to bytes, optional
-        Figures already rendered (by name); others are drawn here.
+    drawn : mapping of str to matplotlib Axes or Figure, optional
+        Figures already drawn (by name, e.g. for ``report.md``); others are drawn here.
 
     Returns
     -------
@@ -507,4 +663,4 @@ def render_html(result, *, summary: Mapping[str, Any] | None = None,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     return env.get_template("report.html.j2").render(**build_context(result, summary=summary,
-                                                                     sensitivity=sensitivity, pngs=pngs))
+                                                                     sensitivity=sensitivity, drawn=drawn))

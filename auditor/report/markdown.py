@@ -46,28 +46,13 @@ def implied_lines(s: dict, sc) -> list[str]:
     imp = s.get("implied")
     if not imp or imp.get("children_to_move_for_low") is None:
         return []
+    from .plain import implied_sentences
+
     c = sc.claim
-    labels = {st.key: st.label for st in sc.settings}
     flow = imp["basis"] == "flow"
-    when = ("a year" if c.per == "year" else f"in total over {c.horizon_years} years")
-    who = "of the children newly placed each year in" if flow else "of everyone in"
     out = ["## What the claim assumes", ""]
-    # A single-figure claim has one amount: say it once.
-    ends = (("low", c.low),) if c.low == c.high else (("low", c.low), ("high", c.high))
-    for end, amount in ends:
-        n = imp[f"children_to_move_for_{end}"]
-        parts = [f"{v:.0%} {who} {_md(labels[k]).lower()}"
-                 for k, v in sorted(imp[f"share_of_cohort_for_{end}"].items(), key=lambda kv: -(kv[1] or 0))
-                 if v is not None]
-        count = f"about {n:,.0f} children" + (" a year" if flow else "")
-        out.append(f"- To save {money(amount)} {when}, {count} would have to move"
-                   + (f": {', '.join(parts)}" if parts else "") + ".")
-    impossible = [labels[k] for k, v in imp["share_of_cohort_for_high"].items() if v is not None and v > 1]
-    if impossible:
-        names = [_md(x).lower() for x in impossible]
-        names = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-        which = "The claim" if c.low == c.high else "The high end"
-        out.append(f"- {which} needs more children to move than there are in {names}.")
+    # The same sentences as report.html's verdict box and the brief (auditor.report.plain).
+    out += [f"- {_md(line)}" for line in implied_sentences(s, sc)]
     r = imp["realisation_needed_for_low"]
     if r is not None:
         out.append(f"- On the published method, the low end is reached only if at least {r:.0%} of the judged "
