@@ -614,3 +614,19 @@ def test_batch_names_the_scenario_an_override_fails_on(tmp_path, monkeypatch, ca
     assert len(lines) == 2, err
     for line, name in zip(lines, ("one.toml", "two.toml")):
         assert line.startswith(f"auditor: error: {name}: --set: settings.zz"), line
+
+
+def test_an_unmarked_older_track_folder_is_replaceable_but_not_one_with_other_files(tmp_path) -> None:
+    # KINDS once listed "track" twice and the later, empty entry won, so no
+    # unmarked track folder could ever be replaced.
+    from auditor.errors import UsageError
+    from auditor.report.folders import check_replaceable
+
+    old = tmp_path / "t"
+    old.mkdir()
+    for name in ("track.json", "track.md", "track.png"):
+        (old / name).write_text("x")
+    check_replaceable(old, "track")
+    (old / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="auditor did not write"):
+        check_replaceable(old, "track")

@@ -40,7 +40,6 @@ KINDS = {
     "sweep": {"sweep.csv", "sweep.json", "sweep.png"},
     "track": {"track.json", "track.md", "track.png"},
     "batch": {"index.csv"},
-    "track": set(),
 }
 
 #: Longest folder name accepted: the temporary siblings add about 25 characters

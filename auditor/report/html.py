@@ -259,8 +259,10 @@ def _input_words(label: str) -> str:
         return _PARAMETER_WORDS.get(name, name.replace("_", " "))
     if label.startswith("Judgement reliability θ"):
         return "Share of the panel's proposed moves that are right (θ)"
-    if label == "Realisation":
+    if label.startswith("Realisation"):
         return "Take-up (share of judged moves that happen)"
+    if label.startswith("Small sample (5th/95th percentile)"):
+        return "The small sample (its low and high 1-in-20 outcomes)"
     return label
 
 
@@ -561,7 +563,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
                                       _tipping_extra(s) or "", "tribunal"),
         "glossary_variance": GLOSSARY["variance"],
         "sensitivity_terms": glossary("θ ρ") if sensitivity else [],
-        "verdict_terms": glossary(result.verdict_sentence(), *headline_rest, "median 90%"),
+        "verdict_terms": glossary(sc.title, result.verdict_sentence(), *headline_rest, "median 90%"),
         "median_gap": median_gap_sentence(s, sc.sample.n_cases),
         "net_cost_claim": net_cost_sentence([s["savings"]["p05"]]),
         "net_cost_ladder": net_cost_sentence([st["p05"] for st in s["stages"]]),
