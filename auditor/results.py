@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
@@ -20,12 +19,14 @@ import numpy as np
 
 from .analysis.fragility import Fragility
 from .analysis.sensitivity import N_BOOT, SobolIndex, plateau
-from .analysis.verdict import (EXCEPTIONALLY_UNLIKELY, MC_BAND, Verdict, chance_words, decide, ends, judge_verdict,
+from .analysis.verdict import (EXCEPTIONALLY_UNLIKELY, MC_BAND, Verdict, decide, ends, judge_verdict,
                                share_of_draws)
 from .errors import UsageError, UsageTypeError
 from .figures import audit as figures, sensitivity as sensitivity_figures
-from .inputs.money import format_chance, format_claim, format_money, format_per
+from .inputs.money import format_chance, format_money, format_per
 from .inputs.scenario import Scenario
+from .frames import long_frame
+from .wording import claim_words, plain_overrides, ratio, reproduce_command, tipping_sentence
 
 __all__ = ["AuditResult", "SensitivityResult", "StageSummary", "judge_verdict", "share_of_draws", "VERDICTS",
            "tipping_sentence"]
@@ -56,116 +57,6 @@ class StageSummary:
         q05, q50, q95 = np.quantile(x, QUANTILES)
         return cls(name, float(np.mean(x)), float(q50), float(q05), float(q95),
                    float(np.mean(x >= low)), float(np.mean(x >= high)))
-
-
-def _share_words(theta: float) -> str:
-    """A share the claim needs, rounded down so the sentence stays true ("at least 92%" for 0.926)."""
-    if theta >= 0.995:
-        return f"{math.floor(theta * 1000) / 10:g}%"
-    return f"{math.floor(theta * 100):.0f}%"
-
-
-def _times_words(rho: float) -> str:
-    """A selectivity, rounded down (the claim needs at least this much)."""
-    if rho < 10:
-        return f"{math.floor(rho * 10) / 10:g}"
-    return f"{math.floor(rho):,}"
-
-
-def tipping_sentence(tip: Mapping[str, Any], claim) -> str:
-    """The tipping point in words, from :attr:`AuditResult.tipping`.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> tip = {"reliability_needed": {"low": 0.9, "low_80": 0.95}, "selectivity_needed": 255.7,
-    ...        "p_meets_low_face_value": 0.7,
-    ...        "selectivity": {"win_if_right": 0.5, "range": {"value": [361.8, 150.3]}, "overturn_rate": 0.983}}
-    >>> print(tipping_sentence(tip, SimpleNamespace(low=1.78e7, high=4.67e7)))  # doctest: +NORMALIZE_WHITESPACE
-    The low end needs the panel to be right about at least 90% of the moves it proposed; tribunal outcomes
-    (98.3% of decided appeals found for the family) are consistent with that only if wrong council decisions
-    are at least 255 times likelier than right ones to reach a hearing (150 to 361 times if a right decision
-    loses 70% to 30% of its hearings, rather than half).
-    """
-    end = "figure" if claim.low == claim.high else "low end"
-    need = tip["reliability_needed"]["low"]
-    sel = tip["selectivity"]
-    p, n = tip["p_meets_low_face_value"], tip.get("draws") or 0
-    # At face value the chance is within 2 Monte Carlo standard errors of one half: whether any θ
-    # reaches 0.5, and how close to 1 it must be, can change with the seed.
-    unstable = (f" At face value the chance ({chance_words(p)}) is within Monte Carlo error of one half, so "
-                "this tipping point could change with the seed." if n and abs(p - 0.5) < 2 * math.sqrt(0.25 / n)
-                else "")
-    if need is None:
-        where = "in none of the audited draws" if p == 0 else f"in only {chance_words(p)} of the audited draws"
-        return (f"Even if the panel is right about every move it proposed, the {end} is reached {where}: "
-                "it is less likely than not however reliable the panel is." + unstable)
-    if need == 0:
-        return f"The {end} is reached more often than not even if none of the panel's proposed moves is right."
-    head = f"The {end} needs the panel to be right about at least {_share_words(need)} of the moves it proposed"
-    rho = tip["selectivity_needed"]
-    evidence = f"tribunal outcomes ({sel['overturn_rate']:.1%} of decided appeals found for the family)"
-    if rho is None:
-        return head + f"; {evidence} are not consistent with that at any appeal selectivity."
-    if rho == 0:
-        return head + f"; {evidence} are consistent with that whatever the appeal selectivity."
-    out = (head + f"; {evidence} are consistent with that only if wrong council decisions are at least "
-           f"{_times_words(rho)} times likelier than right ones to reach a hearing")
-    span = (sel.get("range") or {}).get("value")
-    if span and all(v is not None and v > 0 for v in span) and sel["win_if_right"] == 0.5:
-        lo, hi = sorted(span)
-        out += (f" ({_times_words(lo)} to {_times_words(hi)} times if a right decision loses 70% to 30% of "
-                "its hearings, rather than half)")
-    return out + "." + unstable
-
-
-def _plain_overrides(s: Scenario) -> dict[str, Any]:
-    """The scenario's overrides as JSON-ready data (dotted key -> value; empty when none)."""
-    from .inputs.scenario import toml_value
-    import tomllib
-
-    # Read back through TOML so that dates, tuples and mapping proxies become plain values.
-    return {k: tomllib.loads(f"v = {toml_value(v)}")["v"] if not isinstance(v, (str, int, float, bool))
-            else v for k, v in s.overrides.items()}
-
-
-def reproduce_command(s: Scenario, draws: int, seed: int, command: str = "run") -> str:
-    """The shell command (POSIX quoting) that reruns ``s`` with the same draws, seed and ``--set`` overrides.
-
-    Examples
-    --------
-    >>> from auditor.inputs.scenario import load_scenario
-    >>> s = load_scenario("scenarios/west-sussex-2023.toml", overrides={"run.draws": 800})
-    >>> reproduce_command(s, 800, 7)
-    'auditor run scenarios/west-sussex-2023.toml --draws 800 --seed 7 --set run.draws=800'
-    """
-    import shlex
-
-    from .inputs.scenario import format_override
-
-    parts = ["auditor", command, s.path or "SCENARIO.toml", "--draws", str(draws), "--seed", str(seed)]
-    for key, value in s.overrides.items():
-        parts += ["--set", format_override(key, value)]
-    return " ".join(shlex.quote(p) for p in parts)
-
-
-def claim_words(low: float, high: float) -> str:
-    """The claim as the verdict sentence writes it, e.g. ``£17.8m–£46.7m``."""
-    return format_claim(low, high, sep="–")
-
-
-def _ratio(top: float, bottom: float) -> float | None:
-    """``top / bottom``, or None when it has no finite value (e.g. a claim of £0 or of a fraction of a penny).
-
-    Examples
-    --------
-    >>> _ratio(3.0, 2.0), _ratio(1.0, 0.0), _ratio(-1e10, 5e-324)
-    (1.5, None, None)
-    """
-    if not bottom > 0:
-        return None
-    out = top / bottom
-    return out if math.isfinite(out) else None
 
 
 @dataclass(frozen=True)
@@ -404,7 +295,7 @@ class AuditResult:
             "auditor_version": self.version,
             "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
             "run": {"draws": self.draws, "seed": self.seed, "seed_source": self.seed_source,
-                    "sample_method": s.sample.method, "overrides": _plain_overrides(s),
+                    "sample_method": s.sample.method, "overrides": plain_overrides(s),
                     "command": self.reproduce_command()},
             "claim": {"low": c.low, "high": c.high, "per": c.per, "horizon_years": c.horizon_years,
                       "basis": c.basis, "derived": c.derived, "budget": c.budget,
@@ -428,9 +319,9 @@ class AuditResult:
             "stages": [st.to_dict() for st in stages],
             "judgement": judgement,
             "ratios": {
-                "median_to_claim_low": _ratio(full.median, c.low),
-                "point_to_claim_low": _ratio(self.point_estimate, c.low),
-                "interval_width_to_claim_width": _ratio(full.p95 - full.p05, width),
+                "median_to_claim_low": ratio(full.median, c.low),
+                "point_to_claim_low": ratio(self.point_estimate, c.low),
+                "interval_width_to_claim_width": ratio(full.p95 - full.p05, width),
             },
             "verdict": verdict,
             "verdict_reason": reason,
@@ -464,7 +355,7 @@ class AuditResult:
         s = self.scenario
         return {"seed": self.seed, "seed_source": self.seed_source, "draws": self.draws,
                 "scenario_sha256": s.sha256, "scenario_path": s.path, "scenario_title": s.title,
-                "overrides": _plain_overrides(s), "judgement_model": s.judgement.name,
+                "overrides": plain_overrides(s), "judgement_model": s.judgement.name,
                 "auditor_version": self.version, "command": self.reproduce_command()}
 
     def to_frame(self, long: bool = False):
@@ -511,7 +402,7 @@ class AuditResult:
         for k in ("sampling", "judgement", "full"):
             cols[f"savings_{k}"] = self.stages[k]
         if long:
-            out = _long_frame(cols, self.scenario.setting_keys)
+            out = long_frame(cols, self.scenario.setting_keys)
         else:
             out = pd.DataFrame(cols)
         out.attrs.update(self.frame_attrs())
@@ -621,7 +512,7 @@ class SensitivityResult:
             "auditor_version": self.version,
             "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
             "run": {"draws": self.draws, "seed": self.seed, "bootstrap": N_BOOT,
-                    "overrides": _plain_overrides(s),
+                    "overrides": plain_overrides(s),
                     "command": reproduce_command(s, self.draws, self.seed, "sensitivity")},
             "claim": {"low": c.low, "high": c.high, "per": c.per},
             "point_estimate": self.point_estimate,
@@ -681,74 +572,6 @@ class SensitivityResult:
                              field="kind")
         _ax_iv(ax)
         return getattr(sensitivity_figures, kind)(self, ax=ax)
-
-
-_UNSAFE = re.compile(r"[^0-9A-Za-z_]")
-
-
-def column_parts(column: str, keys: tuple[str, ...]) -> dict[str, str | None]:
-    """A wide :meth:`AuditResult.to_frame` column name split into group, setting, target and stage.
-
-    Examples
-    --------
-    >>> column_parts("share[state_special->mainstream]", ("mainstream", "state_special"))
-    {'group': 'share', 'setting': 'state_special', 'to': 'mainstream', 'stage': None}
-    >>> column_parts("savings_full", ())["stage"], column_parts("theta", ())["group"]
-    ('full', 'theta')
-    """
-    parts: dict[str, str | None] = {"group": column, "setting": None, "to": None, "stage": None}
-    if column.startswith("savings_"):
-        parts.update(group="savings", stage=column[len("savings_"):])
-    elif column.endswith("]") and "[" in column:
-        group, _, inner = column[:-1].partition("[")
-        parts["group"] = group
-        moves = [(a, b) for a in keys for b in keys if f"{a}->{b}" == inner] if group == "share" else []
-        parts["setting"], parts["to"] = moves[0] if moves else (inner, None)
-    return parts
-
-
-def safe_name(parts: dict[str, str | None]) -> str:
-    """An identifier-safe name (ASCII letters, digits, ``_``) joining the parts with ``__``.
-
-    Examples
-    --------
-    >>> safe_name({"group": "cost", "setting": "Post-16 (FE)", "to": None, "stage": None})
-    'cost__Post_16__FE_'
-    """
-    bits = [parts["group"], parts["setting"], parts["to"], parts["stage"]]
-    return "__".join(_UNSAFE.sub("_", b) for b in bits if b is not None)
-
-
-def _long_frame(cols: dict[str, np.ndarray], keys: tuple[str, ...]):
-    """The tidy long table of :meth:`AuditResult.to_frame` from the wide columns (``draw`` first)."""
-    import pandas as pd
-
-    draw = cols["draw"]
-    n = draw.size
-    names: dict[str, str] = {}
-    rows = {"quantity": [], "group": [], "setting": [], "to": [], "stage": []}
-    for column in list(cols)[1:]:
-        parts = column_parts(column, keys)
-        name = base = safe_name(parts)
-        i = 1
-        while name in names:  # two settings that differ only in punctuation
-            i += 1
-            name = f"{base}_{i}"
-        names[name] = column
-        rows["quantity"].append(name)
-        for k in ("group", "setting", "to", "stage"):
-            rows[k].append(parts[k])
-    m = len(names)
-    out = {"draw": np.tile(draw, m)}
-    for k, labels in rows.items():
-        # Categorical codes repeat each quantity's label over its draws without m * n strings.
-        cats = list(dict.fromkeys(x for x in labels if x is not None))
-        codes = np.array([cats.index(x) if x is not None else -1 for x in labels], dtype=np.int32)
-        out[k] = pd.Categorical.from_codes(np.repeat(codes, n), categories=cats)
-    out["value"] = np.concatenate([np.asarray(cols[c], dtype=float) for c in names.values()]) if m else []
-    frame = pd.DataFrame(out)
-    frame.attrs["names"] = names
-    return frame
 
 
 def _ax_iv(ax) -> None:

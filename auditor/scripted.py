@@ -172,11 +172,16 @@ def _run_tasks(fn: Callable, tasks: Sequence[tuple], *, executor: Executor | Non
                 results[i] = fn(*t)
                 bar.update()
         else:
-            futures = {executor.submit(fn, *t): i for i, t in enumerate(tasks)}
-            # The bar (and its monitor thread) starts only once the workers exist,
-            # so a forked worker never inherits a running thread.
-            bar = _progress_bar(len(tasks), progress, desc)
+            futures: dict = {}
+            # Everything from the first submit on is inside the try: a Ctrl-C that lands
+            # while the bar is being set up (tqdm's import) must stop the workers too, or
+            # the shutdown below waits for every running task to finish.
             try:
+                for i, t in enumerate(tasks):
+                    futures[executor.submit(fn, *t)] = i
+                # The bar (and its monitor thread) starts only once the workers exist,
+                # so a forked worker never inherits a running thread.
+                bar = _progress_bar(len(tasks), progress, desc)
                 for f in as_completed(futures):
                     results[futures[f]] = f.result()
                     bar.update()
@@ -261,7 +266,10 @@ def _batch_task(path: str, out: str | None, draws: int | None, seed: int | None,
             write_outputs(result, out, formats)
         s = result.summary()
     except AuditorError as exc:
-        row["error"] = exc.one_line()
+        line = exc.one_line()
+        # An error in a --set override (or one with no file) would not say which of the
+        # batch's scenarios it came from: name the scenario first.
+        row["error"] = line if exc.path not in (None, "--set") else f"{path}: {line}"
         return row
     except Exception as exc:  # a bug: keep the other scenarios' results and say which file hit it
         row["error"] = f"{INTERNAL}{path}: {type(exc).__name__}: {exc}"

@@ -153,3 +153,19 @@ def test_report_in_chromium(report, tmp_path, width, height):
     assert seen["scrollWidth"] <= seen["innerWidth"] + 1
     assert seen["cut"] == []
     screenshot(binary, report, tmp_path, width, 2400)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", sorted(p.name for p in Path("scenarios").glob("*.toml")))
+def test_every_shipped_report_reads_on_a_phone(scenario, tmp_path):
+    # The phone checks of the main test, on every shipped scenario: its own notes, labels and sources.
+    binary = chromium()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a scenario's small-sample notice is not what this test is about
+        r = auditor.audit(f"scenarios/{scenario}", draws=500, seed=11)
+    page = write_outputs(r, tmp_path / "report", ("html",)) / "report.html"
+    seen = probe(binary, page, tmp_path, 390, 844)
+    assert seen["innerWidth"] == 390 and seen["scrollWidth"] <= 391 and seen["cut"] == []
+    assert seen["charts"] and min(c["smallest"] for c in seen["charts"]) >= 10

@@ -16,6 +16,7 @@ hyphens (normalised and reported in ``summary.json`` and ``report.md``).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class Case:
     files: dict[str, str | bytes]
     argv: tuple[str, ...] = ("validate", "scenario.toml")
     folders: tuple[str, ...] = field(default=())
+    fifos: tuple[str, ...] = field(default=())
     #: Modules made unimportable for the entry (an optional extra that is not installed).
     missing: tuple[str, ...] = field(default=())
 
@@ -87,6 +89,15 @@ CATALOGUE: dict[str, Case] = {
     "scenario-is-a-folder": Case({}, ("validate", "scenarios"), folders=("scenarios",)),
     "not-utf8": Case({"scenario.toml": toml().replace('"Test claim"', '"Caf\xe9 claim"').encode("latin-1")}),
     "toml-syntax": Case({"scenario.toml": toml().replace('title = "Test claim"', 'title = "Test claim')}),
+    "not-a-regular-file": Case({}, fifos=("scenario.toml",)),
+    "file-too-large": Case({"scenario.toml": toml() + "#" * (16 * 2**20) + "\n"}),
+    "not-utf16": Case({"scenario.toml": b"\xff\xfe" + toml().encode("utf-16-le")[:-1]}),
+    "path-has-nul": Case({}, ("validate", "scen\x00ario.toml")),
+    "path-too-long": Case({}, ("validate", "a/" * 2000 + "scenario.toml")),
+    "toml-nested-too-deeply": Case({"scenario.toml": "a = " + "[" * 900 + "]" * 900 + "\n"}),
+    "toml-too-many-levels": Case({"scenario.toml": toml() + "\n[x]\ny = " + "[" * 20 + "]" * 20 + "\n"}),
+    "toml-integer-too-large": Case({"scenario.toml": toml().replace("count = 6", "count = 99999999999999999999999")}),
+    "schema-version-wrong": Case({"scenario.toml": toml().replace("schema_version = 1", "schema_version = 1.0")}),
     # ---- structure
     "missing-schema-version": Case({"scenario.toml": toml().replace("schema_version = 1\n", "")}),
     "missing-section": Case({"scenario.toml": toml(claim=None)}),
@@ -100,6 +111,7 @@ CATALOGUE: dict[str, Case] = {
     "negative-number": Case({"scenario.toml": toml(settings=settings(a_cost=-30000))}),
     "not-finite": Case({"scenario.toml": toml().replace("cost = 30000", "cost = nan")}),
     "money-too-large": Case({"scenario.toml": toml(settings=settings(a_cost="£20,000bn"))}),
+    "claim-too-large": Case({"scenario.toml": toml(claim={"low": "£1m", "high": "£20,000bn"})}),
     "spread-too-wide": Case({"scenario.toml": toml(settings=settings(
         a_cost={"dist": "interval", "low": 1000, "high": 70000, "level": 0.1}))}),
     "malformed-money": Case({"scenario.toml": toml(claim={"low": "£17.8bn?", "high": "£2m"})}),
@@ -119,6 +131,9 @@ CATALOGUE: dict[str, Case] = {
     "unknown-budget": Case({"scenario.toml": toml(claim={"low": "£1m", "high": "£2m", "per": "year",
                                                          "budget": "schools"})}),
     "correlation-out-of-range": Case({"scenario.toml": toml(costs={"correlation": 1.5})}),
+    "selectivity-not-positive": Case({"scenario.toml": toml(judgement={
+        "model": "selection", "selectivity": {"dist": "interval", "low": 0, "high": 10},
+        "evidence": {"overturn_rate": 0.9}})}),
     "selection-bias-not-positive": Case({"scenario.toml": toml(sample={
         "transitions": transitions({("a", "a"): 4, ("a", "b"): 6}), "selection_bias": 0})}),
     "partial-without-note": Case({"scenario.toml": toml(claim={"low": "£1m", "high": "£2m", "per": "year",
@@ -153,6 +168,8 @@ CATALOGUE: dict[str, Case] = {
     "review-too-large-total": Case({"scenario.toml": toml(
         sample={"transitions": transitions({("a", "a"): 6_000_000, ("a", "b"): 6_000_000})})}),
     "reported-too-many-splits": Case({"scenario.toml": to_toml(THREE_SETTINGS)}),
+    "prior-too-large": Case({"scenario.toml": toml(sample={
+        "transitions": transitions({("a", "a"): 4, ("a", "b"): 6}), "prior": 1e308})}),
     "unknown-prior": Case({"scenario.toml": toml(sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 6}),
                                                          "prior": "flat"})}),
     "impossible-move-made": Case({"scenario.toml": toml(sample={
@@ -169,6 +186,18 @@ CATALOGUE: dict[str, Case] = {
                                    "cases.csv": WS_CSV.rstrip("\n") + "\nWS29,hospital school,mainstream,placement\n"}),
     "cases-duplicate-id": Case({"scenario.toml": with_cases(),
                                 "cases.csv": WS_CSV.rstrip("\n") + "\nWS07,mainstream,mainstream,already ideal\n"}),
+    "cases-open-quote": Case({"scenario.toml": with_cases(),
+                              "cases.csv": WS_CSV.replace("\nWS05,", '\n"WS05,', 1)}),
+    "cases-duplicate-column": Case({"scenario.toml": with_cases(),
+                                    "cases.csv": WS_CSV.replace("case_id,current,ideal,reason",
+                                                                "case_id,current,ideal,current", 1)}),
+    "cases-unnamed-column": Case({"scenario.toml": with_cases(),
+                                  "cases.csv": WS_CSV.replace("case_id,current,ideal,reason",
+                                                              "case_id,,current,ideal,reason", 1)}),
+    "cases-cell-too-long": Case({"scenario.toml": with_cases(),
+                                 "cases.csv": WS_CSV.replace("WS05,", "WS05" + "x" * 140_000 + ",", 1)}),
+    "cases-wrong-field-count": Case({"scenario.toml": with_cases(),
+                                     "cases.csv": WS_CSV.rstrip("\n") + "\nWS29,mainstream\n"}),
     "cases-empty": Case({"scenario.toml": with_cases(), "cases.csv": "case_id,current,ideal,reason\n"}),
     # ---- run size and seed
     "draws-out-of-range": Case({"scenario.toml": toml(run={"draws": 0, "seed": 1})}),
@@ -182,6 +211,8 @@ CATALOGUE: dict[str, Case] = {
     "option-not-a-number": Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--draws", "10k")),
     # ---- --set and --out
     "set-unknown-key": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set", "run.draw=5000")),
+    "set-value-line-break": Case({"scenario.toml": toml()},
+                                 ("validate", "scenario.toml", "--set", 'scenario.title="Two\nlines"')),
     "set-without-equals": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set", "run.draws")),
     "set-unknown-setting": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set", "settings.aa.cost=5")),
     "set-placeholder": Case({"scenario.toml": toml()}, ("validate", "scenario.toml", "--set",
@@ -200,6 +231,7 @@ CATALOGUE: dict[str, Case] = {
     "out-stem-unusable": Case({"..toml": toml()}, ("run", "..toml")),
     "batch-index-not-ours": Case({"scenario.toml": toml(), "out/index.csv": "my,own\n"},
                                  ("batch", "scenario.toml", "--out", "out"), folders=("out",)),
+    "new-name-unusable": Case({}, ("new", ".")),
     "batch-stem-is-index": Case({"index.csv.toml": toml()}, ("batch", "index.csv.toml", "--out", "out")),
 }
 
@@ -225,6 +257,8 @@ def test_catalogue_entry(entry: str, tmp_path: Path, monkeypatch, capsys) -> Non
     (tmp_path / "cases.csv").write_text(WS_CSV, encoding="utf-8")  # for cases-outside-folder
     for name in case.folders:
         (work / name).mkdir()
+    for name in case.fifos:
+        os.mkfifo(work / name)
     for name, content in case.files.items():
         if isinstance(content, bytes):
             (work / name).write_bytes(content)
@@ -316,3 +350,75 @@ def test_cases_csv_names_are_normalised_and_reported(tmp_path: Path) -> None:
     shipped = load_scenario(ROOT / "scenarios" / "west-sussex-2023-cases.toml")
     assert s.sample.counts == shipped.sample.counts
     assert {("State Special", "state_special"), ("STATE-SPECIAL", "state_special")} <= set(s.normalised)
+
+
+# ---- the catalogue against the code ------------------------------------------------
+
+ERROR_CLASSES = {"ScenarioError", "UsageError", "UsageTypeError", "DataError", "AuditorError", "error"}
+UNCATALOGUED = Path(__file__).resolve().parent / "uncatalogued_errors.txt"
+
+
+def _literal_head(node) -> str | None:
+    """The literal text of a message expression, with ``\\x00`` where a value is formatted in."""
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "\x00" for v in node.values)
+    if isinstance(node, ast.BinOp):
+        left, right = _literal_head(node.left), _literal_head(node.right)
+        return None if left is None and right is None else f"{left or ''}\x00{right or ''}"
+    return None
+
+
+def raised_messages() -> dict[str, str]:
+    """Fragment → ``file:line`` for every error auditor raises with a message written in the code.
+
+    The fragment is the longest piece of literal text in the message (at most 40
+    characters, at least 8): what a reader of docs/errors.md would find by searching.
+    """
+    import ast
+
+    out: dict[str, str] = {}
+    for path in sorted((ROOT / "auditor").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args):
+                continue
+            func = node.exc.func
+            if getattr(func, "id", getattr(func, "attr", None)) not in ERROR_CLASSES:
+                continue
+            head = _literal_head(node.exc.args[0])
+            pieces = [p.strip() for p in (head or "").split("\x00") if len(p.strip()) >= 8]
+            if pieces:
+                fragment = " ".join(max(pieces, key=len).split())[:40].strip()
+                out.setdefault(fragment, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return out
+
+
+def listed_uncatalogued() -> set[str]:
+    lines = UNCATALOGUED.read_text(encoding="utf-8").splitlines()
+    return {ln.rstrip("\n") for ln in lines if ln and not ln.startswith("#")}
+
+
+def test_every_message_in_the_code_is_catalogued_or_listed() -> None:
+    # A message added to the code must get a catalogue entry (or at least appear in one's
+    # text); tests/uncatalogued_errors.txt lists the older ones still without, and may only shrink.
+    doc = DOC.read_text(encoding="utf-8")
+    missing = {frag: where for frag, where in raised_messages().items() if frag not in doc}
+    listed = listed_uncatalogued()
+    new = {frag: where for frag, where in missing.items() if frag not in listed}
+    assert not new, ("error messages neither in docs/errors.md nor in tests/uncatalogued_errors.txt "
+                     f"(add a catalogue entry): {new}")
+    stale = listed - set(missing)
+    assert not stale, f"now catalogued or gone from the code; delete from tests/uncatalogued_errors.txt: {stale}"
+
+
+def test_contents_lists_every_entry_once() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    contents = text[text.index("## Contents"):text.index("\n## ", text.index("## Contents") + 5)]
+    linked = re.findall(r"\[`([a-z0-9-]+)`\]\(#\1\)", contents)
+    entries = re.findall(r"^### `([a-z0-9-]+)`", text, re.M)
+    assert len(linked) == len(set(linked)), "an entry is listed twice in the contents"
+    assert sorted(linked) == sorted(entries)

@@ -306,3 +306,48 @@ def test_drawn_seed_is_used_and_recorded(tmp_path: Path) -> None:
     again = json.loads(summary_text(path, tmp_path / "b", "--seed", str(seed)))
     assert again["run"]["seed_source"] == "argument"
     assert again["savings"] == first["savings"] and again["stages"] == first["stages"]
+
+
+# ---- bench/fuzz.py: command lines, CSVs, API arguments and web requests -------------------
+
+def _load_bench_fuzz():
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "fuzz.py"
+    spec = importlib.util.spec_from_file_location("auditor_bench_fuzz", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_short_run_of_the_long_fuzz_is_clean() -> None:
+    # Two cases of each kind (mutated TOML, damaged bytes, damaged cases CSV, --set, hostile
+    # command lines, API arguments, web requests), each in a sandbox checked file by file.
+    # The long run (docs/testing.md) is the same code with a time budget.
+    fuzz = _load_bench_fuzz()
+    seen: list[str] = []
+    result = fuzz.fuzz(seconds=600, seed=0, max_cases=2 * len(fuzz.KINDS), save=None, report=seen.append,
+                       scenarios=("small", "west-sussex-2023-cases"))
+    assert result["cases"] == 2 * len(fuzz.KINDS)
+    assert result["failures"] == [], result["failures"]
+
+
+def test_the_fuzz_harness_catches_what_it_claims_to(tmp_path) -> None:
+    # The checks are not vacuous: a traceback, two lines for one error, a file changed outside
+    # the output and a leftover temporary are each reported.
+    fuzz = _load_bench_fuzz()
+    assert fuzz.check_stderr(1, "auditor: internal error: X", ["run"]) == "traceback or internal error"
+    assert fuzz.check_stderr(2, "auditor: error: a\nauditor: error: b", ["run"]).startswith("exit 2 without")
+    assert fuzz.check_stderr(2, "auditor: error: a\nauditor: error: b", ["batch"]) is None
+    assert fuzz.check_stderr(0, "x.py:3: RuntimeWarning: overflow", ["run"]) == "a raw Python warning on stderr"
+    case = fuzz.Case("cli", 0, argv=["run", "s.toml", "--out", "existing"], files={"s.toml": b"x"})
+    work = fuzz.prepare(tmp_path, case)
+    before = fuzz.snapshot(tmp_path)
+    (work / "existing" / "notes.txt").write_text("changed")
+    assert "touched outside the output" in fuzz.check_untouched(case, tmp_path, work, before)
+    (work / "existing" / "notes.txt").write_text("mine")
+    (work / ".out.tmp-123-x").mkdir()
+    assert "left temporaries" in fuzz.check_untouched(case, tmp_path, work, before) or \
+        "touched outside" in fuzz.check_untouched(case, tmp_path, work, before)

@@ -532,6 +532,90 @@ def test_api_batch_out_file_and_plot_ax_are_named(tmp_path) -> None:
         result.plot(ax="x")
 
 
+# ---- accepted but misleading: refused with the allowed range ---------------------------
+
+TWO_CELLS = [{"from": "a", "to": "a", "count": 4}, {"from": "a", "to": "b", "count": 6}]
+
+
+@pytest.mark.parametrize("prior, refused", [
+    # 1e308 overflowed the Dirichlet to a £0 sampling stage and a COLLAPSES verdict; 1e307 said "holds".
+    (1e308, True), (1e307, True), (1_000_001, True), (1e6, False), (1e-9, False), (0.5, False),
+])
+def test_prior_is_capped_at_a_million_cases_per_cell(tmp_path, monkeypatch, capsys, prior, refused) -> None:
+    monkeypatch.chdir(tmp_path)
+    scenario_file(tmp_path, sample={"transitions": TWO_CELLS, "prior": prior})
+    code, err = run(["validate", "s.toml"], capsys)
+    if refused:
+        assert "sample.prior: must be at most 1,000,000 cases per cell" in one_error(code, err)
+    else:
+        assert code == 0, err
+
+
+@pytest.mark.parametrize("selectivity, refused", [
+    (0, "must be > 0"), (0.0, "must be > 0"),
+    ({"dist": "interval", "low": 0, "high": 10, "level": 0.9}, "the range must start above 0"),
+    ({"dist": "uniform", "low": 0, "high": 5}, "the range must start above 0"),
+    (1e-9, None), ({"dist": "interval", "low": 0.5, "high": 10, "level": 0.9}, None), (1, None),
+])
+def test_selectivity_must_be_positive(tmp_path, monkeypatch, capsys, selectivity, refused) -> None:
+    # ρ = 0 says wrong decisions are never appealed: the judgement stage was a certain £0.
+    monkeypatch.chdir(tmp_path)
+    scenario_file(tmp_path, judgement={"model": "selection", "selectivity": selectivity,
+                                       "evidence": {"overturn_rate": 0.9}})
+    code, err = run(["validate", "s.toml"], capsys)
+    if refused:
+        assert f"judgement.selectivity{'.low' if isinstance(selectivity, dict) else ''}: {refused}" in \
+            one_error(code, err)
+    else:
+        assert code == 0, err
+
+
+@pytest.mark.parametrize("end", ["low", "high"])
+@pytest.mark.parametrize("amount, refused", [("£10,001bn", True), (1.0000001e13, True), ("£10,000bn", False)])
+def test_claims_above_the_documented_cap_are_refused(tmp_path, monkeypatch, capsys, end, amount, refused) -> None:
+    monkeypatch.chdir(tmp_path)
+    claim = {"low": "£1m", "high": "£10,000bn"}
+    claim[end] = amount
+    scenario_file(tmp_path, claim=claim)
+    code, err = run(["validate", "s.toml"], capsys)
+    if refused:
+        assert f"claim.{end}: must be at most £10,000bn, got {amount!r}" in one_error(code, err)
+    else:
+        assert code == 0, err
+
+
+@pytest.mark.parametrize("name", [".", "..", "", " ", ".hidden", "a\nb", "a\x00b", "\x1b[2J", "sub/"])
+def test_new_refuses_names_that_cannot_name_a_scenario(tmp_path, monkeypatch, capsys, name) -> None:
+    # `auditor new .` was an internal error (empty name); `new ..` wrote '...toml', whose stem '..' run refuses.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    line = one_error(*run(["new", name], capsys))
+    assert line.startswith(f"auditor: error: NAME: {name!r} cannot name a scenario file"), line
+    assert files_under(tmp_path) == {}
+
+
+def test_new_still_writes_ordinary_names(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    assert run(["new", "sub/my-council"], capsys)[0] == 0
+    assert (tmp_path / "sub" / "my-council.toml").is_file()
+
+
+def test_batch_names_the_scenario_an_override_fails_on(tmp_path, monkeypatch, capsys) -> None:
+    # A --set that breaks one of the batch's scenarios printed "--set: settings.zz.cohort: missing"
+    # without saying which scenario; each line now starts with the scenario's file.
+    monkeypatch.chdir(tmp_path)
+    scenario_file(tmp_path, "one.toml")
+    scenario_file(tmp_path, "two.toml")
+    code, err = run(["batch", "one.toml", "two.toml", "--out", "out", "--quiet", "--set", "settings.zz.cost=5"],
+                    capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 2, err
+    for line, name in zip(lines, ("one.toml", "two.toml")):
+        assert line.startswith(f"auditor: error: {name}: --set: settings.zz"), line
+
+
 def test_an_unmarked_older_track_folder_is_replaceable_but_not_one_with_other_files(tmp_path) -> None:
     # KINDS once listed "track" twice and the later, empty entry won, so no
     # unmarked track folder could ever be replaced.

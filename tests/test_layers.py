@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("model", ("auditor.model",)),
     ("analysis", ("auditor.analysis",)),
     ("figures", ("auditor.figures",)),
-    ("results", ("auditor.results",)),
+    ("results", ("auditor.results", "auditor.wording", "auditor.frames")),
     ("api", ("auditor.api",)),
     ("report", ("auditor.report",)),
     ("interfaces", ("auditor.cli", "auditor.scripted", "auditor.web", "auditor.__main__", "auditor")),

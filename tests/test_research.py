@@ -28,7 +28,7 @@ import auditor
 from auditor.cli import main
 from auditor.errors import ScenarioError, UsageError
 from auditor.inputs.scenario import load_scenario
-from auditor.results import _long_frame
+from auditor.frames import long_frame as _long_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 

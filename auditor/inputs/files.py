@@ -98,8 +98,8 @@ def _read_regular(path: Path, shown: str, error: type[AuditorError], *, folder: 
         if not stat.S_ISREG(st.st_mode):
             raise error("is not a regular file (a pipe, device or socket); give a file", path=shown)
         if st.st_size > MAX_INPUT_BYTES:
-            raise error(f"is {st.st_size / 2**20:,.0f} MiB; input files are at most "
-                        f"{MAX_INPUT_BYTES // 2**20} MiB", path=shown)
+            raise error(f"is {st.st_size:,} bytes, over the {MAX_INPUT_BYTES // 2**20} MiB limit for input files; "
+                        "is it the right file?", path=shown)
         with os.fdopen(fd, "rb", closefd=True) as fh:
             fd = -1
             data = fh.read(MAX_INPUT_BYTES + 1)
@@ -109,6 +109,6 @@ def _read_regular(path: Path, shown: str, error: type[AuditorError], *, folder: 
         if fd >= 0:
             os.close(fd)
     if len(data) > MAX_INPUT_BYTES:
-        raise error(f"is over {MAX_INPUT_BYTES // 2**20} MiB; input files are at most "
-                    f"{MAX_INPUT_BYTES // 2**20} MiB", path=shown)
+        raise error(f"is over the {MAX_INPUT_BYTES // 2**20} MiB limit for input files; is it the right file?",
+                    path=shown)
     return data

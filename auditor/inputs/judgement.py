@@ -572,10 +572,32 @@ def _parse_selection(raw: dict, field: str) -> Selection:
     evidence, ess, transport = _parse_evidence_common(
         raw, field, {"selectivity", "win_if_wrong", "win_if_right"}, None)
     rho = parse_dist(raw.get("selectivity", DEFAULT_SELECTIVITY.written), POSITIVE, f"{field}.selectivity")
+    _check_selectivity(rho, f"{field}.selectivity")
     s = parse_win_prob(raw, "win_if_wrong", 1.0, field)
     f = parse_win_prob(raw, "win_if_right", 0.5, field)
     check_wins(s, f, field)
     return Selection(evidence, rho, s, f, ess, transport)
+
+
+def _check_selectivity(rho: Dist, field: str) -> None:
+    """Refuse a selectivity of 0, or a range reaching down to 0.
+
+    ρ is how many times likelier a wrong decision is to be appealed than a
+    right one; ρ = 0 says wrong decisions are never appealed, which makes every
+    upheld decision right and the judgement stage a certain £0. A range must
+    start above 0 (an ``interval`` is then fitted to a lognormal, the shape of
+    a ratio).
+    """
+    if rho.is_fixed:
+        if rho.p["value"] <= 0:
+            raise ScenarioError(f"must be > 0 (how many times likelier a wrong decision is to be appealed than "
+                                f"a right one; 1 = equally likely), got {rho.written!r}", field=field)
+        return
+    low = rho.written.get("low") if isinstance(rho.written, dict) else None
+    if low is not None and POSITIVE.parse(low, f"{field}.low") <= 0:
+        raise ScenarioError(f"the range must start above 0, got low = {low!r} (0 would mean wrong decisions are "
+                            "never appealed); give the smallest ratio you find plausible, such as 1",
+                            field=f"{field}.low")
 
 
 MODELS: dict[str, Callable[[dict, str], JudgementModel]] = {

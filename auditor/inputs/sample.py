@@ -46,6 +46,11 @@ SPLIT_WEIGHTS = ("uniform", "per_size")
 # size m is taken as consistent with it when the nearest whole number of cases,
 # k = round(share·m), gives k/m within this many points of the share.
 SHARE_TOLERANCE = 0.05
+# The largest pseudo-count per cell a scenario may give. A prior of a million
+# cases per cell already outweighs the largest review auditor accepts tenfold,
+# so the audit would report the prior, not the review; far larger values
+# (1e308) overflow the Dirichlet to a £0 sampling stage.
+MAX_PRIOR = 1e6
 # The compositions of a `reported` sample are enumerated once; beyond this many
 # the ranges are too loose to say anything and the user is asked to narrow them.
 MAX_COMPOSITIONS = 1_000_000
@@ -246,6 +251,9 @@ def _parse_prior(value: object, field: str) -> float | str:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
         raise ScenarioError(f"must be one of {', '.join(NAMED_PRIORS)} or a number > 0 (a pseudo-count per "
                             f"cell; 0.5 is Jeffreys, 1 is uniform), got {value!r}", field=field)
+    if value > MAX_PRIOR:
+        raise ScenarioError(f"must be at most {MAX_PRIOR:,.0f} cases per cell (a larger prior outweighs any "
+                            f"review, so the audit would report the prior), got {value!r}", field=field)
     return float(value)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .distributions import MONEY, SHARE, Dist, parse_dist
+from .distributions import MAX_MONEY, MONEY, SHARE, Dist, parse_dist
 from ..errors import AuditorError, DataError, ScenarioError
 from .files import read_utf8
 from .levers import Levers, parse_levers
@@ -718,6 +718,11 @@ def _parse_claim(t: dict) -> Claim:
             raise ScenarioError(str(exc), field=f"claim.{key}") from None
         if vals[key] < 0:
             raise ScenarioError(f"must be >= 0, got {t[key]!r}", field=f"claim.{key}")
+        if vals[key] > MAX_MONEY:
+            # The documented cap on any amount (docs/errors.md, money-too-large): a claim
+            # beyond it is a misplaced suffix, and costs could never reach it anyway.
+            raise ScenarioError(f"must be at most £{MAX_MONEY / 1e9:,.0f}bn, got {t[key]!r}",
+                                field=f"claim.{key}")
     if vals["low"] > vals["high"]:
         raise ScenarioError(f"low ({t['low']!r}) must not exceed high ({t['high']!r})", field="claim")
     per = t.get("per", "year")

@@ -10,6 +10,7 @@ are written as numbers.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -223,10 +224,35 @@ def first_placeholder(raw: Any, field: str = "") -> tuple[str, str] | None:
     return None
 
 
+def _usable_name(path: str | Path) -> Path:
+    """The path ``auditor new`` may write, or a UsageError naming what is wrong with its name.
+
+    A scenario's file name (without ``.toml``) names its report folder, and a
+    folder batch skips dot-files, so the name must be one ``run`` and ``batch``
+    can use: not empty, not starting with a dot, and without control characters.
+
+    Examples
+    --------
+    >>> _usable_name("councils/mine").name
+    'mine'
+    >>> _usable_name("..")
+    Traceback (most recent call last):
+    ...
+    auditor.errors.UsageError: NAME: '..' cannot name a scenario file; give a name such as my-council-2024 (not empty, not starting with a dot, no control characters)
+    """
+    text = os.fspath(path)
+    name = Path(text).name if "\x00" not in text else text
+    if (not name.strip() or name.startswith(".") or text.endswith(("/", os.sep))
+            or any(ord(c) < 0x20 or ord(c) == 0x7f for c in text)):
+        raise UsageError(f"{text!r} cannot name a scenario file; give a name such as my-council-2024 (not empty, "
+                         "not starting with a dot, no control characters)", field="NAME")
+    return Path(text)
+
+
 def write_template(path: str | Path, kind: str = "stock", *, council: str | int | None = None,
                    year: int | None = None) -> Path:
     """Write a starter scenario (see :func:`render_template`); refuse to overwrite an existing file."""
-    p = Path(path)
+    p = _usable_name(path)
     if p.suffix != ".toml":
         p = p.with_name(p.name + ".toml")
     text = render_template(kind, p.name, council=council, year=year)

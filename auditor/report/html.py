@@ -447,7 +447,7 @@ def _track_context(t: Mapping[str, Any] | None, drawn: Mapping[str, Any] | None)
              f"{format_money(m['savings']['p95'])}), against about {format_money(m['claim_needed_by_then'])} a year "
              f"the claim's path needed by then.")
     return {"sentence": t["sentence"], "svg": _svg(fig, "fig-track", alt), "years": years, "rows": rows,
-            "notes": list(t["notes"]), "money": money, "alt": alt,
+            "notes": [linkify(x) for x in t["notes"]], "money": money, "alt": alt,
             "net_cost": net_cost_sentence([m["savings"]["p05"]]),
             "terms": glossary(t["sentence"], "DBV placebo")}
 

@@ -233,6 +233,9 @@ def create_app(limits: Limits = LIMITS, *, host: str = "127.0.0.1"):
             return json.loads(body)
         except ValueError as exc:
             raise _HTTPError(400, f"the request body is not JSON: {exc}") from None
+        except RecursionError:
+            # A body of 100,000 nested brackets fits the size limit but not the parser's stack.
+            raise _HTTPError(400, "the request body is nested too deeply to be a scenario") from None
 
     async def explore(request: Request):
         state = await state_of(request)
@@ -315,7 +318,20 @@ class _HTTPError(Exception):
 
 async def _multipart(request, limits: Limits) -> tuple[bytes, str, dict[str, str]]:
     """The scenario part and the case lists of a multipart upload, all held in memory."""
-    form = await request.form(max_files=20, max_fields=20, max_part_size=limits.body_bytes)
+    from starlette.exceptions import HTTPException
+
+    try:
+        form = await request.form(max_files=20, max_fields=20, max_part_size=limits.body_bytes)
+    except HTTPException as exc:  # a malformed upload: the same JSON error as every other refusal
+        raise _HTTPError(exc.status_code, f"the upload is not valid multipart/form-data: {exc.detail}") from None
+    try:
+        return await _read_parts(form)
+    finally:
+        # Parts may be spooled to temporary files: close them whether or not the upload is refused.
+        await form.close()
+
+
+async def _read_parts(form) -> tuple[bytes, str, dict[str, str]]:
     scenario = form.get("scenario")
     if scenario is None:
         raise UsageError("the upload needs a part named `scenario` holding the scenario file", field="scenario")
@@ -338,7 +354,6 @@ async def _multipart(request, limits: Limits) -> tuple[bytes, str, dict[str, str
             line = raw[:exc.start].count(b"\n") + 1
             raise DataError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV", path=label,
                             line=line) from None
-    await form.close()
     return data, name, files
 
 
