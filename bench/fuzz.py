@@ -49,6 +49,9 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The same writer the reproduce command uses (control characters and DEL escaped, nan/inf as TOML writes them).
+from auditor.inputs.scenario import toml_value
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 MARKER = ".auditor-output"
@@ -90,28 +93,6 @@ def hostile_value(rng: random.Random, depth: int = 0):
     for _ in range(nest):
         value = [value]
     return value
-
-
-def toml_value(value) -> str:
-    """Inline TOML for a value; control characters escaped, non-finite floats as TOML's nan/inf."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value != value:
-            return "nan"
-        if value in (float("inf"), float("-inf")):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        text = value.replace("\\", "\\\\").replace('"', '\\"')
-        return '"' + "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7f else c for c in text) + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{toml_value(str(k))} = {toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(type(value).__name__)
 
 
 def to_toml(doc: dict) -> str:

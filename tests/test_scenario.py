@@ -6,6 +6,7 @@ import copy
 import re
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from auditor.errors import DataError, ScenarioError
 from auditor.inputs.scenario import (MAX_SEED, Scenario, VerdictRule, apply_overrides, load_scenario, locate,
@@ -342,3 +343,14 @@ def test_base_scenario_is_valid(write_scenario):
     # The helper itself must be a valid scenario, or every table entry above would test nothing.
     s = load_scenario(write_scenario(copy.deepcopy(base_scenario())))
     assert s.sample.counts == (("a", "a", 4), ("a", "b", 6))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text() | st.floats(allow_nan=False) | st.integers(-2**63, 2**63 - 1) | st.booleans()
+       | st.lists(st.text(max_size=5), max_size=3))
+def test_toml_value_reads_back_unchanged_through_set(value) -> None:
+    # toml_value writes the values of the reproduce command; any text (control characters and
+    # DEL included, which TOML forbids raw) must come back exactly through --set's parser.
+    from auditor.inputs.scenario import parse_override, toml_value
+
+    assert parse_override("k=" + toml_value(value)) == ("k", value)

@@ -431,13 +431,16 @@ def toml_value(value: Any) -> str:
     '{dist = "uniform", low = 0.5, high = 1}'
     >>> parse_override("k=" + toml_value({"a": [1, "x"]}))
     ('k', {'a': [1, 'x']})
+    >>> parse_override("k=" + toml_value("tab\\t, delete\\x7f"))
+    ('k', 'tab\\t, delete\\x7f')
     """
     import json
 
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        # JSON escapes every control character TOML forbids except DEL, which TOML forbids raw too.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else ("nan" if value != value else
                                                           ("inf" if value > 0 else "-inf"))
