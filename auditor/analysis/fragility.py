@@ -192,22 +192,22 @@ class Fragility:
         lo = format_money(low)
         if k is None:
             return (f"Even if all {self.down_shifts} of the {n} judgements that move a child to a cheaper "
-                    f"setting were reversed, the published-style estimate would stay at or above {lo}.")
+                    f"setting were reversed, the published method's estimate would stay at or above {lo}.")
         if k == 0:
-            return f"The published-style estimate is already below the claim's low end of {lo}."
+            return f"The published method's estimate is already below the claim's low end of {lo}."
         if self.splits > 1 and self.range_for_low is not None:
             a, b = self.range_for_low
             head = (f"The split of the {n} reviewed cases between settings was not published. Across the "
                     f"{self.splits:,} splits that fit what was reported, ")
             most = "every judgement" if b is None else f"{b} of the panel's judgements"
             if a == 0:
-                return (head + f"the published-style estimate is already below the claim's low end of {lo} for "
+                return (head + f"the published method's estimate is already below the claim's low end of {lo} for "
                         f"some, and reversing at most {most} (to \"already ideal\") takes it below for the rest; "
                         f"{k} for the middle split.")
-            return (head + f"reversing {a} to {most} (to \"already ideal\") brings the published-style "
+            return (head + f"reversing {a} to {most} (to \"already ideal\") brings the published method's "
                     f"estimate below the claim's low end of {lo}; {k} for the middle split.")
         return (f"Reverse {k} of the {n} panel judgements (to \"already ideal\") and the "
-                f"published-style estimate falls below the claim's low end of {lo}.")
+                f"published method's estimate falls below the claim's low end of {lo}.")
 
 
 def _down_units(model: engine.Model, table: Mapping[tuple[int, int], float] | None = None

@@ -32,7 +32,7 @@ def render_sensitivity(result) -> str:
     c = s.claim
     per = format_per(c.per)
     out = [f"# Sensitivity: {s.title}", "",
-           f"Published claim {m(c.low)}–{m(c.high)} {per}; published-style point estimate "
+           f"Published claim {m(c.low)}–{m(c.high)} {per}; the published method's point estimate "
            f"{m(result.point_estimate)}. Draws per evaluation {result.draws:,}, seed {result.seed}.", ""]
     for section in (_fragility_section, _variance_share_section, _case_influence_section, _switching_values_section,
                     _tornado_section, _sample_size_section, _grid_section):
