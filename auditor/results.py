@@ -213,7 +213,8 @@ class AuditResult:
 
     def tipping_sentence(self) -> str | None:
         """The headline's second sentence: the panel reliability the low end needs, and what it would take."""
-        return None if self.tipping is None else tipping_sentence(self.tipping, self.scenario.claim)
+        return None if self.tipping is None else tipping_sentence(self.tipping, self.scenario.claim,
+                                                                     self.scenario.sample.basis)
 
     def headline(self) -> list[str]:
         """Every sentence of the headline, in order: verdict, tipping point, what the call depends on."""
@@ -295,7 +296,7 @@ class AuditResult:
             "auditor_version": self.version,
             "scenario": {"title": s.title, "authority": s.authority, "path": s.path, "sha256": s.sha256},
             "run": {"draws": self.draws, "seed": self.seed, "seed_source": self.seed_source,
-                    "sample_method": s.sample.method, "overrides": plain_overrides(s),
+                    "sample_method": s.sample.method, "sample_basis": s.sample.basis, "overrides": plain_overrides(s),
                     "command": self.reproduce_command()},
             "claim": {"low": c.low, "high": c.high, "per": c.per, "horizon_years": c.horizon_years,
                       "basis": c.basis, "derived": c.derived, "budget": c.budget,

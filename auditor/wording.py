@@ -30,7 +30,7 @@ def _times_words(rho: float) -> str:
     return f"{math.floor(rho):,}"
 
 
-def tipping_sentence(tip: Mapping[str, Any], claim) -> str:
+def tipping_sentence(tip: Mapping[str, Any], claim, basis: str = "review") -> str:
     """The tipping point in words, from :attr:`AuditResult.tipping`.
 
     Examples
@@ -44,6 +44,13 @@ def tipping_sentence(tip: Mapping[str, Any], claim) -> str:
     (98.3% of decided appeals found for the family) are consistent with that only if wrong council decisions
     are at least 255 times likelier than right ones to reach a hearing (150 to 361 times if a right decision
     loses 70% to 30% of its hearings, rather than half).
+
+    With ``basis="plan"`` (the council's own planned moves, no panel) the same
+    threshold is the share of planned moves that must happen as planned, and
+    tribunal evidence about review panels is not brought in:
+
+    >>> print(tipping_sentence(tip, SimpleNamespace(low=2.2e6, high=2.2e6), basis="plan"))
+    The figure needs at least 90% of the planned moves to happen as the council assumes.
     """
     end = "figure" if claim.low == claim.high else "low end"
     need = tip["reliability_needed"]["low"]
@@ -54,6 +61,8 @@ def tipping_sentence(tip: Mapping[str, Any], claim) -> str:
     unstable = (f" At face value the chance ({chance_words(p)}) is within Monte Carlo error of one half, so "
                 "this tipping point could change with the seed." if n and abs(p - 0.5) < 2 * math.sqrt(0.25 / n)
                 else "")
+    if basis == "plan":
+        return _plan_sentence(need, p, end) + unstable
     if need is None:
         where = "in none of the audited draws" if p == 0 else f"in only {chance_words(p)} of the audited draws"
         return (f"Even if the panel is right about every move it proposed, the {end} is reached {where}: "
@@ -75,6 +84,17 @@ def tipping_sentence(tip: Mapping[str, Any], claim) -> str:
         out += (f" ({_times_words(lo)} to {_times_words(hi)} times if a right decision loses 70% to 30% of "
                 "its hearings, rather than half)")
     return out + "." + unstable
+
+
+def _plan_sentence(need: float | None, p: float, end: str) -> str:
+    """The tipping point of a claim built on planned moves (no panel judged them)."""
+    if need is None:
+        where = "in none of the audited draws" if p == 0 else f"in only {chance_words(p)} of the audited draws"
+        return (f"Even if every planned move happens as the council assumes, the {end} is reached {where}: "
+                "it is less likely than not.")
+    if need == 0:
+        return f"The {end} is reached more often than not even if none of the planned moves happens."
+    return f"The {end} needs at least {_share_words(need)} of the planned moves to happen as the council assumes."
 
 
 def plain_overrides(s: Scenario) -> dict[str, Any]:

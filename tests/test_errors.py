@@ -172,6 +172,8 @@ CATALOGUE: dict[str, Case] = {
         "transitions": transitions({("a", "a"): 4, ("a", "b"): 6}), "prior": 1e308})}),
     "unknown-prior": Case({"scenario.toml": toml(sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 6}),
                                                          "prior": "flat"})}),
+    "unknown-basis": Case({"scenario.toml": toml(sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 6}),
+                                                         "basis": "target"})}),
     "impossible-move-made": Case({"scenario.toml": toml(sample={
         "transitions": transitions({("a", "a"): 4, ("a", "b"): 6}),
         "impossible": [{"from": "a", "to": "b", "reason": "no places in b"}]})}),

@@ -200,3 +200,16 @@ def test_tipping_sentence_flags_a_face_value_chance_within_monte_carlo_error_of_
     assert "49.8%" in tipping_sentence(tip, claim)
     tip["p_meets_low_face_value"] = 0.49   # 0.01 > 0.00316: stable
     assert "Monte Carlo" not in tipping_sentence(tip, claim)
+
+
+def test_a_plan_basis_words_the_tipping_point_as_planned_moves_and_leaves_tribunals_out():
+    # Same draws, same θ needed: only the sentence changes, and the basis is recorded.
+    doc = base_scenario()
+    review = auditor.audit(parse_scenario(doc), draws=4000, seed=1).summary()
+    doc["sample"]["basis"] = "plan"
+    plan = auditor.audit(parse_scenario(doc), draws=4000, seed=1).summary()
+    assert plan["reliability_needed"] == review["reliability_needed"]
+    assert (review["run"]["sample_basis"], plan["run"]["sample_basis"]) == ("review", "plan")
+    sentence = plan["tipping"]["sentence"]
+    assert "planned moves" in sentence and "panel" not in sentence and "tribunal" not in sentence
+    assert "panel" in review["tipping"]["sentence"]

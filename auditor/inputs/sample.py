@@ -42,6 +42,9 @@ POOLED = "pooled"
 NAMED_PRIORS = {"perks": PERKS, "pooled": POOLED, "jeffreys": JEFFREYS, "kerman": 1.0 / 3.0, "uniform": 1.0}
 UNSEEN_RULES = ("cheaper", "all", "none")
 SPLIT_WEIGHTS = ("uniform", "per_size")
+#: What the sample is: "review" (a panel judged each case; the default) or "plan" (the council's own
+#: planned moves, with no panel judgement behind them).
+SAMPLE_BASES = ("review", "plan")
 # A published share is usually rounded ("about two thirds", "57%"): a sub-group
 # size m is taken as consistent with it when the nearest whole number of cases,
 # k = round(share·m), gives k/m within this many points of the share.
@@ -162,6 +165,9 @@ class CaseSample:
     impossible: tuple[tuple[str, str, str], ...] = ()
     # `reported` form: how the consistent splits of the n cases are weighted.
     splits: str = "uniform"
+    # "review" (a panel judged these cases) or "plan" (the council's own planned
+    # moves, with no panel): only the wording of the tipping point differs.
+    basis: str = "review"
 
     @property
     def n_cases(self) -> int:
@@ -195,7 +201,7 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
     if not isinstance(raw, dict):
         raise ScenarioError("must be a table with `cases`, `transitions` or `reported`", field=field)
     allowed = {"cases", "transitions", "reported", "n", "method", "prior", "source", "note", "unseen",
-               "possible", "impossible", "splits"}
+               "possible", "impossible", "splits", "basis"}
     for key in raw:
         if key not in allowed:
             raise ScenarioError(f"unknown key; allowed: {', '.join(sorted(allowed))}", field=f"{field}.{key}")
@@ -220,6 +226,11 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
     if "splits" in raw and forms[0] != "reported":
         raise ScenarioError("`splits` belongs to the `reported` form (how unknown sub-group sizes are weighted)",
                             field=f"{field}.splits")
+    basis = raw.get("basis", "review")
+    if basis not in SAMPLE_BASES:
+        raise ScenarioError(f"must be one of {', '.join(SAMPLE_BASES)} (\"review\": a panel judged these cases; "
+                            f"\"plan\": the council's own planned moves, no panel), got {basis!r}",
+                            field=f"{field}.basis")
     source = raw.get("source")
     if source is not None and not isinstance(source, str):
         raise ScenarioError("must be a string", field=f"{field}.source")
@@ -241,7 +252,8 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
         if (a, b) in made:
             raise ScenarioError(f"{a} → {b} cannot be impossible: the review judged a case ideal there",
                                 field=f"{field}.impossible[{i}]")
-    return replace(out, normalised=tuple(dict.fromkeys(seen)), unseen=unseen, splits=splits, **declared)
+    return replace(out, normalised=tuple(dict.fromkeys(seen)), unseen=unseen, splits=splits, basis=basis,
+                   **declared)
 
 
 def _parse_prior(value: object, field: str) -> float | str:

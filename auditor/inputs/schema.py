@@ -57,7 +57,7 @@ def scenario_schema() -> dict[str, Any]:
     ['stock', 'flow']
     """
     from .judgement import MODELS
-    from .sample import NAMED_PRIORS, SAMPLE_METHODS, SPLIT_WEIGHTS, UNSEEN_RULES
+    from .sample import NAMED_PRIORS, SAMPLE_METHODS, SAMPLE_BASES, SPLIT_WEIGHTS, UNSEEN_RULES
     from .scenario import BUDGET_PARTS, SCHEMA_VERSION, SCOPES
 
     dist = {"$ref": "#/$defs/dist"}
@@ -113,6 +113,7 @@ def scenario_schema() -> dict[str, Any]:
                             "prior": {"anyOf": [{"type": "number", "exclusiveMinimum": 0},
                                                 {"enum": list(NAMED_PRIORS)}]},
                             "unseen": {"enum": list(UNSEEN_RULES)}, "splits": {"enum": list(SPLIT_WEIGHTS)},
+                            "basis": {"enum": list(SAMPLE_BASES)},
                             "possible": {"type": "array", "items": declared_move},
                             "impossible": {"type": "array", "items": declared_move},
                             "selection_bias": dist,

@@ -68,7 +68,8 @@ def plain_numbers(result, summary=None) -> list[str]:
 
     out = [
         f"Claimed savings: {claim_range(c.low, c.high)} {per}{over}.",
-        f"Applying the published method to the {sc.sample.n_cases} reviewed cases gives "
+        f"Applying the published method to the {sc.sample.n_cases} "
+        f"{'planned moves' if sc.sample.basis == 'plan' else 'reviewed cases'} gives "
         f"{format_money(s['point_estimate'])} {per}.",
         f"Allowing for honest uncertainty, the middle estimate is {format_money(s['savings']['median'])} {per}; "
         f"9 times in 10 it lies between {format_money(s['savings']['p05'])} and {format_money(s['savings']['p95'])}.",
@@ -81,7 +82,9 @@ def plain_numbers(result, summary=None) -> list[str]:
     ]
     theta = (s.get("judgement") or {}).get("theta")
     tip = (s.get("tipping") or {}).get("sentence")
-    if sc.judgement.name == "face_value":
+    if sc.judgement.name == "face_value" and sc.sample.basis == "plan":
+        out.append("Every planned move was taken to happen, as the published figure assumes.")
+    elif sc.judgement.name == "face_value":
         out.append("The panel's judgements were taken as always right, as the published figure assumes.")
     elif isinstance(theta, dict) and "median" in theta:
         out.append(f"The panel's judged moves were assumed to stand up {theta['median']:.0%} of the time "
@@ -162,10 +165,11 @@ def brief_figure(result, summary=None):
     from matplotlib.patches import Rectangle
 
     from ..figures import audit as figures
-    from .html import CAVEATS
+    from .html import caveats_for
 
     s = summary if summary is not None else result.summary()
     sc = result.scenario
+    CAVEATS = caveats_for(sc)
     fig = Figure(figsize=A4_INCHES, dpi=100)
     cur = _Cursor(fig, 0.975)
     header = "auditor · one-page brief" + (f" · {sc.authority}" if sc.authority else "")

@@ -29,7 +29,7 @@ from .sampling import (LIMITS, bridge_rows, method_words, prior_range, prior_ran
                        split_words, unseen_sentences)
 
 __all__ = ["render_html", "build_context", "load_sensitivity", "sensitivity_highlights", "figure_alt_texts",
-           "format_value", "linkify", "CAVEATS"]
+           "format_value", "linkify", "CAVEATS", "caveats_for"]
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -49,6 +49,19 @@ CAVEATS = (
     "If cases were chosen for the review in workshops rather than at random, that selection is not "
     "modelled unless the scenario says so.",
 )
+
+
+#: The first caveat for a claim built on the council's own planned moves (``[sample] basis = "plan"``).
+PLAN_CAVEAT = ("The counts are the council's own planned moves, not a case review. auditor treats them like a "
+               "small sample, so the spread shows how far the saving moves if the mix of moves turns out "
+               "differently.")
+
+
+def caveats_for(scenario) -> tuple[str, ...]:
+    """:data:`CAVEATS`, with the first one worded for planned moves when the scenario has no review panel."""
+    if scenario.sample.basis == "plan":
+        return (PLAN_CAVEAT,) + CAVEATS[1:]
+    return CAVEATS
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
 
@@ -211,9 +224,14 @@ def _tipping_extra(s: Mapping[str, Any]) -> str | None:
     need = s.get("reliability_needed") or {}
     if need.get("low") is None:
         return None
-    extra = ("For an 80% chance the panel would have to be right about at least "
-             f"{math.floor(need['low_80'] * 100):.0f}% of its proposed moves. " if need.get("low_80") is not None
-             else "No panel reliability, however high, gives an 80% chance. ")
+    share = f"{math.floor(need['low_80'] * 100):.0f}%" if need.get("low_80") is not None else None
+    if (s.get("run") or {}).get("sample_basis") == "plan":
+        extra = (f"For an 80% chance at least {share} of the planned moves would have to happen. " if share
+                 else "No share of planned moves, however high, gives an 80% chance. ")
+        return extra + ("Here a planned move that does not happen leaves the child where they are, with the "
+                        "sample, costs and take-up as in the audit.")
+    extra = (f"For an 80% chance the panel would have to be right about at least {share} of its proposed moves. "
+             if share else "No panel reliability, however high, gives an 80% chance. ")
     return extra + ("Here reliability applies to every move the panel proposed, down or up (a wrong proposal "
                     "leaves the child where they are), with the sample, costs and take-up as in the audit.")
 
@@ -624,7 +642,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "realisation_source": linkify(sc.realisation.source),
         "sources": [linkify(x) for x in sc.sources],
         "notes": _paragraphs(sc.notes),
-        "caveats": CAVEATS,
+        "caveats": caveats_for(sc),
         "caveat_sources": [(what, text, linkify(url)) for what, text, url in citations(s.get("judgement", {}).get("evidence", []))],
         "provenance": {"version": s["auditor_version"], "seed": s["run"]["seed"],
                        "seed_source": s["run"].get("seed_source", ""), "draws": f"{s['run']['draws']:,}",

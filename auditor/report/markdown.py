@@ -130,12 +130,18 @@ def tipping_lines(s: dict) -> list[str]:
     if not need or not tip:
         return []
     out = [f"**Tipping point.** {_md(tip['sentence'])}"]
+    plan = (s.get("run") or {}).get("sample_basis") == "plan"
     if need.get("low_80") is not None:
-        out.append(f"For a chance of 80% the panel would have to be right about at least "
-                   f"{math.floor(need['low_80'] * 100):.0f}% of its proposed moves.")
+        share = f"{math.floor(need['low_80'] * 100):.0f}%"
+        out.append(f"For a chance of 80%, at least {share} of the planned moves would have to happen." if plan else
+                   f"For a chance of 80% the panel would have to be right about at least {share} of its proposed "
+                   "moves.")
     elif need.get("low") is not None:
-        out.append("No panel reliability, however high, gives an 80% chance.")
-    out.append("θ here is applied to every move the panel proposed, down or up (a wrong proposal leaves the "
+        out.append("No share of planned moves, however high, gives an 80% chance." if plan else
+                   "No panel reliability, however high, gives an 80% chance.")
+    out.append("θ here is the share of planned moves that happen (a move that does not happen leaves the child "
+               "where they are), with the sample, costs and take-up as in the audit." if plan else
+               "θ here is applied to every move the panel proposed, down or up (a wrong proposal leaves the "
                "child where they are), with the sample, costs and take-up as in the audit.")
     return [" ".join(out), ""]
 
@@ -271,8 +277,11 @@ def render_markdown(result) -> str:
         lines += ["**Notes from the scenario:** " + _md(sc.notes), ""]
 
     lines += ["## What this audit does and does not show", "",
-              "- The case review is treated as a small sample: the share judged movable in each setting is "
-              "uncertain, and that uncertainty is carried through to the savings.",
+              ("- The counts are the council's own planned moves, not a case review; auditor treats them like a "
+               "small sample, so the spread shows how far the saving moves if the mix of moves turns out differently."
+               if sc.sample.basis == "plan" else
+               "- The case review is treated as a small sample: the share judged movable in each setting is "
+               "uncertain, and that uncertainty is carried through to the savings."),
               f"- {LIMITS}",
               "- SEND Tribunal and Ombudsman rates describe council decisions that families challenged, a small "
               "and self-selected minority; they are not the panel's error rate. The judgement models make that "
