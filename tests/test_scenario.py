@@ -130,7 +130,7 @@ CASES = [
     (_set("settings.a.label", 3), "settings.a.label", r"must be a string, got 3", r"^label = 3"),
     (_del("sample"), "sample", r"missing section \[sample\]", None),
     (_set("sample", 3), "sample", r"must be a table \(\[sample\]\)", r"^sample = 3"),
-    (_set("sample.colour", 1), "sample.colour", r"unknown key; allowed: cases, .*method.*transitions",
+    (_set("sample.colour", 1), "sample.colour", r"unknown key; allowed: basis, cases, .*method.*transitions",
      r"^colour"),
     (_set("sample.cases", "x.csv"), "sample",
      r"give exactly one of `cases` \(a CSV file\),? .*`transitions`", r"^\[sample\]"),
