@@ -13,7 +13,8 @@ from .analysis.verdict import chance_words
 from .inputs.money import format_claim
 from .inputs.scenario import Scenario
 
-__all__ = ["tipping_sentence", "reproduce_command", "claim_words", "plain_overrides", "ratio"]
+__all__ = ["tipping_sentence", "tipping_detail", "reproduce_command", "claim_words", "plain_overrides",
+           "ratio"]
 
 
 def _share_words(theta: float) -> str:
@@ -84,6 +85,33 @@ def tipping_sentence(tip: Mapping[str, Any], claim, basis: str = "review") -> st
         out += (f" ({_times_words(lo)} to {_times_words(hi)} times if a right decision loses 70% to 30% of "
                 "its hearings, rather than half)")
     return out + "." + unstable
+
+
+def tipping_detail(summary: Mapping[str, Any]) -> str | None:
+    """What the tipping point assumes and what an 80% chance needs, after :func:`tipping_sentence`.
+
+    One text for report.md and report.html; None when no reliability reaches the low end.
+
+    Examples
+    --------
+    >>> print(tipping_detail({"reliability_needed": {"low": 0.56, "low_80": 0.729}}))  # doctest: +NORMALIZE_WHITESPACE
+    For an 80% chance the panel would have to be right about at least 72% of its proposed moves. Here reliability
+    applies to every move the panel proposed, down or up (a wrong proposal leaves the child where they are), with
+    the sample, costs and take-up as in the audit.
+    """
+    need = summary.get("reliability_needed") or {}
+    if need.get("low") is None:
+        return None
+    share = f"{math.floor(need['low_80'] * 100):.0f}%" if need.get("low_80") is not None else None
+    if (summary.get("run") or {}).get("sample_basis") == "plan":
+        extra = (f"For an 80% chance at least {share} of the planned moves would have to happen. " if share
+                 else "No share of planned moves, however high, gives an 80% chance. ")
+        return extra + ("Here a planned move that does not happen leaves the child where they are, with the "
+                        "sample, costs and take-up as in the audit.")
+    extra = (f"For an 80% chance the panel would have to be right about at least {share} of its proposed moves. "
+             if share else "No panel reliability, however high, gives an 80% chance. ")
+    return extra + ("Here reliability applies to every move the panel proposed, down or up (a wrong proposal "
+                    "leaves the child where they are), with the sample, costs and take-up as in the audit.")
 
 
 def _plan_sentence(need: float | None, p: float, end: str) -> str:

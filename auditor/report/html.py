@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..inputs.money import format_chance, format_claim, format_money, format_per
+from ..wording import tipping_detail
 from .plain import (GLOSSARY, glossary, implied_sentences, median_gap_sentence, net_cost_sentence, plain_dist,
                     switching_summary, tornado_base_sentence)
 from .sampling import (LIMITS, bridge_rows, method_words, prior_range, prior_range_sentence, sensitivity_rows,
@@ -215,25 +216,6 @@ def _ladder_rows(rows: Any) -> list[dict[str, str]] | None:
              "main": bool(r.get("main")), "median": format_money(r["median"]),
              "interval": f"{format_money(r['p05'])} to {format_money(r['p95'])}",
              "p_low": _pct(r["p_meets_low"])} for r in rows]
-
-
-def _tipping_extra(s: Mapping[str, Any]) -> str | None:
-    """What the tipping point assumes, and the reliability an 80% chance needs."""
-    import math
-
-    need = s.get("reliability_needed") or {}
-    if need.get("low") is None:
-        return None
-    share = f"{math.floor(need['low_80'] * 100):.0f}%" if need.get("low_80") is not None else None
-    if (s.get("run") or {}).get("sample_basis") == "plan":
-        extra = (f"For an 80% chance at least {share} of the planned moves would have to happen. " if share
-                 else "No share of planned moves, however high, gives an 80% chance. ")
-        return extra + ("Here a planned move that does not happen leaves the child where they are, with the "
-                        "sample, costs and take-up as in the audit.")
-    extra = (f"For an 80% chance the panel would have to be right about at least {share} of its proposed moves. "
-             if share else "No panel reliability, however high, gives an 80% chance. ")
-    return extra + ("Here reliability applies to every move the panel proposed, down or up (a wrong proposal "
-                    "leaves the child where they are), with the sample, costs and take-up as in the audit.")
 
 
 def _pct(p: float) -> str:
@@ -578,7 +560,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
                           or c.low == c.high],
         "sampling_terms": glossary("prior Dirichlet") if s.get("sampling") else [],
         "reliability_terms": glossary(*(str(r.get("label", "")) for r in reliability or [] if isinstance(r, Mapping)),
-                                      _tipping_extra(s) or "", "tribunal"),
+                                      tipping_detail(s) or "", "tribunal"),
         "glossary_variance": GLOSSARY["variance"],
         "sensitivity_terms": glossary("θ ρ") if sensitivity else [],
         "verdict_terms": glossary(sc.title, result.verdict_sentence(), *headline_rest, "median 90%"),
@@ -601,7 +583,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "verdict": s["verdict"],
         "verdict_sentence": result.verdict_sentence(),
         "headline_rest": headline_rest,
-        "tipping_extra": _tipping_extra(s),
+        "tipping_extra": tipping_detail(s),
         "ends": {k: (v or {}).get("words", "") for k, v in (s.get("ends") or {}).items()},
         "rule_words": verdict_rule_words(rule).replace("**", ""),
         "face_value_sentence": result.face_value_sentence(),

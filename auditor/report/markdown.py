@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 
 from ..inputs.money import format_chance, format_claim, format_money as money, format_per
+from ..wording import tipping_detail
 from .sampling import (LIMITS, bridge_rows, method_words, prior_range_sentence, sensitivity_rows, split_words,
                        unseen_sentences)
 
@@ -129,20 +129,8 @@ def tipping_lines(s: dict) -> list[str]:
     tip = s.get("tipping")
     if not need or not tip:
         return []
-    out = [f"**Tipping point.** {_md(tip['sentence'])}"]
-    plan = (s.get("run") or {}).get("sample_basis") == "plan"
-    if need.get("low_80") is not None:
-        share = f"{math.floor(need['low_80'] * 100):.0f}%"
-        out.append(f"For a chance of 80%, at least {share} of the planned moves would have to happen." if plan else
-                   f"For a chance of 80% the panel would have to be right about at least {share} of its proposed "
-                   "moves.")
-    elif need.get("low") is not None:
-        out.append("No share of planned moves, however high, gives an 80% chance." if plan else
-                   "No panel reliability, however high, gives an 80% chance.")
-    out.append("θ here is the share of planned moves that happen (a move that does not happen leaves the child "
-               "where they are), with the sample, costs and take-up as in the audit." if plan else
-               "θ here is applied to every move the panel proposed, down or up (a wrong proposal leaves the "
-               "child where they are), with the sample, costs and take-up as in the audit.")
+    detail = tipping_detail(s)
+    out = [f"**Tipping point.** {_md(tip['sentence'])}"] + ([_md(detail)] if detail else [])
     return [" ".join(out), ""]
 
 
