@@ -193,7 +193,8 @@ def render_markdown(result) -> str:
         + (" The council did not publish this figure: the scenario's author worked it out from published "
            "findings (see the notes)." if c.derived else ""),
         f"- {_md(result.budget_sentence())}",
-        f"- The published method applied to the review gives **{money(s['point_estimate'])}**.",
+        f"- The published method applied to {'the planned moves' if sc.sample.basis == 'plan' else 'the review'} gives "
+        f"**{money(s['point_estimate'])}**.",
         f"- With honest uncertainty, half the audited outcomes fall below **{money(full['median'])}**, "
         f"and 90% lie between **{money(full['p05'])}** and **{money(full['p95'])}**.",
         (f"- Chance the savings reach the published figure: **{format_chance(s['p_meets_low'])}** "
