@@ -41,7 +41,7 @@ REALISATION = {"implementation.realisation": {"dist": "pert", "low": 0.5, "mode"
 
 #: Steps in the order a block runs them, and whether each is random-number generation.
 STEPS = {
-    "allocate the run's arrays (first touch)": False,
+    "allocate the run's arrays": False,
     "seeding: SeedSequence + PCG64 per source": False,
     "RNG: split per draw (integers)": True,
     "RNG: cell gammas (standard_gamma)": True,
@@ -53,6 +53,17 @@ STEPS = {
     "RNG: costs and realisation (Dist.draw)": True,
     "stage sums (savings formula)": False,
     "kept inputs: writes into the run's arrays": False,
+}
+
+#: How the benchmark's note names each step other than RNG.
+SHORT = {
+    "allocate the run's arrays": "allocation",
+    "seeding: SeedSequence + PCG64 per source": "seeding",
+    "case sums: running sums + pick": "case sums",
+    "gamma + case sums": "gamma + sums",
+    "Dirichlet normalisation": "Dirichlet",
+    "stage sums (savings formula)": "stage sums",
+    "kept inputs: writes into the run's arrays": "kept inputs",
 }
 
 
@@ -75,7 +86,7 @@ def replay(model, draws: int, seed: int) -> tuple[dict[str, float], dict[str, np
     t = clock()
     stages = {k: np.empty(draws) for k in STAGES[1:]}
     inputs: dict[str, np.ndarray] = {}
-    spent["allocate the run's arrays (first touch)"] += clock() - t
+    spent["allocate the run's arrays"] += clock() - t
     reported = d.compositions is not None
     widths = d.compositions.max(axis=0).astype(np.intp) if reported else None
     face_value = s.judgement.name == "face_value"
