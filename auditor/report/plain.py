@@ -42,9 +42,10 @@ def judgement_words(sc) -> str:
     return sc.judgement.describe()
 
 
-def choice_note(s: Mapping[str, Any], basis: str = "review") -> str | None:
+def choice_note(s: Mapping[str, Any], basis: str = "review", *, short: bool = False) -> str | None:
     """A plain note beside "The call depends on an analysis choice: …": what those choices are, and that the
     verdict shown is the default's. None when no analysis choice (other than Monte Carlo error) changes the call.
+    ``short`` gives the brief's one-line version.
 
     Examples
     --------
@@ -60,6 +61,11 @@ def choice_note(s: Mapping[str, Any], basis: str = "review") -> str | None:
     # "the stratified bootstrap (no prior; …)" names a prior only to say it has none.
     boot = any("bootstrap" in c for c in choices)
     prior = any("prior" in c and "bootstrap" not in c for c in choices)
+    if short:
+        lead = ("A prior is the starting assumption that turns a small sample into shares" if prior else
+                "The bootstrap redraws the counted cases themselves, with no prior")
+        return lead + ("" if not (prior and boot) else " (the bootstrap uses none)") + \
+            "; the verdict uses the default one."
     what, counted = (("the council's counts", "counted moves") if basis == "plan"
                      else ("a small sample of cases", "cases"))
     parts = []
