@@ -34,6 +34,11 @@ possible moves):
     gets (1 + tau)/K, the stay cell (1 - tau)/K, renormalised to one case; for
     a row whose moves cost money the other way round. Every error it makes
     leans towards the claim.
+``two-stage Jeffreys``
+    Jeffreys' ½ on whether a child moves at all, and the other ½ shared by the
+    row's J possible destinations (stay ½, each move 1/(2J)). On a row of two
+    cells it is Perks; with several possible destinations it stops Perks from
+    giving the moves together (K − 1)/K of the prior.
 ``perks, local truth``
     Perks' prior, but each simulated review's true shares are drawn around the
     design's (Dirichlet with concentration 50 on the design's shares), so the
@@ -78,6 +83,8 @@ def prior(kind: str, param: float, rows, counts, i: int) -> np.ndarray:
     k = len(cells) + 1
     if kind == "perks":
         return np.full(k, param / k)
+    if kind == "two-stage":
+        return np.concatenate([[0.5], np.full(k - 1, 0.5 / (k - 1))])
     if kind == "tilted":
         direction = np.sign(value.sum())
         a = np.concatenate([[1.0 - param * direction], 1.0 + param * np.sign(value)]) / k
@@ -118,6 +125,8 @@ def coverage(design: CoverageDesign, kind: str, param: float, *, reviews: int, d
             k, a, v = k[keep], a[keep], value[keep[1:]]
             if kind == "perks":
                 a = np.full(len(k), param / len(k))
+            elif kind == "two-stage" and len(k) > 1:
+                a = np.concatenate([[0.5], np.full(len(k) - 1, 0.5 / (len(k) - 1))])
             if len(k) == 1:
                 continue
             g = rng.standard_gamma(k + a, size=(draws, len(k)))
@@ -133,6 +142,7 @@ CANDIDATES = (
     ("perks x 0.6", "perks", 0.6, 0.0),
     ("perks x 0.8", "perks", 0.8, 0.0),
     ("unit information, pooled centre", "unit", 1.0, 0.0),
+    ("two-stage Jeffreys", "two-stage", 1.0, 0.0),
     ("tilted 0.5", "tilted", 0.5, 0.0),
     ("perks, local truth", "perks", 1.0, 50.0),
 )

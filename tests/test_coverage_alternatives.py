@@ -49,6 +49,7 @@ def exact_tails(a_stay: float, a_move: float) -> tuple[float, float]:
     ("perks", 0.6, 0.3, 0.3),        # c/K per cell
     ("tilted", 0.5, 0.25, 0.75),     # (1 ∓ τ)/K: the saving move gets 0.75, stay 0.25
     ("unit", 1.0, 0.5, 0.5),         # a lone row has no other rows to centre on: Perks
+    ("two-stage", 1.0, 0.5, 0.5),    # stay ½ and one destination ½/1: Jeffreys again
 ])
 def test_one_row_tails_match_exact_beta_sums(kind, param, a_stay, a_move):
     below, above = alt.coverage(ROW, kind, param, reviews=400, draws=4000, seed=5)
@@ -64,6 +65,14 @@ def test_smaller_prior_loses_the_unseen_move():
     # above the interval in every such review; Jeffreys' limit (0.066) covers it.
     assert stats.beta.ppf(0.95, 0.3, N + 0.3) < Q < stats.beta.ppf(0.95, 0.5, N + 0.5)
     assert exact_tails(0.3, 0.3)[1] >= 0.95 ** N - 1e-12
+
+
+def test_two_stage_prior_gives_the_moves_half_however_many():
+    design = CoverageDesign("x", (("independent", 10, {"mainstream": 0.3, "state_special": 0.2, "resourced": 0.1}),))
+    rows = alt.rows_of(design)
+    a = alt.prior("two-stage", 1.0, rows, [np.array([4, 3, 2, 1])], 0)
+    # stay ½; three destinations share the other ½ (Perks would give the moves ¾)
+    assert np.allclose(a, [0.5, 1 / 6, 1 / 6, 1 / 6])
 
 
 def test_unit_information_prior_centres_on_the_other_rows():

@@ -107,3 +107,35 @@ def test_batch_writes_only_the_chosen_formats(tmp_path):
     assert set(_tree(tmp_path / "b" / "west-sussex-2023")) == {".auditor-output", "summary.json", "inputs.json",
                                                                 "brief.pdf"}
 
+
+
+def test_summary_only_run_never_imports_matplotlib(tmp_path):
+    # `auditor run --format json` writes no figure, so it must not pay for importing matplotlib.
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom auditor.cli import main\n"
+            f"code = main(['run', 'scenarios/west-sussex-2023.toml', '--draws', '500', '--quiet', '--format', 'json', "
+            f"'--out', {str(tmp_path / 'out')!r}])\n"
+            "sys.exit(10 + code if 'matplotlib' in sys.modules else code)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "summary.json").is_file()
+
+
+def test_a_figure_is_laid_out_once_and_the_png_is_unchanged():
+    # fix_layout runs the constrained layout as a PNG's own save does, so the PNG is the bytes of a plain
+    # savefig, and the SVG is the same whether or not the PNG was written first.
+    from auditor.figures import audit as figures
+    from auditor.figures.track import track_figure
+
+    r = auditor.audit("scenarios/west-sussex-2023.toml", draws=2000, seed=7)
+    track = r.summary()["track"]
+    assert track["status"] == "ok"
+    for draw in (lambda: figures.ladder(r).figure, lambda: track_figure(track)):
+        plain = io.BytesIO()
+        draw().savefig(plain, format="png", metadata={"Software": None})
+        fig = draw()
+        assert figures.png_bytes(fig) == plain.getvalue()
+        assert fig.get_layout_engine().__class__.__name__ == "PlaceHolderLayoutEngine"
+        assert figures.svg_text(fig, "f") == figures.svg_text(draw(), "f")

@@ -396,15 +396,44 @@ def track(scenario, *, until: int | None = None, draws: int | None = None, seed:
     >>> r.years, r.status
     ([2024, 2025], 'ok')
     """
-    from ..inputs.councils import CASELOAD_YEARS, find_council, setting_categories
+    from ..inputs.councils import CASELOAD_YEARS, find_council
     from ..inputs.scenario import Scenario, load_scenario
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    latest = CASELOAD_YEARS[-1]
+    draws, seed, until = _check_arguments(scenario, until, draws, seed, latest)
+    c = find_council(scenario.la_code)
+    council = {"code": c.old_code, "ons_code": c.new_code, "name": c.name}
+    T0 = scenario.census_year
+    if T0 >= until:
+        return TrackResult(scenario, council, T0, until, latest, [], "too_recent",
+                           notes=(f"No January after {T0} up to {until}.",), seed=seed)
+    keys, cats = _tracked_settings(scenario)
+    net_all, need = _claim_moves(scenario)
+    net = np.array([net_all[scenario.setting_keys.index(k)] for k in keys])
+    sources = [k for k, v in zip(keys, net) if v < -1e-12]
+    years, gaps = _window(scenario, c, cats, until)
+    after = [y for y in range(T0 + 1, until + 1) if y in years]
+    if not after:
+        return TrackResult(scenario, council, T0, until, latest, [], "no_data", notes=gaps, seed=seed)
+    panel = _panel(c.old_code, years, cats)
+    fit = _fit(scenario, c.old_code, panel, years, cats, keys, sources)
+    notes = list(gaps) + list(_notes(c.old_code, years, cats, panel))
+    required = {str(y): _required(scenario, need, y - T0) for y in after}
+    excess, comparisons = _excess_by_year(fit, years, after)
+    placebo = _placebo(fit, years, after, sources, required)
+    settings = _setting_paths(fit, scenario, keys, cats, sources, net, need, years)
+    money = _money(scenario, fit, required, need, years, after, draws, seed)
+    return TrackResult(scenario, council, T0, until, latest, after, "ok", settings, required, excess, comparisons,
+                       placebo, money, tuple(notes), draws, seed)
+
+
+def _check_arguments(scenario, until, draws, seed, latest: int) -> tuple[int, int, int]:
+    """Refuse a scenario the track cannot follow; return (draws, seed, until) with defaults filled in."""
     if scenario.la_code is None or scenario.census_year is None:
         raise UsageError("needs [scenario] la_code and census_year (the council's DfE code and the January of "
                          "the caseload its cohorts come from)", path=scenario.path, field="scenario.la_code")
-    latest = CASELOAD_YEARS[-1]
     if until is not None and not (scenario.census_year <= until <= latest):
         raise UsageError(f"must be a January from the census year {scenario.census_year} to {latest}, got {until}",
                          field="--until")
@@ -412,14 +441,12 @@ def track(scenario, *, until: int | None = None, draws: int | None = None, seed:
     if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= 10_000_000:
         raise UsageError(f"must be a whole number from 1 to 10,000,000, got {draws!r}", field="draws")
     seed = scenario.run.seed if seed is None and scenario.run.seed is not None else (seed or 0)
-    until = latest if until is None else until
-    c = find_council(scenario.la_code)
-    council = {"code": c.old_code, "ons_code": c.new_code, "name": c.name}
-    T0 = scenario.census_year
-    after = [y for y in range(T0 + 1, until + 1)]
-    if not after:
-        return TrackResult(scenario, council, T0, until, latest, [], "too_recent",
-                           notes=(f"No January after {T0} up to {until}.",), seed=seed)
+    return draws, seed, latest if until is None else until
+
+
+def _tracked_settings(scenario) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The settings with a DfE category to follow (at least two), and their categories."""
+    from ..inputs.councils import setting_categories
 
     keyed = [(s, setting_categories(s)) for s in scenario.settings]
     keyed = [(s, cats) for s, cats in keyed if cats]
@@ -428,15 +455,14 @@ def track(scenario, *, until: int | None = None, draws: int | None = None, seed:
         raise UsageError(f"fewer than two settings have a DfE category to follow ({', '.join(off)} "
                          f"{'has' if len(off) == 1 else 'have'} none); give each setting a dfe = \"...\" category "
                          f"to track it", path=scenario.path, field="settings")
-    cats = [cats for _, cats in keyed]
-    keys = [s.key for s, _ in keyed]
-    net_all, need = _claim_moves(scenario)
-    net = np.array([net_all[scenario.setting_keys.index(k)] for k in keys])
-    sources = [k for k, v in zip(keys, net) if v < -1e-12]
+    return [s.key for s, _ in keyed], [cats for _, cats in keyed]
 
-    # The window: from the first January the council has (at most 2019) to `until`.
+
+def _window(scenario, c, cats, until: int) -> tuple[list[int], tuple[str, ...]]:
+    """The Januaries to use, from the council's first (at most 2019) to ``until``, and notes on those left out."""
     from ..inputs.councils import years_for
 
+    T0 = scenario.census_year
     own_years = [y for y in years_for(c.old_code) + ([] if c.old_code not in FOOTPRINTS else
                                                      years_for(FOOTPRINTS[c.old_code][0])) if y <= until]
     first = min(own_years)
@@ -453,103 +479,141 @@ def track(scenario, *, until: int | None = None, draws: int | None = None, seed:
                  f"that January is left out." for y in missing) + tuple(
         f"{why}; that January is left out of {c.name}'s own series." for y, why in sorted(broken.items())
         if first <= y <= until)
-    after = [y for y in after if y in years]
-    if not after:
-        return TrackResult(scenario, council, T0, until, latest, [], "no_data", notes=gaps, seed=seed)
-    panel = _panel(c.old_code, years, cats)
-    b = years.index(T0)
-    idx_after = [years.index(y) for y in after]
-    share = panel.counts[:, :, :-1] / panel.counts[:, :, -1:]
-    totals = panel.counts[:, :, -1]
-    own, own_share, N = panel.counts[0], share[0], totals[0]
-    src = np.array([k in sources for k in keys])
-    notes = list(gaps) + list(_notes(c.old_code, years, cats, panel))
+    return years, gaps
 
+
+def _shares(counts: np.ndarray) -> np.ndarray:
+    """Each setting's share of the EHC plans (the last column is the total)."""
+    return counts[..., :-1] / counts[..., -1:]
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """The council's series and its three comparisons (see the module docstring)."""
+
+    own: np.ndarray          # the council's counts per January and setting
+    own_share: np.ndarray
+    N: np.ndarray            # the council's EHC plans per January
+    src: np.ndarray          # which settings the claim empties
+    b: int                   # index of the census January
+    nondbv: np.ndarray       # which panel rows are councils outside DBV (the council itself excluded)
+    pool: np.ndarray         # the non-DBV pool's counts
+    e_b: np.ndarray          # excess against the non-DBV pool (the headline)
+    e_a: np.ndarray | None   # against England excluding the council
+    e_c: np.ndarray | None   # against the council's own pre-claim trend
+    eng: np.ndarray | None
+    treated: np.ndarray      # the council's statistic per January
+    placebos: np.ndarray     # every other council's statistic per January
+    per_setting: np.ndarray  # every other council's excess per January and setting
+
+    def moves(self, e: np.ndarray, i: int) -> float:
+        """Excess moves out of the source settings in January ``i``: ``−N Σ_sources e``."""
+        return float(-(e[i, self.src]).sum() * self.N[i])
+
+    @property
+    def placebo_nondbv(self) -> np.ndarray:
+        return self.placebos[self.nondbv[1:]]
+
+
+def _fit(scenario, code: str, panel: Panel, years: list[int], cats, keys, sources) -> _Fit:
+    T0 = scenario.census_year
+    b = years.index(T0)
+    own, own_share, N = panel.counts[0], _shares(panel.counts[0]), panel.counts[0, :, -1]
+    src = np.array([k in sources for k in keys])
     # (b) councils outside DBV, pooled, without the council; each placebo without itself.
     nondbv = ~panel.dbv
     nondbv[0] = False
     stat = panel_statistics(panel.counts, nondbv, b, src)
-    pool, e_b, treated_stat, stats, per_setting = (stat["pool"], stat["excess"], stat["treated"], stat["placebos"],
-                                                   stat["placebo_excess"])
-
-    def pooled_share(counts):
-        return counts[:, :-1] / counts[:, -1:]
-
     # (a) England excluding the council.
-    eng = _england_minus(c.old_code, years, cats, own)
-    e_a = did_excess(own_share, pooled_share(eng), b) if eng is not None else None
+    eng = _england_minus(code, years, cats, own)
+    e_a = did_excess(own_share, _shares(eng), b) if eng is not None else None
     # (c) the council's own pre-claim trend (needs three Januaries up to the census).
     pre = np.array(years[: b + 1])
     e_c = None
     if pre.size >= 3:
         slope = np.polyfit(pre - T0, own_share[: b + 1], 1)[0]
         e_c = (own_share - own_share[b]) - np.outer(np.array(years) - T0, slope)
+    return _Fit(own, own_share, N, src, b, nondbv, stat["pool"], stat["excess"], e_a, e_c, eng, stat["treated"],
+                stat["placebos"], stat["placebo_excess"])
 
-    def moves(e, i):
-        return float(-(e[i, src]).sum() * N[i])
 
-    placebo_nondbv = stats[nondbv[1:]]
-    excess, required, comparisons = {}, {}, {"non_dbv": {}, "england_excluding": {}, "own_trend": {}}
-    for y, i in zip(after, idx_after):
-        lo, mid, hi = np.quantile(placebo_nondbv[:, i], [0.05, 0.5, 0.95])
-        excess[str(y)] = {"median": float(N[i] * (treated_stat[i] - mid)), "p05": float(N[i] * (treated_stat[i] - hi)),
-                          "p95": float(N[i] * (treated_stat[i] - lo)), "point": moves(e_b, i)}
-        required[str(y)] = required_path(need, y - T0, basis=scenario.claim.basis,
-                                         horizon=scenario.claim.horizon_years, ramp=scenario.ramp,
-                                         stay=scenario.length_of_stay)
-        comparisons["non_dbv"][str(y)] = moves(e_b, i)
-        comparisons["england_excluding"][str(y)] = None if e_a is None else moves(e_a, i)
-        comparisons["own_trend"][str(y)] = None if e_c is None else moves(e_c, i)
-    last = idx_after[-1]
-    p, rank = placebo_p_value(float(treated_stat[last]), stats[:, last])
-    pre_gap = {str(y): moves(e_b, years.index(y)) for y in years[:b]}
-    placebo = {"p": p, "rank": rank, "n": int(stats.shape[0]), "n_non_dbv": int(placebo_nondbv.shape[0]),
-               "year": after[-1], "sources": sources, "statistic": "percentage-point fall in the combined share "
-               "of the settings the claim empties, relative to the non-DBV pool", "treated_shift": float(treated_stat[last]),
-               "pre_claim_gap_moves": pre_gap}
+def _required(scenario, need: float, years_after: int) -> float:
+    return required_path(need, years_after, basis=scenario.claim.basis, horizon=scenario.claim.horizon_years,
+                         ramp=scenario.ramp, stay=scenario.length_of_stay)
 
-    # Settings: observed shares, the comparison path with its placebo band, the claim's path.
+
+def _excess_by_year(fit: _Fit, years: list[int], after: list[int]) -> tuple[dict, dict]:
+    """Excess moves per later January (placebo-inverted range) and under each comparison."""
+    excess, comparisons = {}, {"non_dbv": {}, "england_excluding": {}, "own_trend": {}}
+    for y in after:
+        i = years.index(y)
+        lo, mid, hi = np.quantile(fit.placebo_nondbv[:, i], [0.05, 0.5, 0.95])
+        t, n = fit.treated[i], fit.N[i]
+        excess[str(y)] = {"median": float(n * (t - mid)), "p05": float(n * (t - hi)), "p95": float(n * (t - lo)),
+                          "point": fit.moves(fit.e_b, i)}
+        comparisons["non_dbv"][str(y)] = fit.moves(fit.e_b, i)
+        comparisons["england_excluding"][str(y)] = None if fit.e_a is None else fit.moves(fit.e_a, i)
+        comparisons["own_trend"][str(y)] = None if fit.e_c is None else fit.moves(fit.e_c, i)
+    return excess, comparisons
+
+
+def _placebo(fit: _Fit, years: list[int], after: list[int], sources: list[str], required: dict) -> dict:
+    """The placebo test at the last January, the gap before the claim, and the chances of any or enough excess."""
+    last = years.index(after[-1])
+    p, rank = placebo_p_value(float(fit.treated[last]), fit.placebos[:, last])
+    pre_gap = {str(y): fit.moves(fit.e_b, years.index(y)) for y in years[:fit.b]}
+    # Chances over the placebo inversion (exact: each non-DBV council's shift is one equally likely noise draw).
+    effect = fit.N[last] * (fit.treated[last] - fit.placebo_nondbv[:, last])
+    return {"p": p, "rank": rank, "n": int(fit.placebos.shape[0]), "n_non_dbv": int(fit.placebo_nondbv.shape[0]),
+            "year": after[-1], "sources": sources, "statistic": "percentage-point fall in the combined share "
+            "of the settings the claim empties, relative to the non-DBV pool", "treated_shift": float(fit.treated[last]),
+            "pre_claim_gap_moves": pre_gap, "p_any_excess": float(np.mean(effect > 0)),
+            "p_required": float(np.mean(effect >= required[str(after[-1])]))}
+
+
+def _setting_paths(fit: _Fit, scenario, keys, cats, sources, net, need: float, years: list[int]) -> dict:
+    """Per setting: observed shares, the comparison path with its placebo band, and the claim's path."""
+    T0, b = scenario.census_year, fit.b
+    pool_share = _shares(fit.pool)
+    eng_share = None if fit.eng is None else _shares(fit.eng)
+    placebo_excess = fit.per_setting[fit.nondbv[1:]]
     settings = {}
     for j, k in enumerate(keys):
-        cf = own_share[b, j] + (pooled_share(pool)[:, j] - pooled_share(pool)[b, j])
-        band_lo = cf + np.quantile(per_setting[nondbv[1:]][:, :, j], 0.05, axis=0)
-        band_hi = cf + np.quantile(per_setting[nondbv[1:]][:, :, j], 0.95, axis=0)
-        need_share = np.array([net[j] * required_path(need, y - T0, basis=scenario.claim.basis,
-                                                      horizon=scenario.claim.horizon_years, ramp=scenario.ramp,
-                                                      stay=scenario.length_of_stay) for y in years]) / N
+        cf = fit.own_share[b, j] + (pool_share[:, j] - pool_share[b, j])
+        band_lo = cf + np.quantile(placebo_excess[:, :, j], 0.05, axis=0)
+        band_hi = cf + np.quantile(placebo_excess[:, :, j], 0.95, axis=0)
+        need_share = np.array([net[j] * _required(scenario, need, y - T0) for y in years]) / fit.N
         settings[k] = {"dfe": list(cats[j]), "role": "source" if k in sources else
                        ("destination" if net[j] > 1e-12 else "unchanged"),
-                       "observed_count": {str(y): int(own[i, j]) for i, y in enumerate(years)},
-                       "observed_share": {str(y): float(own_share[i, j]) for i, y in enumerate(years)},
+                       "observed_count": {str(y): int(fit.own[i, j]) for i, y in enumerate(years)},
+                       "observed_share": {str(y): float(fit.own_share[i, j]) for i, y in enumerate(years)},
                        "comparison_share": {str(y): float(cf[i]) for i, y in enumerate(years)},
                        "band_p05": {str(y): float(band_lo[i]) for i, y in enumerate(years)},
                        "band_p95": {str(y): float(band_hi[i]) for i, y in enumerate(years)},
                        "claim_path_share": {str(y): float(cf[i] + need_share[i]) for i, y in enumerate(years)
                                             if y >= T0},
-                       "excess_share": {str(y): float(e_b[i, j]) for i, y in enumerate(years)},
-                       "england_excluding_share": None if eng is None else
-                       {str(y): float(pooled_share(eng)[i, j]) for i, y in enumerate(years)}}
-    settings["total"] = {"observed_count": {str(y): int(N[i]) for i, y in enumerate(years)}}
+                       "excess_share": {str(y): float(fit.e_b[i, j]) for i, y in enumerate(years)},
+                       "england_excluding_share": None if eng_share is None else
+                       {str(y): float(eng_share[i, j]) for i, y in enumerate(years)}}
+    settings["total"] = {"observed_count": {str(y): int(fit.N[i]) for i, y in enumerate(years)}}
+    return settings
 
-    # Money: excess moves (drawn from the non-DBV placebo inversion) × saving per move (cost draws).
+
+def _money(scenario, fit: _Fit, required: dict, need: float, years: list[int], after: list[int], draws: int,
+           seed: int) -> dict:
+    """Excess moves (drawn from the non-DBV placebo inversion) × saving per move (cost draws)."""
+    last = years.index(after[-1])
     per_move = _saving_per_move(scenario, draws, seed)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(0, 99))))
-    pick = rng.integers(0, placebo_nondbv.shape[0], size=draws)
-    m_draws = N[last] * (treated_stat[last] - placebo_nondbv[pick, last])
-    saved = m_draws * per_move
-    # Chances over the placebo inversion (exact: each non-DBV council's shift is one equally likely noise draw).
-    effect = N[last] * (treated_stat[last] - placebo_nondbv[:, last])
-    placebo["p_any_excess"] = float(np.mean(effect > 0))
-    placebo["p_required"] = float(np.mean(effect >= required[str(after[-1])]))
+    pick = rng.integers(0, fit.placebo_nondbv.shape[0], size=draws)
+    saved = fit.N[last] * (fit.treated[last] - fit.placebo_nondbv[pick, last]) * per_move
     claim = scenario.claim
     annual_low = claim.low / (claim.horizon_years if claim.per == "total" else 1)
-    money = {"year": after[-1], "saving_per_move": _q(per_move), "savings": _q(saved),
-             "claim_low_per_year": annual_low,
-             "claim_needed_by_then": annual_low * (required[str(after[-1])] / need if need else 0.0),
-             "per": "year", "note": "annual saving of the excess moves at the scenario's costs, valued as the "
-                                    "claim's own mix of moves"}
-    return TrackResult(scenario, council, T0, until, latest, after, "ok", settings, required, excess, comparisons,
-                       placebo, money, tuple(notes), draws, seed)
+    return {"year": after[-1], "saving_per_move": _q(per_move), "savings": _q(saved),
+            "claim_low_per_year": annual_low,
+            "claim_needed_by_then": annual_low * (required[str(after[-1])] / need if need else 0.0),
+            "per": "year", "note": "annual saving of the excess moves at the scenario's costs, valued as the "
+                                   "claim's own mix of moves"}
 
 
 def _q(x: np.ndarray) -> dict:

@@ -11,7 +11,7 @@ import numpy as np
 from ..inputs.money import format_chance, format_per
 
 __all__ = ["ladder", "exceedance", "distribution", "reliability", "new_axes", "PALETTE", "STAGE_LABELS",
-           "RELIABILITY_LABELS", "png_bytes", "svg_text", "save", "WIDTH", "TEXT", "readable"]
+           "RELIABILITY_LABELS", "fix_layout", "png_bytes", "svg_text", "save", "WIDTH", "TEXT", "readable"]
 
 PALETTE = {"claim": "#E69F00", "audit": "#0072B2", "point": "#000000", "light": "#56B4E9",
            "bad": "#D55E00", "good": "#009E73", "grey": "#999999"}
@@ -208,12 +208,39 @@ def _percent():
     return PercentFormatter(1.0, decimals=0)
 
 
+def fix_layout(fig_or_ax):
+    """Lay the figure out once, for its own dpi, and keep that layout for every later save. Returns the figure.
+
+    A figure with constrained layout is otherwise laid out again by each
+    ``savefig`` (a quarter of the time of writing it), so a report figure
+    written as PNG for report.md and as SVG for report.html paid twice. The
+    layout is computed as the PNG's own save computes it (the Agg renderer at
+    the figure's dpi), so the PNG is unchanged, and the SVG is the same
+    whichever format is written first, or alone. Text and artists added after
+    this call do not move the axes.
+
+    Examples
+    --------
+    >>> ax = new_axes(); fig = fix_layout(ax)
+    >>> fig.get_layout_engine().__class__.__name__
+    'PlaceHolderLayoutEngine'
+    """
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    fig = getattr(fig_or_ax, "figure", fig_or_ax)
+    engine = fig.get_layout_engine()
+    if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
+        engine.execute(fig)
+        fig.set_layout_engine("none")
+    return fig
+
+
 def png_bytes(ax) -> bytes:
-    """The figure of ``ax`` as PNG bytes with no version or time metadata (reproducible)."""
+    """The figure of ``ax`` as PNG bytes with no version or time metadata (reproducible); see :func:`fix_layout`."""
     import io
 
     buf = io.BytesIO()
-    ax.figure.savefig(buf, format="png", metadata={"Software": None})
+    fix_layout(ax).savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
 
 
@@ -222,7 +249,7 @@ def svg_text(fig_or_ax, ident: str, title: str = "") -> str:
 
     Text stays ``<text>`` (``svg.fonttype = none``), so readers can select, search and zoom it, and screen
     readers find it. The root gets ``role="img"``, ``aria-label`` = ``title`` and no fixed size (the
-    ``viewBox`` keeps the proportions). Every ``id`` inside is prefixed with ``ident`` so several figures can
+    ``viewBox`` keeps the proportions). The layout is the PNG's (:func:`fix_layout`). Every ``id`` inside is prefixed with ``ident`` so several figures can
     share one page, and no date is written (same draws, same bytes).
 
     Examples
@@ -237,7 +264,7 @@ def svg_text(fig_or_ax, ident: str, title: str = "") -> str:
 
     import matplotlib
 
-    fig = getattr(fig_or_ax, "figure", fig_or_ax)
+    fig = fix_layout(fig_or_ax)
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": ident}):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})

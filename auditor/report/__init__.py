@@ -27,6 +27,8 @@ def summary_json(result) -> str:
 
 #: The formats written by default.
 FORMATS = ("md", "html", "pdf", "json", "draws")
+#: The formats that draw figures with matplotlib (the others never import it).
+DRAWING_FORMATS = ("md", "html", "pdf")
 #: Formats written only when asked for: ``xlsx`` needs the optional openpyxl package.
 OPTIONAL_FORMATS = ("xlsx",)
 
@@ -89,11 +91,6 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
         with two or more cores, otherwise one after the other). The files are
         the same either way. ``auditor run`` sets it.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from ..figures import audit as figures
-
     chosen = FORMATS if formats is None else tuple(formats)
     unknown = [f for f in chosen if f not in FORMATS + OPTIONAL_FORMATS]
     if unknown:
@@ -101,6 +98,11 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
 
         raise UsageError(f"unknown format {unknown[0]!r}; allowed: {', '.join(FORMATS + OPTIONAL_FORMATS)}",
                          field="formats")
+    if set(chosen) & set(DRAWING_FORMATS):
+        # matplotlib (about a third of a second to import) only for the formats that draw.
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
     out = Path(out)
     if sensitivity is None and out.is_dir():
         from .html import load_sensitivity
@@ -115,9 +117,10 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
         if "json" in chosen:
             from .data import inputs_json
 
-            (tmp / "summary.json").write_text(summary_json(result), encoding="utf-8")
+            (tmp / "summary.json").write_text(json_text(summary), encoding="utf-8")
             (tmp / "inputs.json").write_text(inputs_json(result), encoding="utf-8")
         if "md" in chosen:
+            from ..figures import audit as figures
             from .markdown import render_markdown
 
             fig_dir = tmp / "figures"
