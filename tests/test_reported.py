@@ -154,3 +154,13 @@ def test_bad_reported_samples(write_scenario, sample, field, words):
         auditor.load_scenario(write_scenario(base_scenario(sample=sample)))
     assert info.value.field == field
     assert words in str(info.value)
+
+
+def test_reported_setting_names_are_normalised_and_recorded(write_scenario):
+    # " A " and "B" differ only in case and spacing from the declared keys a and b; the
+    # finding lands on them and the names read this way are recorded, as for transitions.
+    path = write_scenario(base_scenario(sample={"method": "bayes", "n": 10, "reported": [
+        {"current": " A ", "ideal": "B", "share": "1/2"}]}))
+    s = auditor.load_scenario(path)
+    assert [(r.current, r.ideal) for r in s.sample.reports] == [("a", "b")]
+    assert {(" A ", "a"), ("B", "b")} <= set(s.normalised)

@@ -350,7 +350,8 @@ def parse_dfe(value, field: str) -> tuple[str, ...]:
         if x not in CATEGORIES:
             raise ScenarioError(f"unknown DfE category {x!r}; {allowed}", field=field)
     if len(set(items)) != len(items):
-        raise ScenarioError(f"names a category twice; {allowed}", field=field)
+        twice = next(x for x in items if items.count(x) > 1)
+        raise ScenarioError(f"names {twice!r} twice; give each DfE category once", field=field)
     return tuple(items)
 
 

@@ -352,9 +352,9 @@ def _check_dist_table(raw: dict, field_name: str) -> tuple[str, str | None]:
             f"unknown dist {kind!r}; allowed: {', '.join(DIST_KINDS)}", field=f"{field_name}.dist")
     source = raw.get("source")
     if source is not None and not isinstance(source, str):
-        raise ScenarioError("must be a string", field=f"{field_name}.source")
+        raise ScenarioError(f"must be a string, got {source!r}", field=f"{field_name}.source")
     if "note" in raw and not isinstance(raw["note"], str):
-        raise ScenarioError("must be a string", field=f"{field_name}.note")
+        raise ScenarioError(f"must be a string, got {raw['note']!r}", field=f"{field_name}.note")
     allowed = set(DIST_KINDS[kind]) | set(_OPTIONAL.get(kind, ())) | set(_META)
     for key in raw:
         if key not in allowed:

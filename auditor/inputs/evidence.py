@@ -256,7 +256,7 @@ def _inline(raw: dict, field: str) -> Component:
     conceded = _count(raw, "conceded", field)
     label = raw.get("label", "inline")
     if not isinstance(label, str):
-        raise ScenarioError("must be a string", field=f"{field}.label")
+        raise ScenarioError(f"must be a string, got {label!r}", field=f"{field}.label")
     if "overturn_rate" in raw:
         if up is not None or over is not None:
             raise ScenarioError("give either `upheld` and `overturned` counts or `overturn_rate`, not both",
@@ -269,7 +269,7 @@ def _inline(raw: dict, field: str) -> Component:
         raise ScenarioError("inline evidence needs both `upheld` and `overturned` counts "
                             "(e.g. { upheld = 136, overturned = 7832 }) or an `overturn_rate`", field=field)
     if up + over <= 0:
-        raise ScenarioError("upheld + overturned must be > 0", field=field)
+        raise ScenarioError(f"upheld + overturned must be > 0 (appeals decided), got {up:g} + {over:g}", field=field)
     return Component(label, over / (up + over), over, up, conceded)
 
 
@@ -284,7 +284,7 @@ def _weighted_item(item: object, field: str) -> tuple[Component, float]:
                                         "or inline counts with an optional weight", field=f"{field}.{k}")
             key = item["key"]
             if not isinstance(key, str):
-                raise ScenarioError("must be a string such as \"tribunal:2022/23\"", field=f"{field}.key")
+                raise ScenarioError(f"must be a string such as \"tribunal:2022/23\", got {key!r}", field=f"{field}.key")
             comp = _component_from_key(key, 1.0, f"{field}.key")
         else:
             comp = _inline({k: v for k, v in item.items() if k != "weight"}, field)

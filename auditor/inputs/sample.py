@@ -233,7 +233,7 @@ def parse_sample(raw: object, settings: dict[str, str], base_dir: Path, *,
                             field=f"{field}.basis")
     source = raw.get("source")
     if source is not None and not isinstance(source, str):
-        raise ScenarioError("must be a string", field=f"{field}.source")
+        raise ScenarioError(f"must be a string, got {source!r}", field=f"{field}.source")
 
     order = list(settings.values())
     seen: list[tuple[str, str]] = []
@@ -325,8 +325,9 @@ def _parse_form(raw: dict, form: str, method: str, prior: float | str, source: s
         return CaseSample("cases", method, prior, _aggregate(counts, order), cases, rel, source)
     try:
         path = (base_dir / rel).resolve()
-    except (OSError, RuntimeError) as exc:  # e.g. a symlink loop
-        raise ScenarioError(f"cannot be used: {exc}", field=f"{field}.cases") from None
+    except (OSError, RuntimeError) as exc:  # a symlink loop raises RuntimeError, whose text holds a full path
+        why = getattr(exc, "strerror", None) or "a symbolic link that leads back to itself"
+        raise ScenarioError(f"cannot be used: {why}", field=f"{field}.cases") from None
     if not allow_outside and not path.is_relative_to(base_dir.resolve()):
         raise ScenarioError(f"{rel!r} is outside the scenario's folder; move it there or pass --allow-outside",
                             field=f"{field}.cases")
@@ -538,7 +539,8 @@ def _parse_reported(raw: dict, settings: dict[str, str], field: str,
         raise ScenarioError("must be a non-empty list of { current, ideal, share, cases } or "
                             "{ current, ideal, count } tables", field=f"{field}.reported")
     reports = []
-    seen: dict[tuple[str, str], int] = {}
+    # Which finding each (current, ideal) pair came from; `seen` collects normalised names.
+    pairs: dict[tuple[str, str], int] = {}
     for i, item in enumerate(items):
         f = f"{field}.reported[{i}]"
         if not isinstance(item, dict):
@@ -553,10 +555,10 @@ def _parse_reported(raw: dict, settings: dict[str, str], field: str,
                 raise ScenarioError("missing; each reported finding needs current and ideal", field=f"{f}.{key}")
         cur = _resolve(item["current"], settings, f"{f}.current", seen=seen)
         ideal = _resolve(item["ideal"], settings, f"{f}.ideal", seen=seen)
-        if (cur, ideal) in seen:
-            raise ScenarioError(f"repeats the finding {cur} → {ideal} of reported[{seen[(cur, ideal)]}]; "
+        if (cur, ideal) in pairs:
+            raise ScenarioError(f"repeats the finding {cur} → {ideal} of reported[{pairs[(cur, ideal)]}]; "
                                 "give each pair once", field=f)
-        seen[(cur, ideal)] = i
+        pairs[(cur, ideal)] = i
         if ("share" in item) == ("count" in item):
             raise ScenarioError("give exactly one of `share` (e.g. \"2/3\", 0.67 or \"67%\") or `count` "
                                 "(an exact number of cases)", field=f)

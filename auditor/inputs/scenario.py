@@ -766,7 +766,7 @@ def _parse_settings(t: dict) -> tuple[tuple[Setting, ...], dict[str, str], tuple
         f = f"settings.{key}"
         canon = canonical_key(key)
         if not canon:
-            raise ScenarioError("a setting needs a non-empty name", field=f)
+            raise ScenarioError("a setting needs a non-empty name", field='settings.""')
         if canon in names:
             raise ScenarioError(f"duplicates setting {names[canon]!r} (names are compared ignoring case, "
                                 "spaces and hyphens)", field=f)
@@ -812,7 +812,8 @@ def _parse_verdict(t: dict) -> VerdictRule:
             raise ScenarioError(f"must be a probability between 0 and 1, got {v!r}", field=f"verdict.{key}")
         vals[key] = float(v)
     if vals["collapse_below"] > vals["hold_at"]:
-        raise ScenarioError("collapse_below must not exceed hold_at", field="verdict")
+        raise ScenarioError(f"must not exceed verdict.hold_at ({vals['hold_at']:g}), got {vals['collapse_below']:g}",
+                            field="verdict.collapse_below")
     w = t.get("max_width_ratio", rule.max_width_ratio)
     if isinstance(w, bool) or not isinstance(w, (int, float)) or not (math.isfinite(w) and w > 0):
         raise ScenarioError(f"must be a number > 0, got {w!r}", field="verdict.max_width_ratio")

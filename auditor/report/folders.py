@@ -81,7 +81,7 @@ def check_out_path(dest: str | Path, *, option: str = "--out") -> Path:
         raise UsageError("contains a NUL character", path=repr(text))
     if len(os.fsencode(text)) > MAX_PATH:
         raise UsageError(f"is {len(text):,} characters long; at most {MAX_PATH:,} are allowed",
-                         path=text[:40] + "…")
+                         path=text[:40] + "…", field=option)
     path = Path(text)
     if path.name in ("", ".", ".."):
         raise UsageError("must name a folder of its own, not '.', '..' or '/'", path=shown)
