@@ -122,7 +122,7 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
             from .markdown import render_markdown
 
             fig_dir = tmp / "figures"
-            for name in FIGURES:
+            for name in md_figures(result):
                 if name in elsewhere:
                     continue
                 drawn[name] = getattr(figures, name)(result)
@@ -146,6 +146,15 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
     return out
 
 
+def md_figures(result) -> tuple[str, ...]:
+    """The :data:`FIGURES` report.md shows for ``result``.
+
+    A claim built on planned moves shows no tribunal readings, so its reliability chart is not drawn.
+    """
+    plan = result.scenario.sample.basis == "plan"
+    return tuple(n for n in FIGURES if not (plan and n == "reliability"))
+
+
 #: Figures of report.md that report.html does not show: drawn with the side jobs (see :func:`_side_jobs`).
 PNG_ONLY = ("reliability",)
 
@@ -161,7 +170,7 @@ def _side_jobs(result, tmp: Path, chosen, summary, parallel: bool):
     from .parallel import start
 
     jobs = []
-    figures_here = PNG_ONLY if "md" in chosen else ()
+    figures_here = tuple(n for n in md_figures(result) if n in PNG_ONLY) if "md" in chosen else ()
     if "md" in chosen:
         (tmp / "figures").mkdir()
     if figures_here:
