@@ -312,9 +312,13 @@ def judgement_block(result: AuditResult, ladder_draws: dict[str, np.ndarray] | N
     for name, x in ladder_draws.items():
         row = StageSummary.of(name, x, c.low, c.high).to_dict()
         row["main"] = name == model.name
-        row["label"] = ladder.reading_label(name, models[name])
+        row["label"] = ladder.reading_label(name, models[name], scenario.sample.basis)
         rows.append(row)
     out["ladder"] = rows
+    if scenario.sample.basis == "plan":
+        # Kept for researchers, but the reports leave the tribunal rungs out for planned moves: say why here too.
+        out["ladder_note"] = ("the claim rests on the council's planned moves, not a review panel's judgements: the "
+                              "tribunal readings do not bear on it, and the reports leave them out")
     return out
 
 

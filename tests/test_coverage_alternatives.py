@@ -84,3 +84,17 @@ def test_unit_information_prior_centres_on_the_other_rows():
     mu = 3.5 / 11
     assert np.allclose(alt.prior("unit", 1.0, rows, counts, 0), [1 - mu, mu])
     assert np.isclose(alt.prior("unit", 1.0, rows, counts, 0).sum(), 1.0)
+
+
+def test_prepivot_helpers_agree_with_the_posterior_mean():
+    # One row of 10 with 3 moves, Perks on two cells: posterior Beta(3.5, 7.5), mean 3.5/11.
+    design = CoverageDesign("x", (("independent", 10, {"mainstream": 0.3}),))
+    rows = alt.rows_of(design)
+    counts = [np.array([7, 3])]
+    (m,) = alt._mean_shares(rows, counts, False)
+    assert np.allclose(m, [7.5 / 11, 3.5 / 11])
+    x, at_mean = alt._perks_saving(rows, counts, np.random.default_rng(1), 20_000, False)
+    value = rows[0][4][0]
+    assert at_mean == pytest.approx(3.5 / 11 * value)
+    # the draws' mean is the same posterior mean, within Monte Carlo error (sd of Beta(3.5, 7.5) ≈ 0.135)
+    assert abs(x.mean() / value - 3.5 / 11) < 4 * 0.135 / np.sqrt(20_000)

@@ -86,9 +86,14 @@ def test_numbers_match_the_draws(result, page):
 def test_self_contained_and_accessible(result, page):
     tags = parse(page)
     charts = [a for t, a in tags.tags if t == "svg"]
-    # Three figures as inline SVG, plus the track chart when the scenario names its council and DfE has later years.
+    # Four figures as inline SVG (the ladder, exceedance, distribution and the reliability ladder that report.md
+    # also shows), plus the track chart when the scenario names its council and DfE has later years.
     assert not [t for t, _ in tags.tags if t == "img"]
-    assert len(charts) == 3 + ("track" in result.summary())
+    assert len(charts) == 4 + ("track" in result.summary())
+    # The reliability chart sits in the reliability section, after its table, and its description names each reading.
+    rel = [a for a in charts if "each reading of the tribunal evidence" in a["aria-label"]]
+    assert len(rel) == 1 and "face value (this audit)" in rel[0]["aria-label"]
+    assert page.index('id="reliability-heading"') < page.index("each reading of the tribunal evidence: ")
     for a in charts:
         assert a["class"] == "chart" and a["role"] == "img" and "width" not in a and a["viewbox"]
         assert len(a.get("aria-label", "")) > 40  # a real description, not a placeholder
@@ -121,7 +126,7 @@ def test_hostile_title_and_notes_are_text(write_scenario):
     tags = parse(page)
     assert not [t for t, _ in tags.tags if t == "script"]
     assert [t for t, _ in tags.tags].count("img") == 0  # figures are inline SVG; the notes' <img> is text
-    assert [t for t, _ in tags.tags].count("svg") == 3
+    assert [t for t, _ in tags.tags].count("svg") == 4
     assert tags.text_by_id["title"].strip() == HOSTILE_TITLE
     notes = " ".join(tags.text_by_id["notes"].split())
     assert "<img src=x onerror=alert(1)>" in notes and "<script>document.title='pwned'</script>" in notes

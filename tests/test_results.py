@@ -138,9 +138,11 @@ def test_verdict_reasons_are_words():
     assert v == "collapses"
     assert why == ("the £17.8m low end is unlikely (30%), below the 33% under which a claimed floor collapses; "
                    "the £46.7m high end is exceptionally unlikely (none of the draws)")
+    # A single figure reached 9 times in 10 still widens (it has no range); the reason says that is the only
+    # cause and gives the audit's own 90% interval (the p05 and p95 passed in: £10.0m and £90.0m).
     assert judge_verdict(0.9, 1e7, 9e7, 5e6, 5e6, RULE) == (
-        "widens", "the £5.0m figure is very likely (90%), but a single figure has no range to compare with the "
-                  "audit's spread")
+        "widens", "the £5.0m figure is very likely to be reached (90%); the call is “widens” only because the "
+                  "claim gave one figure and no range, while the audit's 90% interval runs from £10.0m to £90.0m")
 
 
 def test_a_range_whose_high_end_is_exceptionally_unlikely_holds_only_at_its_low_end():

@@ -180,8 +180,11 @@ def _span(dist, pct: bool = False) -> str:
     return dist.describe()
 
 
-def reading_label(name: str, model: JudgementModel) -> str:
+def reading_label(name: str, model: JudgementModel, basis: str = "review") -> str:
     """A ladder rung's name with the assumption it rests on, for tables and the summary.
+
+    ``basis="plan"`` (a claim built on the council's planned moves, no review panel) words the face-value rung
+    for planned moves; the tribunal rungs keep their names, since they are readings about a panel.
 
     Examples
     --------
@@ -190,6 +193,8 @@ def reading_label(name: str, model: JudgementModel) -> str:
     >>> reading_label("selection", m["selection"])
     'Selection: tribunal outcomes read with wrong council decisions ASSUMED 3 to 30 times likelier than right ones to reach a hearing'
     """
+    if name == "face_value" and basis == "plan":
+        return "Face value: every planned move happens as the council assumes (what the published figure assumes)"
     if name == "face_value":
         return "Face value: the panel is right about every call (what the published figure assumes)"
     if name == "contest":

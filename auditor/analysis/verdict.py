@@ -234,7 +234,7 @@ def _ends_words(p_low: float, p_high: float, low: float, high: float) -> str:
 
 
 def _reason(word: str, scope: str, p_low: float, p_high: float, low: float, high: float, ratio: float,
-            rule) -> str:
+            rule, p05: float | None = None, p95: float | None = None) -> str:
     single = low == high
     lo = _end_clause(p_low, low, "figure" if single else "low end")
     hi = "" if single else f"; {_end_clause(p_high, high, 'high end')}"
@@ -249,7 +249,12 @@ def _reason(word: str, scope: str, p_low: float, p_high: float, low: float, high
     if p_low < rule.hold_at:
         return f"{lo}, short of the {rule.hold_at:.0%} needed to rely on it as a floor{hi}"
     if single:
-        return f"{lo}, but a single figure has no range to compare with the audit's spread"
+        # A figure reached with a high chance still "widens" (a single figure can at best widen, docs/methods.md
+        # §7); say in plain words that the word is about the missing range, not doubt about the figure.
+        spread = ("" if p05 is None or p95 is None else
+                  f", while the audit's 90% interval runs from {format_money(p05)} to {format_money(p95)}")
+        return (f"the {format_money(low)} figure is {likelihood_words(p_low)} to be reached ({chance_words(p_low)}); "
+                f"the call is “widens” only because the claim gave one figure and no range{spread}")
     return f"{lo}{hi}; the audited 90% interval is {ratio:.1f} times as wide as the published range"
 
 
@@ -291,7 +296,7 @@ def decide(p_low: float, p_high: float, p05: float, p95: float, claim_low: float
     ratio = (p95 - p05) / width if width > 0 else math.inf
     word, scope = classify(p_low, p_high, ratio, single, rule)
     ends_text = _ends_words(p_low, p_high, claim_low, claim_high)
-    reason = _reason(word, scope, p_low, p_high, claim_low, claim_high, ratio, rule)
+    reason = _reason(word, scope, p_low, p_high, claim_low, claim_high, ratio, rule, p05, p95)
     depends: list[tuple[str, str]] = []
 
     def other(pl: float, ph: float) -> str | None:

@@ -89,7 +89,10 @@ def ladder(result, ax=None):
         label = f"£{st.median / 1e6:.1f}m"
         ax.annotate(label, (st.median / 1e6, y), xytext=(0, 9), textcoords="offset points",
                     ha="center", fontsize=8)
-    ax.set_yticks(ys, [STAGE_LABELS.get(st.name, st.name) for st in stages])
+    # A claim built on planned moves has no panel: its judgement stage is whether the moves happen.
+    labels = (STAGE_LABELS if result.scenario.sample.basis != "plan" else
+              {**STAGE_LABELS, "judgement": "+ whether planned\nmoves happen"})
+    ax.set_yticks(ys, [labels.get(st.name, st.name) for st in stages])
     ax.set_xlabel(f"Savings, £m {format_per(claim.per)}")
     ax.set_title("The claim as each uncertainty is added\n"
                  "(bars: 90% of outcomes; shaded: claim)", fontsize=10)
@@ -189,8 +192,9 @@ def reliability(result, ax=None):
     ax.set_yticks(ys, [RELIABILITY_LABELS.get(r["name"], r["name"]) for r in rows])
     ax.axvline(0, color=PALETTE["point"], lw=0.8)
     ax.set_xlabel(f"Savings, £m {format_per(claim.per)}")
+    # Right-aligned: the long reading names leave the axes narrow, and a centred title would run off the figure.
     ax.set_title("Each reading of the tribunal evidence\n"
-                 "(bars: 90% of outcomes; shaded: claim)", fontsize=10)
+                 "(bars: 90% of outcomes; shaded: claim)", fontsize=10, loc="right")
     lo = min(0.0, min(r["p05"] for r in rows) / 1e6)
     ax.set_xlim(lo * 1.08, max(claim.high, max(r["p95"] for r in rows)) / 1e6 * 1.08)
     ax.set_ylim(-0.6, len(rows) - 0.3)

@@ -125,7 +125,9 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
 
             fig_dir = tmp / "figures"
             fig_dir.mkdir()
-            for name in FIGURES:
+            # A claim built on planned moves shows no tribunal readings, so its reliability chart is not drawn.
+            plan = result.scenario.sample.basis == "plan"
+            for name in (n for n in FIGURES if not (plan and n == "reliability")):
                 drawn[name] = getattr(figures, name)(result)
                 (fig_dir / f"{name}.png").write_bytes(figures.png_bytes(drawn[name]))
             if (summary.get("track") or {}).get("status") == "ok":

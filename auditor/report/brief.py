@@ -15,7 +15,7 @@ from pathlib import Path
 from ..safetext import for_matplotlib
 
 from ..inputs.money import format_money, format_per
-from .plain import implied_sentences
+from .plain import choice_note, implied_sentences
 
 __all__ = ["write_brief", "brief_figure", "plain_numbers", "once", "A4_INCHES"]
 
@@ -189,6 +189,13 @@ def brief_figure(result, summary=None):
              + (f" {fair}" if fair else ""),
              size=11, width=84, max_lines=5 + 2 * sum(bool(x) for x in (scope, depends, fair)),
              x=_LEFT + 0.02)
+    # What the analysis choice is, in plain words, right under the sentence that names it. Its lines are
+    # taken from the chart below, so everything under the chart keeps its room.
+    note = choice_note(s, sc.sample.basis, short=True) if depends else None
+    note_lines = min(2, len(textwrap.wrap(note, width=110))) if note else 0
+    if note:
+        cur.gap(2)
+        cur.text(note, size=8.5, width=110, max_lines=2, x=_LEFT + 0.02, color="#333333")
     cur.gap(6)
     fig.add_artist(Rectangle((_LEFT, cur.y), 0.008, top - cur.y, transform=fig.transFigure,
                              color=_VERDICT_COLOUR.get(verdict, "#0072B2"), lw=0))
@@ -196,8 +203,9 @@ def brief_figure(result, summary=None):
 
     moves = implied_sentences(s, sc, ends=("low",))
     reality = _track_line(s.get("track"))
-    # The two optional lines below take the room from the chart, never from the page's end.
-    chart_h = 0.27 - 0.04 * bool(moves) - 0.045 * bool(reality)
+    # The optional lines take the room from the chart, never from the page's end.
+    chart_h = (0.27 - 0.04 * bool(moves) - 0.045 * bool(reality)
+               - (note_lines * 8.5 * 1.32 + 2 * bool(note)) / 72 / cur.height_in)
     ax = fig.add_axes((_LEFT + 0.19, cur.y - chart_h, _RIGHT - _LEFT - 0.19, chart_h - 0.035))
     figures.ladder(result, ax=ax)
     ax.tick_params(labelsize=8)
@@ -223,8 +231,9 @@ def brief_figure(result, summary=None):
     cur.text("What to bear in mind", size=12, width=60, max_lines=1, weight="bold")
     cur.gap(2)
     # A long headline (a named judgement reading, a call that depends on something) leaves room for two.
-    caveats = ((CAVEATS[0], CAVEATS[2], CAVEATS[3]) if cur.y > _BOTTOM + 0.2 else
-               (CAVEATS[2], CAVEATS[3]) if cur.y > _BOTTOM + 0.15 else (CAVEATS[2],))
+    # A claim built on planned moves has one tribunal caveat (that the rates do not bear on it), not two.
+    chosen = (CAVEATS[0], CAVEATS[2]) if sc.sample.basis == "plan" else (CAVEATS[0], CAVEATS[2], CAVEATS[3])
+    caveats = (chosen if cur.y > _BOTTOM + 0.2 else chosen[1:] if cur.y > _BOTTOM + 0.15 else chosen[1:2])
     for caveat in caveats:
         cur.text(caveat, size=9, width=104, max_lines=3, bullet="•")
         cur.gap(1.5)

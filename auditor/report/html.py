@@ -24,9 +24,10 @@ from typing import Any, Iterable, Mapping
 
 from ..inputs.money import format_chance, format_claim, format_money, format_per
 from ..wording import tipping_detail
-from .plain import (GLOSSARY, glossary, implied_sentences, median_gap_sentence, net_cost_sentence, plain_dist,
-                    switching_summary, tornado_base_sentence)
-from .sampling import (LIMITS, bridge_rows, method_words, prior_range, prior_range_sentence, sensitivity_rows,
+from .plain import (GLOSSARY, PLAN_NO_TRIBUNAL, PLAN_TRIBUNAL_CAVEAT, choice_note, glossary, implied_sentences,
+                    judgement_words, median_gap_sentence, net_cost_sentence, plain_dist, switching_summary,
+                    tornado_base_sentence)
+from .sampling import (LIMITS, PLAN_LIMITS, bridge_rows, method_words, prior_range, prior_range_sentence, sensitivity_rows,
                        split_words, unseen_sentences)
 
 __all__ = ["render_html", "build_context", "load_sensitivity", "sensitivity_highlights", "figure_alt_texts",
@@ -59,9 +60,14 @@ PLAN_CAVEAT = ("The counts are the council's own planned moves, not a case revie
 
 
 def caveats_for(scenario) -> tuple[str, ...]:
-    """:data:`CAVEATS`, with the first one worded for planned moves when the scenario has no review panel."""
+    """:data:`CAVEATS`, or for a claim built on planned moves (no review panel) the caveats worded for them.
+
+    The plan list has the same first three places (what the counts are, how they are scaled up, the tribunal
+    evidence): the tribunal and Ombudsman rates are said not to bear on planned moves, and the caveats about
+    decided appeals and workshop selection of cases, which concern only case reviews, are left out.
+    """
     if scenario.sample.basis == "plan":
-        return (PLAN_CAVEAT,) + CAVEATS[1:]
+        return (PLAN_CAVEAT, PLAN_LIMITS, PLAN_TRIBUNAL_CAVEAT)
     return CAVEATS
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
@@ -197,6 +203,9 @@ def _blocks(data: Any, *, max_rows: int = 20) -> list[dict[str, Any]]:
         blocks.insert(0, {"kind": "facts", "facts": facts})
     return blocks
 
+
+#: θ in the glossary for a claim built on planned moves (no panel proposed them).
+PLAN_THETA = "θ (theta): the share of the planned moves that happen as the council assumes."
 
 _MODEL_WORDS = {
     "face_value": "Face value: the panel is always right",
@@ -378,7 +387,18 @@ def figure_alt_texts(summary: Mapping[str, Any]) -> dict[str, str]:
                          f"audited outcomes fall below {format_money(summary['savings']['median'])}; 90% lie "
                          f"between {format_money(summary['savings']['p05'])} and "
                          f"{format_money(summary['savings']['p95'])}."),
+        "reliability": (f"Chart of the published claim, {claim}, as a shaded band, against the full audit under "
+                        "each reading of the tribunal evidence: " + "; ".join(
+                            f"{_RUNG_SHORT.get(r['name'], str(r['name']).replace('_', ' '))}"
+                            + (" (this audit)" if r.get("main") else "")
+                            + f": median {format_money(r['median'])}, 90% between {format_money(r['p05'])} and "
+                              f"{format_money(r['p95'])}"
+                            for r in (summary.get("judgement") or {}).get("ladder") or []) + "."),
     }
+
+
+_RUNG_SHORT = {"face_value": "face value", "contest": "contest", "symmetric": "selection, symmetric",
+               "selection": "selection", "scrutinised": "worst case, scrutinised"}
 
 
 _STAGE_SHORT = {"point": "published method", "sampling": "with the small sample",
@@ -409,8 +429,14 @@ def _figures(result, summary, drawn: Mapping[str, Any] | None = None) -> list[di
         "exceedance": "How likely each level of savings is. Read across from a saving on the bottom axis to "
                       "the chance of reaching at least that much.",
         "distribution": "The spread of audited savings (full audit), with the published range shaded.",
+        "reliability": "The published range (shaded) against the full audit under each reading of the tribunal "
+                       "evidence, from the same draws. Bars cover 90% of audited outcomes; dots mark the middle "
+                       "outcomes; the blue bar is the reading this audit uses.",
     }
-    names = ("ladder", "exceedance", "distribution")
+    ladder = (summary.get("judgement") or {}).get("ladder")
+    # The reliability chart goes with the reliability table: only where that table is shown (never for planned moves).
+    names = ("ladder", "exceedance", "distribution") + (
+        ("reliability",) if _ladder_rows(ladder) and result.scenario.sample.basis != "plan" else ())
     # Figures already drawn for report.md are reused: one drawing, written as PNG there and as SVG here.
     drawn = drawn or {}
     return [{"name": n, "svg": _svg(drawn[n] if n in drawn else getattr(figures, n)(result), f"fig-{n}", alts[n]),
@@ -497,9 +523,11 @@ def _marks_note(sc) -> str | None:
     return "In the sources and notes, " + "; ".join(words[w] for w in found) + "."
 
 
-def _judgement_plain(model) -> str:
+def _judgement_plain(model, basis: str = "review") -> str:
     """The judgement reading in one plain sentence (its technical description is folded beside it)."""
     name = getattr(model, "name", "")
+    if basis == "plan" and name == "face_value":
+        return "Every planned move is taken to happen as the council assumes, as the published figure does."
     return {"face_value": "Every judgement of the panel is taken as right, as the published figure does.",
             "fixed": "The panel is taken to be right about a stated share of its proposed moves.",
             "scrutinised": "The panel is taken to be as reliable as council decisions that families challenged "
@@ -534,14 +562,16 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
     ``drawn`` maps figure names to figures already drawn (matplotlib Axes or Figure); others are drawn here.
     """
     from ..inputs.evidence import citations
-    from .markdown import STAGE_WORDS, verdict_rule_words
+    from .markdown import stage_words, verdict_rule_words
 
     s = dict(summary if summary is not None else result.summary())
     sc = result.scenario
     c = sc.claim
     per = format_per(c.per)
     labels = {st.key: st.label for st in sc.settings}
-    stages = [{"label": STAGE_WORDS.get(st["name"], st["name"]), "name": st["name"],
+    plan = sc.sample.basis == "plan"
+    words = stage_words(sc.sample.basis)
+    stages = [{"label": words.get(st["name"], st["name"]), "name": st["name"],
                "median": format_money(st["median"]),
                "interval": "—" if st["name"] == "point" else f"{format_money(st['p05'])} to {format_money(st['p95'])}",
                "p_low": _pct(st["p_meets_low"])} for st in s["stages"]]
@@ -552,15 +582,20 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
     headline_rest = result.headline()[1:]
     moves = implied_sentences(s, sc)
     lo_p, hi_p = prior_range(s)
-    ladder_rows = _ladder_rows(reliability)
+    ladder_rows = None if plan else _ladder_rows(reliability)
+    judgement_text = judgement_words(sc)
     return {
+        "plan": plan,
+        "plan_no_tribunal": PLAN_NO_TRIBUNAL,
+        "choice_note": choice_note(s, sc.sample.basis),
         "moves": moves,
         # The verdict box keeps the low end and "more children than there are"; the section has every end.
         "verdict_moves": [m for m in moves if not m.startswith(f"To save {format_money(c.high)} ")
                           or c.low == c.high],
         "sampling_terms": glossary("prior Dirichlet") if s.get("sampling") else [],
-        "reliability_terms": glossary(*(str(r.get("label", "")) for r in reliability or [] if isinstance(r, Mapping)),
-                                      tipping_detail(s) or "", "tribunal"),
+        "reliability_terms": ([] if plan else
+                              glossary(*(str(r.get("label", "")) for r in reliability or [] if isinstance(r, Mapping)),
+                                       tipping_detail(s) or "", "tribunal")),
         "glossary_variance": GLOSSARY["variance"],
         "sensitivity_terms": glossary("θ ρ") if sensitivity else [],
         "verdict_terms": glossary(sc.title, result.verdict_sentence(), *headline_rest, "median 90%"),
@@ -577,7 +612,9 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
                        f"{rule.collapse_below:.0%}. It holds when that chance is at least {rule.hold_at:.0%} and "
                        f"the audit's 90% range is no more than {rule.max_width_ratio:g} times as wide as the "
                        "published range. Otherwise it widens: the claim's figure is possible, but the evidence "
-                       "supports a much wider range."),
+                       "supports a much wider range."
+                       + (" A single figure has no range to compare with the audit's, so it can at best widen, "
+                          "however likely the figure is." if c.low == c.high else "")),
         "title": sc.title,
         "authority": sc.authority,
         "verdict": s["verdict"],
@@ -607,7 +644,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
                  "max_width_ratio": f"{rule.max_width_ratio:g}"},
         "figures": _figures(result, s, drawn),
         "reliability": ladder_rows,
-        "reliability_generic": _blocks(reliability) if reliability and not ladder_rows else None,
+        "reliability_generic": _blocks(reliability) if reliability and not ladder_rows and not plan else None,
         "implied": _blocks(implied) if implied else None,
         "track": _track_context(s.get("track"), drawn),
         "sampling": ({"range": prior_range_sentence(s), "bridge": bridge_rows(s),
@@ -619,16 +656,18 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
                       "cost_detail": st.cost.describe(),
                       "sources": [linkify(x) for x in (st.source, st.cost.source) if x]} for st in sc.settings],
         "sample": _sample_context(sc, labels),
-        "judgement": sc.judgement.describe(),
-        "judgement_plain": _judgement_plain(sc.judgement),
-        "judgement_terms": glossary(sc.judgement.describe()),
+        "judgement": judgement_text,
+        "judgement_plain": _judgement_plain(sc.judgement, sc.sample.basis),
+        "judgement_terms": [(term, PLAN_THETA if plan and term == "θ" else meaning)
+                            for term, meaning in glossary(judgement_text)],
         "realisation": plain_dist(sc.realisation, share=True),
         "realisation_detail": sc.realisation.describe(),
         "realisation_source": linkify(sc.realisation.source),
         "sources": [linkify(x) for x in sc.sources],
         "notes": _paragraphs(sc.notes),
         "caveats": caveats_for(sc),
-        "caveat_sources": [(what, text, linkify(url)) for what, text, url in citations(s.get("judgement", {}).get("evidence", []))],
+        "caveat_sources": ([] if plan else [(what, text, linkify(url)) for what, text, url
+                                            in citations(s.get("judgement", {}).get("evidence", []))]),
         "provenance": {"version": s["auditor_version"], "seed": s["run"]["seed"],
                        "seed_source": s["run"].get("seed_source", ""), "draws": f"{s['run']['draws']:,}",
                        "path": s["scenario"]["path"], "sha256": s["scenario"]["sha256"],

@@ -6,11 +6,12 @@ import json
 
 from ..inputs.money import format_chance, format_claim, format_money as money, format_per
 from ..wording import tipping_detail
-from .sampling import (LIMITS, bridge_rows, method_words, prior_range_sentence, sensitivity_rows, split_words,
+from .plain import PLAN_NO_TRIBUNAL, choice_note, judgement_words
+from .sampling import (bridge_rows, limits_for, method_words, prior_range_sentence, sensitivity_rows, split_words,
                        unseen_sentences)
 
-__all__ = ["render_markdown", "STAGE_WORDS", "reliability_section", "verdict_rule_words", "tipping_lines",
-           "sampling_section"]
+__all__ = ["render_markdown", "STAGE_WORDS", "stage_words", "reliability_section", "verdict_rule_words",
+           "tipping_lines", "sampling_section"]
 
 STAGE_WORDS = {
     "point": "Published method (point estimate)",
@@ -18,6 +19,13 @@ STAGE_WORDS = {
     "judgement": "+ uncertainty in the panel's judgements",
     "full": "+ uncertainty in costs and take-up (full audit)",
 }
+
+
+def stage_words(basis: str = "review") -> dict[str, str]:
+    """:data:`STAGE_WORDS`, with the judgement stage worded for planned moves when no panel judged them."""
+    if basis != "plan":
+        return STAGE_WORDS
+    return {**STAGE_WORDS, "judgement": "+ uncertainty in whether the planned moves happen as assumed"}
 
 
 def verdict_rule_words(rule) -> str:
@@ -50,15 +58,18 @@ def implied_lines(s: dict, sc) -> list[str]:
 
     c = sc.claim
     flow = imp["basis"] == "flow"
+    plan = sc.sample.basis == "plan"
     out = ["## What the claim assumes", ""]
     # The same sentences as report.html's verdict box and the brief (auditor.report.plain).
     out += [f"- {_md(line)}" for line in implied_sentences(s, sc)]
     r = imp["realisation_needed_for_low"]
     if r is not None:
-        out.append(f"- On the published method, the low end is reached only if at least {r:.0%} of the judged "
-                   "moves actually happen" + (" — more than all of them." if r > 1 else "."))
-    out += ["", f"These figures use the average saving of one judged move, {money(imp['mean_saving_per_move'])} "
-            f"a year at central costs, and the moves in the proportions the review reported"
+        out.append(f"- On the published method, the low end is reached only if at least {r:.0%} of the "
+                   f"{'planned' if plan else 'judged'} moves actually happen"
+                   + (" — more than all of them." if r > 1 else "."))
+    out += ["", f"These figures use the average saving of one {'planned' if plan else 'judged'} move, "
+            f"{money(imp['mean_saving_per_move'])} a year at central costs, and the moves in the proportions "
+            f"{'the plan gives' if plan else 'the review reported'}"
             + (f"; under the flow basis the claim is compared with the {'annual average' if c.per == 'year' else 'cumulative total'} "
                f"over {c.horizon_years} years" if flow else "") + ".", ""]
     return out
@@ -96,6 +107,11 @@ def reliability_section(s: dict) -> list[str]:
     if not rows:
         return []
     c = s["claim"]
+    if (s.get("run") or {}).get("sample_basis") == "plan":
+        # No panel judged planned moves: the tipping point is the share that must happen, and the tribunal
+        # readings (still in summary.json under judgement.ladder) are left out with the reason.
+        return (["## How many of the planned moves must happen?", ""] + tipping_lines(s)
+                + [PLAN_NO_TRIBUNAL + " They remain in summary.json, under `judgement.ladder`.", ""])
     lines = ["## How much do the panel's judgements count?", ""]
     lines += tipping_lines(s)
     lines += [f"Full audited savings under {len(rows)} readings of the scrutiny evidence, from the same random draws "
@@ -183,7 +199,9 @@ def render_markdown(result) -> str:
     lines = [f"# Audit: {_md(sc.title)}", ""]
     fair = result.face_value_sentence()
     scope = result.scope_sentence()
+    note = choice_note(s, sc.sample.basis)
     lines += [f"**Verdict: {s['verdict'].upper()}.** {_md(' '.join(result.headline()))}"
+              + (f" {_md(note)}" if note else "")
               + (f" **{_md(scope)}**" if scope else "")
               + (f" {_md(fair)}" if fair else ""), ""]
     full = s["stages"][-1]
@@ -220,9 +238,10 @@ def render_markdown(result) -> str:
         "| --- | ---: | ---: | ---: |",
         f"| Published claim | | {money(c.low)} to {money(c.high)} | |",
     ]
+    words = stage_words(sc.sample.basis)
     for st in s["stages"]:
         interval = "—" if st["name"] == "point" else f"{money(st['p05'])} to {money(st['p95'])}"
-        lines.append(f"| {STAGE_WORDS[st['name']]} | {money(st['median'])} | {interval} | "
+        lines.append(f"| {words[st['name']]} | {money(st['median'])} | {interval} | "
                      f"{format_chance(st['p_meets_low'])} |")
     lines += ["", "![The published range against each stage's 90% interval](figures/ladder.png)", "",
               "![Chance that savings reach each level, with the claim's ends marked](figures/exceedance.png)",
@@ -238,11 +257,14 @@ def render_markdown(result) -> str:
     for st in sc.settings:
         src = "; ".join(x for x in (st.source, st.cost.source) if x) or "not given"
         lines.append(f"| {_md(st.label)} | {st.cohort:,} | {_md(cost_words(st, c.budget))} | {_md(src)} |")
-    lines += ["", f"**Case review:** {sc.sample.n_cases} cases"
+    plan = sc.sample.basis == "plan"
+    lines += ["", (f"**Planned moves:** {sc.sample.n_cases} children" if plan else
+                   f"**Case review:** {sc.sample.n_cases} cases")
               + (f" (from `{_md(sc.sample.cases_file)}`)" if sc.sample.cases_file else "")
               + f"; resampling: {method_words(sc.sample)}."
               + (f" Source: {_md(sc.sample.source)}." if sc.sample.source else ""), "",
-              "| current setting | judged ideal setting | cases |", "| --- | --- | ---: |"]
+              ("| current setting | planned setting | children |" if plan else
+               "| current setting | judged ideal setting | cases |"), "| --- | --- | ---: |"]
     labels = {st.key: st.label for st in sc.settings}
     for cur, ideal, n in sc.sample.counts:
         where = "already ideal" if cur == ideal else _md(labels[ideal])
@@ -257,7 +279,7 @@ def render_markdown(result) -> str:
     if sc.sample.reports:
         lines += ["", "The review's split by setting was not published: each draw picks one split of the "
                   f"{sc.sample.n} cases consistent with every finding, {split_words(sc.sample)}.", ""]
-    lines += ["", f"**Judgement:** {_md(sc.judgement.describe())}", "",
+    lines += ["", f"**Judgement:** {_md(judgement_words(sc))}", "",
               f"**Take-up (realisation):** {_md(sc.realisation.describe())}"
               + (f" ({_md(sc.realisation.source)})" if sc.realisation.source else "") + ".", ""]
     if sc.sources:
@@ -271,12 +293,17 @@ def render_markdown(result) -> str:
                if sc.sample.basis == "plan" else
                "- The case review is treated as a small sample: the share judged movable in each setting is "
                "uncertain, and that uncertainty is carried through to the savings."),
-              f"- {LIMITS}",
-              "- SEND Tribunal and Ombudsman rates describe council decisions that families challenged, a small "
-              "and self-selected minority; they are not the panel's error rate. The judgement models make that "
-              "gap an explicit, adjustable assumption.",
-              "- Selection of cases in workshops (rather than at random) is not modelled unless the scenario "
-              "says so.", ""]
+              f"- {limits_for(sc.sample.basis)}"]
+    if plan:
+        from .plain import PLAN_TRIBUNAL_CAVEAT
+
+        lines += [f"- {PLAN_TRIBUNAL_CAVEAT}", ""]
+    else:
+        lines += ["- SEND Tribunal and Ombudsman rates describe council decisions that families challenged, a small "
+                  "and self-selected minority; they are not the panel's error rate. The judgement models make that "
+                  "gap an explicit, adjustable assumption.",
+                  "- Selection of cases in workshops (rather than at random) is not modelled unless the scenario "
+                  "says so.", ""]
 
     lines += ["## Provenance", "",
               f"- auditor {s['auditor_version']}; {s['run']['draws']:,} draws; seed {s['run']['seed']} "

@@ -13,7 +13,74 @@ from typing import Any, Mapping
 from ..inputs.money import format_money
 
 __all__ = ["implied_sentences", "plain_dist", "median_gap_sentence", "net_cost_sentence", "glossary",
-           "GLOSSARY", "switching_summary", "tornado_base_sentence"]
+           "GLOSSARY", "switching_summary", "tornado_base_sentence", "PLAN_NO_TRIBUNAL", "PLAN_TRIBUNAL_CAVEAT",
+           "judgement_words", "choice_note"]
+
+#: Why a claim built on the council's planned moves (``[sample] basis = "plan"``) shows no tribunal readings:
+#: one line in report.md and report.html where a case review's reliability ladder would be.
+PLAN_NO_TRIBUNAL = ("The tribunal and Ombudsman readings shown for case reviews are left out here: they describe how "
+                    "council decisions fare when families challenge them, not whether a council's planned moves "
+                    "happen.")
+
+#: The caveat that replaces the tribunal caveats for a claim built on planned moves (report.html, brief.pdf).
+PLAN_TRIBUNAL_CAVEAT = ("SEND Tribunal and Ombudsman rates describe council decisions that families challenged; "
+                        "they do not bear on whether planned moves happen, and this audit does not use them.")
+
+
+def judgement_words(sc) -> str:
+    """The judgement model as the reports' inputs section describes it, worded for planned moves where no panel
+    judged them.
+
+    Examples
+    --------
+    >>> from auditor.inputs.scenario import load_scenario
+    >>> judgement_words(load_scenario("scenarios/surrey-2022.toml"))
+    'Face value: every planned move is taken to happen as the council assumes (θ = 1).'
+    """
+    if sc.sample.basis == "plan" and sc.judgement.name == "face_value":
+        return "Face value: every planned move is taken to happen as the council assumes (θ = 1)."
+    return sc.judgement.describe()
+
+
+def choice_note(s: Mapping[str, Any], basis: str = "review", *, short: bool = False) -> str | None:
+    """A plain note beside "The call depends on an analysis choice: …": what those choices are, and that the
+    verdict shown is the default's. None when no analysis choice (other than Monte Carlo error) changes the call.
+    ``short`` gives the brief's one-line version.
+
+    Examples
+    --------
+    >>> s = {"verdict_depends_on": [{"on": "a flatter prior (Bayes-Laplace 1 per cell)", "verdict": "holds"}],
+    ...      "prior_sensitivity": []}
+    >>> print(choice_note(s))  # doctest: +NORMALIZE_WHITESPACE
+    A prior is the starting assumption the statistics needs to turn a small sample of cases into shares, and
+    reasonable priors differ. The verdict above uses the audit's default choice.
+    """
+    choices = [str(d["on"]) for d in s.get("verdict_depends_on") or [] if d.get("on") != "Monte Carlo error"]
+    if not choices:
+        return None
+    # "the stratified bootstrap (no prior; …)" names a prior only to say it has none.
+    boot = any("bootstrap" in c for c in choices)
+    prior = any("prior" in c and "bootstrap" not in c for c in choices)
+    if short:
+        lead = ("A prior is the starting assumption that turns a small sample into shares" if prior else
+                "The bootstrap redraws the counted cases themselves, with no prior")
+        return lead + ("" if not (prior and boot) else " (the bootstrap uses none)") + \
+            "; the verdict uses the default one."
+    what, counted = (("the council's counts", "counted moves") if basis == "plan"
+                     else ("a small sample of cases", "cases"))
+    parts = []
+    if prior:
+        parts.append(f"a prior is the starting assumption the statistics needs to turn {what} into shares, and "
+                     "reasonable priors differ")
+    if boot:
+        parts.append(f"the bootstrap instead redraws the {counted} themselves" if parts else
+                     f"the bootstrap handles the small sample by redrawing the {counted} themselves, with no "
+                     "starting assumption (prior)")
+    if not parts:
+        parts.append("these are reasonable ways of handling the small sample")
+    first = "; ".join(parts)
+    return first[0].upper() + first[1:] + ". The verdict above uses the audit's default choice."
+
 
 
 def _join(names: list[str]) -> str:

@@ -11,12 +11,22 @@ from typing import Any
 from ..inputs.money import format_chance, format_money
 
 __all__ = ["prior_range", "prior_range_sentence", "bridge_rows", "unseen_sentences", "sensitivity_rows",
-           "method_words", "split_words", "LIMITS"]
+           "method_words", "split_words", "LIMITS", "PLAN_LIMITS", "limits_for"]
 
 # "What this audit does and does not show": the sampling stage's bullet.
 LIMITS = ("Moves the panel made are scaled up with their uncertainty; a move to a cheaper setting that "
           "nobody in the review made keeps a small prior probability (a small sample can miss it), and "
           "moves the scenario declares impossible get none.")
+
+#: The same bullet for a claim built on the council's planned moves (``[sample] basis = "plan"``): no panel.
+PLAN_LIMITS = ("The planned moves are scaled up with their uncertainty; a move to a cheaper setting that the plan "
+               "does not include keeps a small prior probability, and moves the scenario declares impossible get "
+               "none.")
+
+
+def limits_for(basis: str) -> str:
+    """:data:`LIMITS`, or :data:`PLAN_LIMITS` for a claim built on planned moves."""
+    return PLAN_LIMITS if basis == "plan" else LIMITS
 
 
 def prior_range(s: dict[str, Any]) -> tuple[float, float]:
