@@ -140,3 +140,29 @@ def test_fast_dirichlet_matches_reduceat_bit_for_bit():
     fast = _dirichlet_shares(design, gammas)
     assert fast.tobytes(order="A") == reference.tobytes(order="A")
     assert fast.flags.f_contiguous == reference.flags.f_contiguous
+
+
+def test_merge_replaces_only_the_rerun_sections():
+    # `--only throughput --merge` rewrites section 1's rows and keeps every other row and the header.
+    old_rows = [bench.Row("1 throughput", "a", "s", [1.0]), bench.Row("2 alternatives", "b", "s", [2.0]),
+                bench.Row("6 end to end", "c", "s", [3.0])]
+    old = bench.render_markdown(old_rows, {"date": "then"}, "full")
+    meta = {"date": "now", "load": "load average 1 1 1", "commit": "abc"}
+    new_rows = [bench.Row("1 throughput", "a", "s", [0.5]), bench.Row("1 throughput", "a2", "s", [0.25])]
+    once = bench.merge_markdown(old, new_rows, meta)
+    twice = bench.merge_markdown(once, new_rows, meta)
+    assert once == twice
+    lines = once.splitlines()
+    assert "- **date**: then" in lines
+    assert lines.count("- **rerun of 1 throughput**: now, load average 1 1 1, commit abc") == 1
+    body = [line for line in lines if line.startswith("| ") and not line.startswith("| section |")]
+    assert [line.split(" | ")[1] for line in body] == ["a", "a2", "b", "c"]
+    assert body[0].split(" | ")[3] == "0.5" and body[2].split(" | ")[3] == "2"
+
+
+def test_ratio_note_gives_the_engine_breakdown(rows):
+    # The 10^6-or-smaller ratio row names the engine's RNG and other work (bench/engine_profile.py).
+    notes = [r.note for r in rows if r.name.endswith("audit / floor, 2,000 draws")]
+    assert len(notes) == 2
+    for note in notes:
+        assert note.startswith(("met: ", "missed: ")) and "RNG calls" in note and "other work" in note

@@ -27,7 +27,8 @@ from __future__ import annotations
 import math
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 
 import numpy as np
 
@@ -223,14 +224,18 @@ def simulate_block(model: Model, seed: int, block: int, size: int) -> dict[str, 
 
 
 def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, np.ndarray] | None,
-                keep_inputs: bool) -> dict[str, np.ndarray]:
+                keep_inputs: bool, sink: Callable[[str], np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """One block's draws; stage savings are written into ``dest`` slices when given.
 
     The variates come from the block's own streams; the stages are
     :func:`savings` of those variates with sources switched on in turn.
+    Kept inputs are returned, or, with ``sink`` (a column's name to this
+    block's slice of the run's array for it), written straight into the
+    run's arrays, in the same order of first naming.
     """
     s = model.scenario
     out: dict[str, np.ndarray] = {}
+    keep = _keeper(out, sink, size)
     if model.design.compositions is None:
         shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
                              rng_pool=_pool_stream(model.design, seed, block))
@@ -242,9 +247,10 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
                              composition=comp, rng_cases=stream(seed, block, "sampling", CASES_ITEM),
                              quantile=model.quantile_sampling, rng_pool=_pool_stream(model.design, seed, block))
         if keep_inputs:
-            for j, key in enumerate(model.design.composition_settings):
-                out[f"cases[{key}]"] = model.design.composition_sizes[comp, j].astype(float)
-    theta = s.judgement.draw_theta(stream(seed, block, "judgement"), size)
+            _keep_cases(model, keep, comp)
+    # Face value draws no θ: its stream would go unused, so it is not made (streams are independent).
+    theta = None if s.judgement.name == "face_value" else s.judgement.draw_theta(stream(seed, block, "judgement"),
+                                                                                size)
     lev = s.levers
     # One column per setting: a drawn array, or the mean cost (a scalar) where fixed.
     copula = _copula_costs(model, seed, block, size) if lev.cost_correlation > 0 else {}
@@ -258,18 +264,61 @@ def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, 
     if not lev.any:
         _stage_sums(model, shares, theta, cost_cols, real, stages)
     else:
-        real = _full_levers(model, seed, block, size, shares, theta, cost_cols, real, stages, out, keep_inputs)
+        real = _full_levers(model, seed, block, size, shares, theta, cost_cols, real, stages,
+                            keep if keep_inputs else None)
     if dest is None:
         out.update(stages)
     if keep_inputs:
-        for j, name in enumerate(model.move_names):
-            out[f"share[{name}]"] = shares[:, j]
-        out["theta"] = np.ones(size) if theta is None else theta
-        for i in model.costed:
-            c = cost_cols[i]
-            out[f"cost[{s.settings[i].key}]"] = c if isinstance(c, np.ndarray) else np.full(size, c)
-        out["realisation"] = np.full(size, model.realisation_mean) if real is None else real
+        _keep_inputs(model, keep, shares, theta, cost_cols, real)
     return out
+
+
+def _keeper(out: dict[str, np.ndarray], sink: Callable[[str], np.ndarray] | None,
+            size: int) -> Callable[..., np.ndarray]:
+    """``keep(name, values=None)``: this block's column ``name`` of the kept inputs, filled with ``values``.
+
+    Without ``sink`` the column is ``values`` itself (or a new array), stored in
+    ``out``; with it, the slice ``sink(name)`` of the run's array, written in place.
+    """
+    def keep(name: str, values: np.ndarray | None = None) -> np.ndarray:
+        if sink is None:
+            out[name] = np.empty(size) if values is None else values
+            return out[name]
+        column = sink(name)
+        if values is not None:
+            column[...] = values
+        return column
+
+    return keep
+
+
+def _keep_cases(model: Model, keep: Callable[..., np.ndarray], comp: np.ndarray) -> None:
+    """Each reported setting's drawn sub-group size (`reported` form), one column per setting."""
+    sizes = model.design.composition_sizes.astype(float)
+    for j, key in enumerate(model.design.composition_settings):
+        np.take(sizes[:, j], comp, out=keep(f"cases[{key}]"))
+
+
+def _keep_inputs(model: Model, keep: Callable[..., np.ndarray], shares: np.ndarray, theta, cost_cols,
+                 real) -> None:
+    """The block's shares, θ, costs and realisation as kept inputs (constants filled in)."""
+    s = model.scenario
+    for j, name in enumerate(model.move_names):
+        keep(f"share[{name}]", shares[:, j])
+    if theta is None:
+        keep("theta").fill(1.0)
+    else:
+        keep("theta", theta)
+    for i in model.costed:
+        c = cost_cols[i]
+        if isinstance(c, np.ndarray):
+            keep(f"cost[{s.settings[i].key}]", c)
+        else:
+            keep(f"cost[{s.settings[i].key}]").fill(c)
+    if real is None:
+        keep("realisation").fill(model.realisation_mean)
+    else:
+        keep("realisation", real)
 
 
 #: Stream item of an optional cost part of setting ``i``: ``(k << 20) + i`` (``cost`` itself is item ``i``),
@@ -294,8 +343,8 @@ def _copula_costs(model: Model, seed, block: int, size: int) -> dict[int, np.nda
     return correlated_costs(dists, s.levers.cost_correlation, common, own)
 
 
-def _full_levers(model: Model, seed, block: int, size: int, shares, theta, cost_cols, real, stages, out,
-                 keep_inputs: bool) -> np.ndarray:
+def _full_levers(model: Model, seed, block: int, size: int, shares, theta, cost_cols, real, stages,
+                 keep: Callable[[str, np.ndarray], np.ndarray] | None) -> np.ndarray:
     """Stage sums when a scenario sets a lever (:mod:`auditor.model.levers`); returns the full-stage r.
 
     The sampling and judgement stages are the plain model's; the levers act on
@@ -310,14 +359,14 @@ def _full_levers(model: Model, seed, block: int, size: int, shares, theta, cost_
     if lev.delivered is not None:
         d = lev.delivered.draw(stream(seed, block, "implementation", 1), size)
         r = r * d
-        if keep_inputs:
-            out["delivered"] = d
+        if keep is not None:
+            keep("delivered", d)
     full_shares = shares
     if lev.selection_bias is not None:
         b = lev.selection_bias.draw(stream(seed, block, "sampling", 1), size)
         full_shares = apply_selection_bias(shares, model.design.row_of_move, b)
-        if keep_inputs:
-            out["selection_bias"] = b
+        if keep is not None:
+            keep("selection_bias", b)
     _stage_sums(model, shares, theta, cost_cols, r, stages)
     if full_shares is not shares:
         scratch = {k: np.empty(size) for k in STAGES[1:]}
@@ -329,8 +378,8 @@ def _full_levers(model: Model, seed, block: int, size: int, shares, theta, cost_
         for j in np.flatnonzero(model.down):
             failed += model.weights[j] * full_shares[:, j] * (1.0 - theta)
         stages["full"] -= r * failed * f
-        if keep_inputs:
-            out["failed_move_cost"] = f
+        if keep is not None:
+            keep("failed_move_cost", f)
     return r
 
 
@@ -471,7 +520,11 @@ def _stage_sums(model: Model, shares, theta, cost_cols, real, stages: dict[str, 
     if theta is not None and getattr(model.scenario.judgement, "symmetric", False):
         judged, on_down = _symmetric_judged(model, shares, theta), None
     savings(model, shares, out=stages["sampling"])
-    savings(model, judged, theta=on_down, out=stages["judgement"])
+    if judged is shares and on_down is None:
+        # No θ (face value): the judgement stage is the same sum of the same numbers.
+        np.copyto(stages["judgement"], stages["sampling"])
+    else:
+        savings(model, judged, theta=on_down, out=stages["judgement"])
     savings(model, judged, theta=on_down, costs=cost_cols, realisation=real, out=stages["full"])
 
 
@@ -510,14 +563,18 @@ def _simulate_blocks(model: Model, seed: int, blocks: list[tuple[int, int]],
     start = offset
     for b, n in blocks:
         view = {k: v[start - offset:start - offset + n] for k, v in dest.items()}
-        for k, v in _draw_block(model, seed, b, n, view, keep_inputs).items():
-            if k not in inputs:
-                inputs[k] = np.empty(length, dtype=v.dtype)
-            inputs[k][start:start + n] = v
+        _draw_block(model, seed, b, n, view, keep_inputs, partial(_input_slice, inputs, length, start, n))
         start += n
     out = dict(dest)
     out.update(inputs)
     return out
+
+
+def _input_slice(inputs: dict[str, np.ndarray], length: int, start: int, n: int, name: str) -> np.ndarray:
+    """Draws ``start`` to ``start + n`` of the kept input ``name`` (its array of ``length`` made when first named)."""
+    if name not in inputs:
+        inputs[name] = np.empty(length)
+    return inputs[name][start:start + n]
 
 
 def simulate(model: Model, *, draws: int, seed: int, chunk_size: int | None = None,

@@ -44,6 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .casesums import exponential_buffer, prefix_sums_at
+
 __all__ = ["MU_POINTS", "SHRINK_POINTS", "PoolPlan", "hyper_grid", "hyper_log_posterior", "make_plan",
            "pooled_gammas", "pooled_shares", "pooled_means"]
 
@@ -247,29 +249,28 @@ def pooled_gammas(plan: PoolPlan, alpha: np.ndarray, prior_alpha: np.ndarray, rn
 
             return gammaincinv(shapes, rng.random(shapes.shape))
         return rng.standard_gamma(shapes)
-    moved = plan.moved[composition][:, multi_rows]
     widths = plan.moved[:, multi_rows].max(axis=0).astype(np.intp) if multi_rows.size else np.zeros(0, np.intp)
     u = rng_pool.random((size, n_groups + int(widths.sum())))
     add_move, add_stay = _pick(plan, u[:, :n_groups], composition)
     if quantile:
         from scipy.special import gammaincinv
 
+        moved = plan.moved[composition][:, multi_rows]
         base = np.take(compositions, composition, axis=0) + prior_alpha
         shapes = _shapes(plan, base, add_move, add_stay, plan.a_move[multi_rows] + moved)
         return gammaincinv(shapes, rng.random(shapes.shape))
     shapes = _shapes(plan, prior_alpha, add_move, add_stay, plan.a_move[multi_rows])
     gammas = rng.standard_gamma(shapes)
     gammas[:, :case_sums.shape[1]] += case_sums
-    exps = -np.log1p(-u[:, n_groups:])
-    offset = 0
-    n_cells = prior_alpha.size
-    for j, width in enumerate(widths.tolist()):
-        if width:
-            sums = np.cumsum(exps[:, offset:offset + width], axis=1)
-            k = moved[:, j].astype(np.intp)
-            picked = np.take_along_axis(sums, np.maximum(k - 1, 0)[:, None], axis=1)[:, 0]
-            gammas[:, n_cells + j] += np.where(k > 0, picked, 0.0)
-            offset += width
+    if multi_rows.size:
+        # Each move total adds the first k (its moved cases) of its exponentials, -log(1 - u).
+        n_exps = int(widths.sum())
+        flat = exponential_buffer(size, n_exps)
+        exps = flat[:-1].reshape(size, n_exps)
+        np.negative(u[:, n_groups:], out=exps)
+        np.log1p(exps, out=exps)
+        np.negative(exps, out=exps)
+        gammas[:, prior_alpha.size:] += prefix_sums_at(flat, size, widths, plan.moved[:, multi_rows], composition)
     return gammas
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..inputs.sample import PERKS, POOLED, CaseSample, enumerate_compositions
+from .casesums import exponential_buffer, prefix_sums_at
 from .pooling import PoolPlan, make_plan, pooled_gammas, pooled_shares
 
 __all__ = ["Design", "build_design", "draw_shares", "draw_compositions", "possible_moves", "cell_prior",
@@ -341,21 +342,17 @@ def case_sums_for(design: Design, composition: np.ndarray, rng_cases: np.random.
     """Per draw and cell, the sum of the first k of the cell's exponentials (k: the drawn split's count).
 
     The exponentials do not depend on the prior, so analyses that change only
-    the prior (:func:`auditor.model.engine.restage`) reuse these sums.
+    the prior (:func:`auditor.model.engine.restage`) reuse these sums. They
+    are drawn as one ``(size, Σ widths)`` array, each cell's ``width`` (its
+    largest count over the splits) columns side by side, and summed by
+    :func:`auditor.model.casesums.prefix_sums_at`.
     """
-    counts = np.take(design.compositions, composition, axis=0).astype(np.intp)
     widths = design.compositions.max(axis=0).astype(np.intp)
-    exps = rng_cases.standard_exponential((size, int(widths.sum())))
-    out = np.zeros((size, design.n_cells))
-    offset = 0
-    for col, width in enumerate(widths.tolist()):
-        if width:
-            sums = np.cumsum(exps[:, offset:offset + width], axis=1)
-            k = counts[:, col]
-            picked = np.take_along_axis(sums, np.maximum(k - 1, 0)[:, None], axis=1)[:, 0]
-            out[:, col] = np.where(k > 0, picked, 0.0)
-            offset += width
-    return out
+    n_exps = int(widths.sum())
+    flat = exponential_buffer(size, n_exps)
+    # The same variates, in the same order, as ``standard_exponential((size, n_exps))``.
+    rng_cases.standard_exponential(out=flat[:-1])
+    return prefix_sums_at(flat, size, widths, design.compositions, composition)
 
 
 def _two_cell_rows(design: Design, p_stay: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
