@@ -148,7 +148,7 @@ def resolve_scenario(scenario, overrides: dict | None = None, allow_outside: boo
         if not overrides:
             return scenario
         if scenario.path is None:
-            raise UsageError("overrides need a scenario loaded from a file; pass its path instead")
+            raise UsageError("overrides need a scenario loaded from a file; pass its path instead", field="scenario")
         # Earlier overrides stay applied (and recorded); the new ones win where they overlap.
         merged = {**scenario.overrides, **{_dotted(k): v for k, v in overrides.items()}}
         return load_scenario(scenario.path, overrides=merged, allow_outside=allow_outside)

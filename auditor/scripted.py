@@ -447,7 +447,8 @@ def _grid(vary: Mapping[str, Sequence[Any]]) -> tuple[list[str], list[tuple]]:
     for key, values in vary.items():
         parse_override(f"{key}=0")  # the same key rules as --set
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) == 0:
-            raise UsageError(f"needs a non-empty list of values, got {values!r}", path="--vary", field=key)
+            # Only reachable from Python: `--vary` always gives at least one value.
+            raise UsageError(f"needs a non-empty list of values, got {values!r}", field=f"vary[{key!r}]")
         keys.append(key)
     return keys, list(itertools.product(*(vary[k] for k in keys)))
 
@@ -522,7 +523,7 @@ def sweep(scenario, vary: Mapping[str, Sequence[Any]], *, out: str | Path | None
     _mapping_iv(overrides, "overrides", "dotted scenario keys and values, as --set takes them")
     if isinstance(scenario, Scenario):
         if scenario.path is None:
-            raise UsageError("a sweep needs a scenario loaded from a file; pass its path")
+            raise UsageError("a sweep needs a scenario loaded from a file; pass its path", field="scenario")
         scenario = scenario.path
     path = str(scenario)
     keys, points = _grid(vary)

@@ -92,3 +92,45 @@ def test_draws_only_result_refuses_summary(west_sussex):
     assert bare.stage_summaries() == full.stage_summaries()
     with pytest.raises(UsageError, match=r"^analyses: this result holds the draws only"):
         bare.summary()
+
+
+def _argument_errors(tmp_path) -> list[str]:
+    """Each call of docs/errors.md's `api-argument-type` entry, and the line it raises."""
+    from auditor.inputs.scenario import parse_scenario
+    from strategies import base_scenario
+
+    ws = Path(__file__).resolve().parent.parent / "scenarios" / "west-sussex-2023.toml"
+    in_memory = parse_scenario(base_scenario())   # a Scenario with no file behind it
+    result = auditor.audit(ws, draws=100, seed=1)
+    sens = auditor.sensitivity(ws, draws=64, seed=1)
+    calls = [
+        lambda: auditor.audit(123),
+        lambda: auditor.audit(in_memory, run__draws=5),
+        lambda: auditor.sweep(in_memory, {"run.seed": [1, 2]}),
+        lambda: auditor.batch([ws], overrides=[("run.draws", 5)]),
+        lambda: auditor.batch([ws], overrides={1: 5}),
+        lambda: auditor.batch([]),
+        lambda: auditor.batch(5),
+        lambda: auditor.batch([ws, 5]),
+        lambda: auditor.sweep(ws, {}),
+        lambda: auditor.sweep(ws, {"run.seed": []}),
+        lambda: result.write_report(""),
+        lambda: sens.to_frame("cases"),
+        lambda: sens.plot(kind="pie"),
+        lambda: sens.plot(ax="axes"),
+    ]
+    lines = []
+    for call in calls:
+        with pytest.raises(UsageError) as info:
+            call()
+        assert info.value.field, info.value   # every message names the argument
+        lines.append(f"auditor.UsageError: {info.value}")
+    return lines
+
+
+def test_argument_messages_are_the_catalogues(tmp_path, monkeypatch):
+    # docs/errors.md, entry `api-argument-type`: every documented line is reproduced, in order.
+    monkeypatch.chdir(tmp_path)
+    text = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    block = re.search(r"### `api-argument-type`.*?```python\n(.*?)```", text, re.S).group(1)
+    assert _argument_errors(tmp_path) == block.strip().splitlines()

@@ -446,6 +446,9 @@ ALSO: dict[str, tuple[Case, ...]] = {
     "cases-empty": (
         cases_csv("\n  \n"),
     ),
+    "cases-open-quote": (
+        cases_csv(WS_CSV.replace("\nWS05,", '\n"WS05"x,', 1)),
+    ),
     "cases-duplicate-id": (
         cases_csv(WS_CSV.rstrip("\n") + "\n,mainstream,mainstream,already ideal\n"),
     ),

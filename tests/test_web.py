@@ -322,3 +322,35 @@ def test_web_errors_are_in_the_catalogue():
                      "cannot listen on 127.0.0.1:8765",
                      "must be a whole number such as 100000 or 100,000, got 'lots'"):
         assert fragment in section, fragment
+
+
+def _request_refusals(client, monkeypatch) -> list[str]:
+    """Each request of docs/errors.md's `web-request-invalid` entry, and the error line it gets (HTTP 400)."""
+    from strategies import base_scenario
+
+    doc = base_scenario()
+    state = {"scenario": doc, "draws": 200, "seed": 1}
+    answers = [
+        client.post("/api/explore", json=[1]),
+        client.post("/api/explore", json={**state, "cases": {"a.csv": 1}}),
+        client.post("/api/explore", json={**state, "scenario": {**doc, "scenario": {"title": None}}}),
+        client.post("/api/download/report.docx", json=state),
+        client.post("/api/download/cases.csv", json=state),
+        client.post("/api/audit", files={"scenarios": ("s.toml", b"x")}),
+    ]
+    with monkeypatch.context() as m:
+        m.setattr("auditor.web.councils._data", lambda: None)   # a copy without the DfE tables
+        answers.append(client.get("/api/councils/938?settings=a,b"))
+    lines = []
+    for r in answers:
+        assert r.status_code == 400, r.text
+        body = r.json()
+        assert body["field"] and body["error"] == f"{body['field']}: {body['message']}"
+        lines.append(body["error"])
+    return lines
+
+
+def test_request_refusals_are_the_catalogues(client, monkeypatch):
+    section = DOC.read_text(encoding="utf-8").split("### `web-request-invalid`")[1].split("\n### ")[0]
+    block = re.search(r"```json\n(.*?)```", section, re.S).group(1)
+    assert _request_refusals(client, monkeypatch) == [json.loads(x)["error"] for x in block.strip().splitlines()]

@@ -505,6 +505,9 @@ def _csv_rows(text: str, name: str) -> list[tuple[int, list[str]]]:
         if "unexpected end of data" in problem or "EOF" in problem:
             raise DataError("a quote (\") opened on this line is never closed; close it or remove it",
                             path=name, line=start) from None
+        if "expected after" in problem:   # strict mode: `"WS05"x` has text after a closing quote
+            raise DataError("a cell has text after its closing quote (as in \"WS05\"x); quote the whole cell "
+                            "or remove the quotes", path=name, line=start) from None
         raise DataError(f"is not a readable CSV ({problem})", path=name, line=start) from None
     offset = 1 if first.startswith("sep=") and len(first) == 5 else 0
     return [(n + offset, [c.strip() for c in r]) for n, r in out]

@@ -57,8 +57,9 @@ def _value(v: Any, field: str, depth: int) -> str:
     if isinstance(v, Mapping):
         items = [f"{_key(str(k))} = {_value(x, f'{field}.{k}', depth + 1)}" for k, x in v.items()]
         return "{ " + ", ".join(items) + " }" if items else "{}"
-    raise ScenarioError(f"must be text, a number, true/false, a list or a table, got {type(v).__name__}",
-                        field=field)
+    # JSON's null has no TOML counterpart: the key is left out instead.
+    got = "null; leave the key out instead" if v is None else type(v).__name__
+    raise ScenarioError(f"must be text, a number, true/false, a list or a table, got {got}", field=field)
 
 
 def _section(lines: list[str], header: str, table: Mapping[str, Any], field: str, depth: int) -> None:
