@@ -142,6 +142,35 @@ def test_fast_dirichlet_matches_reduceat_bit_for_bit():
     assert fast.flags.f_contiguous == reference.flags.f_contiguous
 
 
+def test_end_to_end_note_adds_up_the_measured_parts():
+    # profile_run's step names go to their groups; the bound is the json run plus the outputs' CPU
+    # (imports excepted) over two cores: 1.0 + (1.5 + 0.5 + 0.8 + 0.2) / 2 = 2.5 s, 2.5x.
+    steps = {"import numpy": 0.1, "import auditor (cli, api, inputs)": 0.1, "load scenario": 0.05,
+             "audit() incl. analyses and their imports": 0.7, "summary()": 0.01,
+             "import matplotlib (Figure, Agg)": 0.3, "import jinja2": 0.03, "figure ladder: PNG": 1.0,
+             "figure track: SVG": 0.5, "brief.pdf: save (fonts subset and embedded)": 0.5,
+             "draws.csv.gz: format text": 0.6, "draws.csv.gz: compress (level 1)": 0.2,
+             "report.html without its figures": 0.2, "total": 9.9}
+    costs = bench.group_costs(steps)
+    assert costs["figures"] == 1.5 and abs(costs["drawing imports"] - 0.33) < 1e-12
+    assert abs(costs["start-up"] - 0.25) < 1e-12
+    assert abs(costs["draws.csv.gz"] - 0.8) < 1e-12 and abs(costs["audit"] - 0.71) < 1e-12
+    absolute, ratio = bench.e2e_notes(costs, 1.0)
+    assert absolute.startswith("lower bound 2.50 s;") and ratio.startswith("lower bound 2.50x;")
+    assert "figures 1.50" in absolute and "draws.csv.gz 0.80" in absolute
+
+
+def test_profile_steps_are_all_grouped():
+    # Every step bench/profile_run.py times must land in a group of the end-to-end note.
+    import re
+
+    source = (ROOT / "bench" / "profile_run.py").read_text()
+    names = re.findall(r'mark\(f?"([^"]+)"\)', source)
+    assert len(names) >= 15
+    for name in names:
+        assert any(name.startswith(starts) for _, starts in bench.COST_GROUPS), name
+
+
 def test_merge_replaces_only_the_rerun_sections():
     # `--only throughput --merge` rewrites section 1's rows and keeps every other row and the header.
     old_rows = [bench.Row("1 throughput", "a", "s", [1.0]), bench.Row("2 alternatives", "b", "s", [2.0]),

@@ -46,6 +46,9 @@ class Case:
     missing: tuple[str, ...] = field(default=())
     #: Symbolic links to make, name → target (a link to itself is a loop).
     links: dict[str, str] = field(default_factory=dict)
+    #: Functions ("module.attr") that fail as a folder without write permission would; the
+    #: tests run as users who may write anywhere, so permission errors are simulated.
+    denied: tuple[str, ...] = field(default=())
 
 
 def toml(**changes) -> str:
@@ -483,6 +486,11 @@ ALSO: dict[str, tuple[Case, ...]] = {
     ),
     "out-cannot-write": (
         Case({"scenario.toml": toml(), "afile": "x"}, ("batch", "scenario.toml", "--out", "afile/sub")),
+        Case({"scenario.toml": toml()}, ("run", "scenario.toml", "--out", "reports/out"), denied=("tempfile.mkdtemp",)),
+        Case({"scenario.toml": toml()}, ("batch", "scenario.toml", "--out", "out"),
+             denied=("auditor.report.folders.mark_folder",)),
+        Case({"scenario.toml": toml()}, ("batch", "scenario.toml", "--out", "out", "--format", "json"),
+             denied=("tempfile.mkstemp",)),
     ),
     "batch-index-not-ours": (
         Case({"scenario.toml": toml(), "out/.auditor-output": "report\n", "out/report.md": "# a report\n"},
@@ -507,6 +515,12 @@ def test_catalogue_and_docs_list_the_same_errors() -> None:
     assert sorted(documented()) == sorted(CATALOGUE)
 
 
+def _permission_denied(*args, **kwargs):
+    import errno
+
+    raise PermissionError(errno.EACCES, "Permission denied")
+
+
 def run_case(case: Case, tmp_path: Path, monkeypatch, capsys) -> str:
     """Build the case's files in an empty folder, run the command there, return its one stderr line."""
     work = tmp_path / "work"
@@ -528,6 +542,8 @@ def run_case(case: Case, tmp_path: Path, monkeypatch, capsys) -> str:
         m.chdir(work)
         for module in case.missing:
             m.setitem(sys.modules, module, None)  # `import module` now raises ImportError
+        for target in case.denied:
+            m.setattr(target, _permission_denied)
         code = main(list(case.argv))
     out, err = capsys.readouterr()
     assert code == 2, err

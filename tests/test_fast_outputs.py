@@ -139,3 +139,75 @@ def test_a_figure_is_laid_out_once_and_the_png_is_unchanged():
         assert figures.png_bytes(fig) == plain.getvalue()
         assert fig.get_layout_engine().__class__.__name__ == "PlaceHolderLayoutEngine"
         assert figures.svg_text(fig, "f") == figures.svg_text(draw(), "f")
+
+
+def test_every_format_is_the_same_bytes_with_or_without_the_child(tmp_path):
+    # The split of the work between the parent and a forked child must not show in any file.
+    from auditor.report import FORMATS, write_outputs
+
+    r = auditor.audit("scenarios/west-sussex-2023.toml", draws=3000, seed=8)
+    a = write_outputs(r, tmp_path / "a", FORMATS, parallel=True)
+    b = write_outputs(r, tmp_path / "b", FORMATS, parallel=False)
+    assert _tree(a) == _tree(b)
+    assert {"brief.pdf", "draws.csv.gz", "report.html", "report.md", "figures/track.png",
+            "figures/reliability.png"} <= set(_tree(a))
+
+
+def _fails_in_a_child(real, how):
+    """``real``, except in a process other than this one, where it fails as ``how`` says."""
+    import os
+    import signal
+
+    parent = os.getpid()
+
+    def job(*args, **kwargs):
+        if os.getpid() != parent:
+            if how == "killed":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise OSError("only the child fails")
+        return real(*args, **kwargs)
+
+    return job
+
+
+def test_a_child_that_fails_or_is_killed_leaves_complete_files(tmp_path, monkeypatch):
+    # The parent redoes the jobs of a child that failed or died, so every file is whole:
+    # the same bytes as a run without a child.
+    import pytest
+
+    import auditor.report.brief as brief
+    import auditor.report.data as data
+    from auditor.report import write_outputs
+    from auditor.report.parallel import can_fork
+
+    if not can_fork():
+        pytest.skip("no second core here: nothing runs in a child")
+    r = auditor.audit("scenarios/west-sussex-2023.toml", draws=2000, seed=9)
+    plain = write_outputs(r, tmp_path / "plain", ("json", "pdf", "draws"), parallel=False)
+    for how in ("raises", "killed"):
+        monkeypatch.setattr(brief, "write_brief", _fails_in_a_child(brief.write_brief, how))
+        monkeypatch.setattr(data, "write_draws_csv_gz", _fails_in_a_child(data.write_draws_csv_gz, how))
+        out = write_outputs(r, tmp_path / how, ("json", "pdf", "draws"), parallel=True)
+        assert _tree(out) == _tree(plain)
+        monkeypatch.undo()
+
+
+def test_a_failing_side_job_is_one_line_and_exit_2_from_the_cli(tmp_path, monkeypatch, capsys):
+    # A write that fails (here: the disk fills while the brief is written, in the child and again in the
+    # parent) reaches the user as one line, exit 2, and no report folder.
+    import errno
+
+    import auditor.report.brief as brief
+    from auditor.cli import main
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(brief, "write_brief", full)
+    out = tmp_path / "out"
+    code = main(["run", "scenarios/west-sussex-2023.toml", "--draws", "500", "--quiet", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("auditor: error: ") and "No space left on device" in err[0], err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # no temporary folder left either

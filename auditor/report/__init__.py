@@ -27,8 +27,6 @@ def summary_json(result) -> str:
 
 #: The formats written by default.
 FORMATS = ("md", "html", "pdf", "json", "draws")
-#: The formats that draw figures with matplotlib (the others never import it).
-DRAWING_FORMATS = ("md", "html", "pdf")
 #: Formats written only when asked for: ``xlsx`` needs the optional openpyxl package.
 OPTIONAL_FORMATS = ("xlsx",)
 
@@ -98,11 +96,11 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
 
         raise UsageError(f"unknown format {unknown[0]!r}; allowed: {', '.join(FORMATS + OPTIONAL_FORMATS)}",
                          field="formats")
-    if set(chosen) & set(DRAWING_FORMATS):
-        # matplotlib (about a third of a second to import) only for the formats that draw.
-        import matplotlib
+    # matplotlib & co. (about half a second to import) only for the formats that draw, and before a
+    # child is forked, so that it inherits them.
+    from .parallel import preload
 
-        matplotlib.use("Agg", force=False)
+    preload(chosen)
     out = Path(out)
     if sensitivity is None and out.is_dir():
         from .html import load_sensitivity
@@ -111,7 +109,7 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
     summary = result.summary()
     # Each figure is drawn once: written as PNG for report.md and as inline SVG in report.html.
     drawn: dict[str, object] = {}
-    with atomic_dir(out) as tmp, _side_jobs(result, tmp, chosen, summary, parallel):
+    with atomic_dir(out) as tmp, _side_jobs(result, tmp, chosen, summary, parallel) as elsewhere:
         if sensitivity is not None:
             (tmp / "sensitivity.json").write_text(json_text(sensitivity), encoding="utf-8")
         if "json" in chosen:
@@ -124,10 +122,9 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
             from .markdown import render_markdown
 
             fig_dir = tmp / "figures"
-            fig_dir.mkdir()
-            # A claim built on planned moves shows no tribunal readings, so its reliability chart is not drawn.
-            plan = result.scenario.sample.basis == "plan"
-            for name in (n for n in FIGURES if not (plan and n == "reliability")):
+            for name in md_figures(result):
+                if name in elsewhere:
+                    continue
                 drawn[name] = getattr(figures, name)(result)
                 (fig_dir / f"{name}.png").write_bytes(figures.png_bytes(drawn[name]))
             if (summary.get("track") or {}).get("status") == "ok":
@@ -149,15 +146,41 @@ def write_outputs(result, out: str | Path, formats: tuple[str, ...] | list[str] 
     return out
 
 
+def md_figures(result) -> tuple[str, ...]:
+    """The :data:`FIGURES` report.md shows for ``result``.
+
+    A claim built on planned moves shows no tribunal readings, so its reliability chart is not drawn.
+    """
+    plan = result.scenario.sample.basis == "plan"
+    return tuple(n for n in FIGURES if not (plan and n == "reliability"))
+
+
+#: Figures of report.md that report.html does not show: drawn with the side jobs (see :func:`_side_jobs`).
+PNG_ONLY = ("reliability",)
+
+
 @contextlib.contextmanager
 def _side_jobs(result, tmp: Path, chosen, summary, parallel: bool):
-    """``brief.pdf`` and ``draws.csv.gz``: started in a child process (when ``parallel``), finished on exit.
+    """``brief.pdf``, ``draws.csv.gz`` and the PNG-only figures: started in a child process (when ``parallel``),
+    finished on exit. Yields the names of the figures left to these jobs.
 
-    Without a child they are written when the block ends, after the other files.
+    Without a child they are written when the block ends, after the other files. The figures that only
+    report.md shows (:data:`PNG_ONLY`) go here too: that evens out the two processes' work.
     """
     from .parallel import start
 
     jobs = []
+    figures_here = tuple(n for n in md_figures(result) if n in PNG_ONLY) if "md" in chosen else ()
+    if "md" in chosen:
+        (tmp / "figures").mkdir()
+    if figures_here:
+        from ..figures import audit as figures
+
+        def png_only() -> None:
+            for name in figures_here:
+                (tmp / "figures" / f"{name}.png").write_bytes(figures.png_bytes(getattr(figures, name)(result)))
+
+        jobs.append(png_only)
     if "pdf" in chosen:
         from .brief import write_brief
 
@@ -168,7 +191,7 @@ def _side_jobs(result, tmp: Path, chosen, summary, parallel: bool):
         jobs.append(lambda: write_draws_csv_gz(result, tmp / "draws.csv.gz"))
     pending = start(jobs, parallel)
     try:
-        yield
+        yield figures_here
         pending.finish()
     finally:
         pending.cancel()

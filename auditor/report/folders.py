@@ -233,7 +233,7 @@ def atomic_file(path: str | Path, text: str) -> Path:
         clear_stale(path.parent, path.name)
         fd, tmp = tempfile.mkstemp(prefix=_prefix(path.name, "tmp"), dir=path.parent)
     except OSError as exc:
-        raise UsageError(f"cannot write here: {exc.strerror}", path=str(path.parent)) from None
+        raise UsageError(f"cannot write {path.name} here: {exc.strerror}", path=str(path.parent)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)

@@ -28,8 +28,11 @@ def stage_words(basis: str = "review") -> dict[str, str]:
     return {**STAGE_WORDS, "judgement": "+ uncertainty in whether the planned moves happen as assumed"}
 
 
-def verdict_rule_words(rule) -> str:
-    """The verdict rule in plain words, with the scenario's thresholds (docs/methods.md §7)."""
+def verdict_rule_words(rule, single: bool = False) -> str:
+    """The verdict rule in plain words, with the scenario's thresholds (docs/methods.md §7).
+
+    ``single`` (a claim of one figure) adds why such a claim can at best widen.
+    """
     return ("The verdict looks at the full audit, and judges each end of the published range in the calibrated "
             "words of the IPCC likelihood scale (virtually certain: 99% or more; very likely: 90% or more; likely: "
             "66% or more; about as likely as not: 33% to 66%; unlikely: below 33%; very unlikely: below 10%; "
@@ -38,7 +41,10 @@ def verdict_rule_words(rule) -> str:
             f"and the audited 90% interval is no more than {rule.max_width_ratio:g} times as wide as the "
             "published range, and then only at its low end if the high end is exceptionally unlikely; otherwise "
             "it **widens**. When Monte Carlo error or another defensible analysis choice would change the call, "
-            "the headline says so. See docs/methods.md for why these thresholds.")
+            "the headline says so. "
+            + ("A single figure has no range to compare with the audited interval, so it can at best widen, "
+               "however likely the figure is. " if single else "")
+            + "See docs/methods.md for why these thresholds.")
 
 
 def _md(text: object) -> str:
@@ -249,7 +255,7 @@ def render_markdown(result) -> str:
     lines += reliability_section(s)
     lines += sampling_section(s, {st.key: st.label for st in sc.settings})
 
-    lines += ["## How the verdict is decided", "", _md(verdict_rule_words(rule)), ""]
+    lines += ["## How the verdict is decided", "", _md(verdict_rule_words(rule, c.low == c.high)), ""]
 
     lines += ["## Inputs and their sources", "",
               "| setting | children (cohort) | annual cost per placement | source |",
