@@ -380,8 +380,9 @@ def _batch_folder(out) -> Path:
         kind = (folder / MARKER).read_text(encoding="utf-8").split("\n", 1)[0] if (folder / MARKER).exists() \
             else None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot be used as the output folder: {getattr(exc, 'strerror', exc)}", path=shown) \
-            from None
+        why = ("a part of this path is a file, not a folder; choose another --out"
+               if isinstance(exc, (FileExistsError, NotADirectoryError)) else getattr(exc, "strerror", exc))
+        raise UsageError(f"cannot be used as the output folder: {why}", path=shown) from None
     if kind not in (None, "batch"):
         raise UsageError(f"holds an auditor {kind} output, not a batch; choose another --out", path=shown)
     index = folder / "index.csv"

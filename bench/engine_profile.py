@@ -76,7 +76,7 @@ def _supported(model) -> None:
 def replay(model, draws: int, seed: int) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """One run of ``draws`` draws, step by step; seconds per step and the run's arrays."""
     from auditor.model import engine, sample
-    from auditor.model.casesums import exponential_buffer, prefix_sums_at
+    from auditor.model.casesums import exponential_buffer, prefix_sums_at, scratch
     from auditor.model.engine import BLOCK_SIZE, CASES_ITEM, STAGES, stream
 
     _supported(model)
@@ -90,6 +90,7 @@ def replay(model, draws: int, seed: int) -> tuple[dict[str, float], dict[str, np
     reported = d.compositions is not None
     widths = d.compositions.max(axis=0).astype(np.intp) if reported else None
     face_value = s.judgement.name == "face_value"
+    work: dict = {}  # the sampler's scratch buffers, reused block after block (as in the engine)
     for b in range(math.ceil(draws / BLOCK_SIZE)):
         lo, size = b * BLOCK_SIZE, min(BLOCK_SIZE, draws - b * BLOCK_SIZE)
         t0 = clock()
@@ -102,20 +103,20 @@ def replay(model, draws: int, seed: int) -> tuple[dict[str, float], dict[str, np
         if reported:
             comp = sample.draw_compositions(d, rng_comp, size)
             t2 = clock()
-            gammas = rng.standard_gamma(d.prior_alpha, size=(size, d.n_cells))
+            gammas = rng.standard_gamma(d.prior_alpha, out=scratch(work, "gammas", (size, d.n_cells)))
             t3 = clock()
-            flat = exponential_buffer(size, int(widths.sum()))
+            flat = exponential_buffer(size, int(widths.sum()), work)
             rng_cases.standard_exponential(out=flat[:-1])
             t4 = clock()
-            sums = prefix_sums_at(flat, size, widths, d.compositions, comp)
+            sums = prefix_sums_at(flat, size, widths, d.compositions, comp, work)
             t5 = clock()
             np.add(gammas, sums, out=gammas)
             t6 = clock()
         else:
             t2 = clock()
-            gammas = rng.standard_gamma(d.alpha, size=(size, d.n_cells))
+            gammas = rng.standard_gamma(d.alpha, out=scratch(work, "gammas", (size, d.n_cells)))
             t3 = t4 = t5 = t6 = clock()
-        shares = sample._dirichlet_shares(d, gammas)
+        shares = sample._dirichlet_shares(d, gammas, work)
         t7 = clock()
         theta = None if face_value else s.judgement.draw_theta(rng_judge, size)
         t8 = clock()

@@ -140,12 +140,15 @@ VARIANTS = [
 ]
 
 
-@pytest.mark.parametrize("overrides", VARIANTS, ids=["published", "realisation", "levers"])
-def test_run_arrays_equal_the_blocks_own_arrays(overrides):
-    # simulate() writes each block's kept inputs straight into the run's arrays; a
-    # block drawn on its own returns them as its own arrays. Same names, same order,
-    # same bytes, including the columns the engine fills with a constant.
-    model = engine.build_model(auditor.load_scenario(WEST_SUSSEX, overrides=overrides))
+@pytest.mark.parametrize("path, overrides", [(WEST_SUSSEX, v) for v in VARIANTS]
+                         + [("scenarios/west-sussex-2023-cases.toml", None)],
+                         ids=["published", "realisation", "levers", "counts known"])
+def test_run_arrays_equal_the_blocks_own_arrays(path, overrides):
+    # simulate() writes each block's kept inputs straight into the run's arrays and
+    # reuses the sampler's scratch buffers from block to block (a last block of
+    # another size included); a block drawn on its own returns fresh arrays. Same
+    # names, same order, same bytes, including the columns filled with a constant.
+    model = engine.build_model(auditor.load_scenario(path, overrides=overrides))
     size = engine.BLOCK_SIZE + 100
     run = engine.simulate(model, draws=size, seed=9)
     blocks = [engine.simulate_block(model, 9, 0, engine.BLOCK_SIZE), engine.simulate_block(model, 9, 1, 100)]

@@ -125,3 +125,32 @@ def test_an_analysis_choice_in_the_headline_is_explained_beside_it():
     # report.html: in the verdict box, outside any <details>.
     box = after["html"].split('id="verdict"', 1)[1].split("</section>", 1)[0]
     assert plain in box.split("<details", 1)[0]
+
+
+def test_summary_and_spreadsheet_keep_the_tribunal_readings_of_a_plan_with_the_reason():
+    openpyxl = pytest.importorskip("openpyxl")
+    import io
+
+    from auditor.report.xlsx import xlsx_bytes
+
+    plan, review = plan_claim("plan"), plan_claim("review")
+    j = plan.summary()["judgement"]
+    # Same draws, same rungs: only the face-value label and the note differ.
+    assert [r["name"] for r in j["ladder"]] == [r["name"] for r in review.summary()["judgement"]["ladder"]]
+    assert j["ladder"][0]["label"].startswith("Face value: every planned move happens as the council assumes")
+    assert "do not bear on it" in j["ladder_note"] and "ladder_note" not in review.summary()["judgement"]
+    rows = list(openpyxl.load_workbook(io.BytesIO(xlsx_bytes(plan)))["reliability"].iter_rows(values_only=True))
+    assert rows[-1][0] == "Note" and "do not bear on it" in rows[-1][1]
+
+
+def test_the_reliability_chart_is_drawn_once_for_report_md_and_report_html(tmp_path, monkeypatch):
+    # report.html shows the chart too, so it is not left to the side jobs when both reports are written.
+    from auditor.figures import audit as figures
+    from auditor.report import write_outputs
+
+    calls = []
+    real = figures.reliability
+    monkeypatch.setattr(figures, "reliability", lambda result, ax=None: calls.append(1) or real(result, ax))
+    out = write_outputs(plan_claim("review"), tmp_path / "both", ("md", "html"), parallel=False)
+    assert len(calls) == 1 and (out / "figures" / "reliability.png").exists()
+    assert "each reading of the tribunal evidence: " in html.unescape((out / "report.html").read_text("utf-8"))

@@ -263,7 +263,9 @@ def write_template(path: str | Path, kind: str = "stock", *, council: str | int 
         raise UsageError("already exists; auditor new never overwrites a file (choose another name)",
                          path=str(p)) from None
     except OSError as exc:
-        raise UsageError(f"cannot be written: {exc.strerror}", path=str(p)) from None
+        why = ("a part of this path is a file, not a folder" if isinstance(exc, NotADirectoryError)
+               else exc.strerror)
+        raise UsageError(f"cannot be written: {why}", path=str(p)) from None
     return p
 
 

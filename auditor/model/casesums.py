@@ -12,12 +12,28 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["prefix_sums_at", "exponential_buffer"]
+__all__ = ["prefix_sums_at", "exponential_buffer", "scratch"]
 
 
-def exponential_buffer(size: int, n_exps: int) -> np.ndarray:
-    """An empty ``size · n_exps`` buffer plus the spare 0.0 that :func:`prefix_sums_at` reads for k = 0."""
-    flat = np.empty(size * n_exps + 1)
+def scratch(work: dict | None, name: str, shape: tuple[int, ...], dtype=float, order: str = "C") -> np.ndarray:
+    """An uninitialised array of ``shape``, lent by ``work`` when it holds one of that shape.
+
+    ``work`` is a dict a caller keeps across the blocks of a run (None: a new
+    array every time). The array is the caller's until its next block, so
+    only buffers that are filled before they are read, and that nothing
+    returned refers to, are taken from it.
+    """
+    if work is None:
+        return np.empty(shape, dtype=dtype, order=order)
+    buf = work.get(name)
+    if buf is None or buf.shape != shape:
+        buf = work[name] = np.empty(shape, dtype=dtype, order=order)
+    return buf
+
+
+def exponential_buffer(size: int, n_exps: int, work: dict | None = None) -> np.ndarray:
+    """An unfilled ``size · n_exps`` buffer plus the spare 0.0 that :func:`prefix_sums_at` reads for k = 0."""
+    flat = scratch(work, "exponentials", (size * n_exps + 1,))
     flat[-1] = 0.0
     return flat
 
@@ -27,7 +43,7 @@ _PAST_END = np.iinfo(np.intp).max // 4
 
 
 def prefix_sums_at(flat: np.ndarray, size: int, widths: np.ndarray, counts: np.ndarray,
-                   composition: np.ndarray) -> np.ndarray:
+                   composition: np.ndarray, work: dict | None = None) -> np.ndarray:
     """Sum the first ``k`` of each cell's exponentials, in place; ``k`` from each draw's composition.
 
     Parameters
@@ -42,6 +58,8 @@ def prefix_sums_at(flat: np.ndarray, size: int, widths: np.ndarray, counts: np.n
         Each composition's count per cell (at most the cell's width).
     composition : ndarray of int, shape (size,)
         Each draw's composition.
+    work : dict, optional
+        Lends the index and result arrays (see :func:`scratch`).
 
     Returns
     -------
@@ -75,6 +93,6 @@ def prefix_sums_at(flat: np.ndarray, size: int, widths: np.ndarray, counts: np.n
             np.add(exps[:, col - 1], exps[:, col], out=exps[:, col])
     k = np.asarray(counts).astype(np.intp)
     table = np.where(k > 0, starts + k - 1, _PAST_END)
-    index = np.take(table, composition, axis=0)
+    index = np.take(table, composition, axis=0, out=scratch(work, "index", (size, widths.size), np.intp))
     index += (np.arange(size, dtype=np.intp) * n_exps)[:, None]
-    return np.take(flat, index, mode="clip")
+    return np.take(flat, index, mode="clip", out=scratch(work, "sums", (size, widths.size)))

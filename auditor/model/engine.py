@@ -224,28 +224,31 @@ def simulate_block(model: Model, seed: int, block: int, size: int) -> dict[str, 
 
 
 def _draw_block(model: Model, seed: int, block: int, size: int, dest: dict[str, np.ndarray] | None,
-                keep_inputs: bool, sink: Callable[[str], np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                keep_inputs: bool, sink: Callable[[str], np.ndarray] | None = None,
+                work: dict | None = None) -> dict[str, np.ndarray]:
     """One block's draws; stage savings are written into ``dest`` slices when given.
 
     The variates come from the block's own streams; the stages are
     :func:`savings` of those variates with sources switched on in turn.
     Kept inputs are returned, or, with ``sink`` (a column's name to this
     block's slice of the run's array for it), written straight into the
-    run's arrays, in the same order of first naming.
+    run's arrays, in the same order of first naming. ``work`` (a dict kept
+    across a chunk's blocks) lends the sampler its scratch buffers.
     """
     s = model.scenario
     out: dict[str, np.ndarray] = {}
     keep = _keeper(out, sink, size)
     if model.design.compositions is None:
         shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
-                             rng_pool=_pool_stream(model.design, seed, block))
+                             rng_pool=_pool_stream(model.design, seed, block), work=work)
     else:
         # `reported` form: each draw first picks a split of the reviewed cases (its own
         # stream, so the other sources' draws are the same as with fixed counts).
         comp = draw_compositions(model.design, stream(seed, block, "composition"), size)
         shares = draw_shares(model.design, s.sample.method, stream(seed, block, "sampling"), size,
                              composition=comp, rng_cases=stream(seed, block, "sampling", CASES_ITEM),
-                             quantile=model.quantile_sampling, rng_pool=_pool_stream(model.design, seed, block))
+                             quantile=model.quantile_sampling, rng_pool=_pool_stream(model.design, seed, block),
+                             work=work)
         if keep_inputs:
             _keep_cases(model, keep, comp)
     # Face value draws no θ: its stream would go unused, so it is not made (streams are independent).
@@ -561,9 +564,10 @@ def _simulate_blocks(model: Model, seed: int, blocks: list[tuple[int, int]],
     if inputs is None:
         inputs, offset, length = {}, 0, total
     start = offset
+    work: dict = {}  # the sampler's scratch buffers, reused block after block
     for b, n in blocks:
         view = {k: v[start - offset:start - offset + n] for k, v in dest.items()}
-        _draw_block(model, seed, b, n, view, keep_inputs, partial(_input_slice, inputs, length, start, n))
+        _draw_block(model, seed, b, n, view, keep_inputs, partial(_input_slice, inputs, length, start, n), work)
         start += n
     out = dict(dest)
     out.update(inputs)

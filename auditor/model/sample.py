@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..inputs.sample import PERKS, POOLED, CaseSample, enumerate_compositions
-from .casesums import exponential_buffer, prefix_sums_at
+from .casesums import exponential_buffer, prefix_sums_at, scratch
 from .pooling import PoolPlan, make_plan, pooled_gammas, pooled_shares
 
 __all__ = ["Design", "build_design", "draw_shares", "draw_compositions", "possible_moves", "cell_prior",
@@ -223,7 +223,7 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
                 composition: np.ndarray | None = None,
                 rng_cases: np.random.Generator | None = None,
                 case_sums: np.ndarray | None = None, quantile: bool = False,
-                rng_pool: np.random.Generator | None = None) -> np.ndarray:
+                rng_pool: np.random.Generator | None = None, work: dict | None = None) -> np.ndarray:
     """Draw the share of each move cell, shape ``(size, n_moves)``.
 
     ``bayes`` uses one ``standard_gamma`` call for all cells (a Dirichlet is a
@@ -239,6 +239,12 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
     the cost): the comonotone coupling across splits, in which the sampling
     input is the uniforms, as for every other source. The variance-share
     analysis uses it (docs/methods.md §6); the law of each draw is the same.
+
+    ``work`` (a dict kept by the caller across blocks) lends every buffer a
+    block fills before it reads it (gammas, exponentials, their sums and the
+    shares), so that a run does not allocate, and fault in, fresh memory for
+    every block. The shares returned are then ``work``'s: valid until the
+    next call with the same ``work``. Without it they are a new array.
 
     The ``pooled`` prior (:mod:`auditor.model.pooling`) first picks its
     hyper-parameters from ``rng_pool`` (by default ``rng``; the engine gives
@@ -264,11 +270,11 @@ def draw_shares(design: Design, method: str, rng: np.random.Generator, size: int
         return _dirichlet_shares(design, gammaincinv(shapes, rng.random((size, design.n_cells))))
     if composition is not None and design.compositions.shape[0] > 1:
         gammas = _frozen_gammas(design, composition, rng, rng if rng_cases is None else rng_cases, size,
-                                case_sums)
-        return _dirichlet_shares(design, gammas)
+                                case_sums, work)
+        return _dirichlet_shares(design, gammas, work)
     if method == "bayes":
-        gammas = rng.standard_gamma(design.alpha, size=(size, design.n_cells))
-        return _dirichlet_shares(design, gammas)
+        gammas = rng.standard_gamma(design.alpha, out=scratch(work, "gammas", (size, design.n_cells)))
+        return _dirichlet_shares(design, gammas, work)
     # Stratified bootstrap: redraw each row's counts from its observed shares.
     # One multinomial call for all rows (rows padded with zero-probability
     # cells) fills draw after draw, so, as for ``bayes``, the first ``m`` draws
@@ -305,7 +311,7 @@ def _pooled(design: Design, rng, size, composition, rng_cases, case_sums, quanti
 
 def _frozen_gammas(design: Design, composition: np.ndarray, rng: np.random.Generator,
                    rng_cases: np.random.Generator, size: int,
-                   case_sums: np.ndarray | None = None) -> np.ndarray:
+                   case_sums: np.ndarray | None = None, work: dict | None = None) -> np.ndarray:
     """Gamma(k + a) for each draw's composition counts k, from inputs that do not depend on k.
 
     A Gamma(k + a) variate is a Gamma(a) variate plus the sum of k independent
@@ -331,14 +337,14 @@ def _frozen_gammas(design: Design, composition: np.ndarray, rng: np.random.Gener
     >>> bool(np.allclose(g, g0 + [e[0, :1].sum(), e[0, 3:5].sum()]))
     True
     """
-    gammas = rng.standard_gamma(design.prior_alpha, size=(size, design.n_cells))
+    gammas = rng.standard_gamma(design.prior_alpha, out=scratch(work, "gammas", (size, design.n_cells)))
     if case_sums is None:
-        case_sums = case_sums_for(design, composition, rng_cases, size)
+        case_sums = case_sums_for(design, composition, rng_cases, size, work)
     return np.add(gammas, case_sums, out=gammas)
 
 
 def case_sums_for(design: Design, composition: np.ndarray, rng_cases: np.random.Generator,
-                  size: int) -> np.ndarray:
+                  size: int, work: dict | None = None) -> np.ndarray:
     """Per draw and cell, the sum of the first k of the cell's exponentials (k: the drawn split's count).
 
     The exponentials do not depend on the prior, so analyses that change only
@@ -349,10 +355,10 @@ def case_sums_for(design: Design, composition: np.ndarray, rng_cases: np.random.
     """
     widths = design.compositions.max(axis=0).astype(np.intp)
     n_exps = int(widths.sum())
-    flat = exponential_buffer(size, n_exps)
+    flat = exponential_buffer(size, n_exps, work)
     # The same variates, in the same order, as ``standard_exponential((size, n_exps))``.
     rng_cases.standard_exponential(out=flat[:-1])
-    return prefix_sums_at(flat, size, widths, design.compositions, composition)
+    return prefix_sums_at(flat, size, widths, design.compositions, composition, work)
 
 
 def _two_cell_rows(design: Design, p_stay: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -375,7 +381,7 @@ def _two_cell_rows(design: Design, p_stay: np.ndarray, rng: np.random.Generator,
     return np.subtract(design.row_n, stay, out=stay) / design.row_n
 
 
-def _dirichlet_shares(design: Design, gammas: np.ndarray) -> np.ndarray:
+def _dirichlet_shares(design: Design, gammas: np.ndarray, work: dict | None = None) -> np.ndarray:
     """Divide each move's gamma by its row total, column by column.
 
     This is the arithmetic of ``np.add.reduceat(gammas, row_starts, axis=1)``
@@ -401,7 +407,7 @@ def _dirichlet_shares(design: Design, gammas: np.ndarray) -> np.ndarray:
             totals.append(gammas[:, start] + gammas[:, start + 1:end].sum(axis=1))
     # Column-major, like the fancy-indexed result it replaces: the stage sums
     # downstream go through BLAS, whose rounding depends on the memory order.
-    out = np.empty((size, design.move_cols.size), order="F")
+    out = scratch(work, "shares", (size, design.move_cols.size), order="F")
     for j, (col, row) in enumerate(zip(design.move_cols.tolist(), design.row_of_move.tolist())):
         np.divide(gammas[:, col], totals[row], out=out[:, j])
     return out

@@ -155,25 +155,26 @@ def md_figures(result) -> tuple[str, ...]:
     return tuple(n for n in FIGURES if not (plan and n == "reliability"))
 
 
-#: Figures drawn with the side jobs when report.md is written without report.html (see :func:`_side_jobs`).
+#: Figures that can be drawn with the side jobs (see :func:`_side_jobs`) when report.md is written without
+#: report.html. report.html shows the reliability chart too (beside its table), so when both are written it is
+#: drawn once, in the parent, and used for the PNG and the inline SVG alike.
 PNG_ONLY = ("reliability",)
 
 
 @contextlib.contextmanager
 def _side_jobs(result, tmp: Path, chosen, summary, parallel: bool):
-    """``brief.pdf``, ``draws.csv.gz`` and some figures: started in a child process (when ``parallel``),
+    """``brief.pdf``, ``draws.csv.gz`` and the PNG-only figures: started in a child process (when ``parallel``),
     finished on exit. Yields the names of the figures left to these jobs.
 
-    Without a child they are written when the block ends, after the other files. When report.md is
-    written without report.html, its :data:`PNG_ONLY` figures go here too, to even out the two
-    processes' work; with report.html, which shows them as well, each figure stays with the process
-    that draws it once for both.
+    Without a child they are written when the block ends, after the other files. The figures of
+    :data:`PNG_ONLY` go here too when report.html is not written (otherwise it needs them drawn in this
+    process): that evens out the two processes' work.
     """
     from .parallel import start
 
     jobs = []
-    md_only = "md" in chosen and "html" not in chosen
-    figures_here = tuple(n for n in md_figures(result) if n in PNG_ONLY) if md_only else ()
+    figures_here = (tuple(n for n in md_figures(result) if n in PNG_ONLY)
+                    if "md" in chosen and "html" not in chosen else ())
     if "md" in chosen:
         (tmp / "figures").mkdir()
     if figures_here:

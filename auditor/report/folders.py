@@ -278,7 +278,10 @@ class atomic_dir:
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UsageError(f"cannot create the output folder: {exc.strerror}", path=str(parent)) from None
+            # "File exists" / "Not a directory" read as nonsense for a folder: say which is in the way.
+            why = ("a part of this path is a file, not a folder; choose another --out"
+                   if isinstance(exc, (FileExistsError, NotADirectoryError)) else exc.strerror)
+            raise UsageError(f"cannot create the output folder: {why}", path=str(parent)) from None
         check_replaceable(self.dest, self.kind, shown=self.shown)
         clear_stale(parent, self.dest.name)
         try:
