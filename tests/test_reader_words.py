@@ -60,6 +60,17 @@ def test_a_claim_on_planned_moves_never_speaks_of_a_panel():
         assert "Worst case" not in plan[name] and "Worst case" in review[name]
 
 
+def test_the_sampling_rows_of_a_plan_speak_of_the_plan_not_the_review():
+    plan, review = outputs(plan_claim("plan")), outputs(plan_claim("review"))
+    for name in ("md", "html"):
+        assert "pull on the moves the review made" not in plan[name]
+        assert "possible moves nobody in the review made" not in plan[name]
+        assert "pull on the moves the plan makes" in plan[name]
+        assert "possible moves the plan does not include" in plan[name]
+        # the same claim read as a case review keeps the review's words (so the checks above can fail)
+        assert "pull on the moves the review made" in review[name]
+
+
 @pytest.mark.parametrize("name", ["surrey-2022", "hampshire-2024", "west-berkshire-2020"])
 def test_shipped_plan_scenarios_never_speak_of_a_panel(name):
     r = auditor.audit(f"scenarios/{name}.toml", draws=600, seed=2)
