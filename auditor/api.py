@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
-from .errors import UsageError, UsageTypeError
+from .errors import ScenarioError, UsageError, UsageTypeError
 from .inputs.scenario import MAX_DRAWS, MAX_SEED, Scenario, load_scenario
 from .analysis import fragility, ladder, prior, sensitivity as sa, tipping
 from .analysis.implied import implied_assumptions
@@ -142,7 +142,20 @@ def new_seed() -> int:
 
 
 def resolve_scenario(scenario, overrides: dict | None = None, allow_outside: bool = False) -> Scenario:
-    """A loaded scenario from a path or a Scenario, with dotted-key overrides applied."""
+    """A loaded scenario from a path or a Scenario, with dotted-key overrides applied.
+
+    A bad override is blamed on ``overrides``, the argument the caller wrote,
+    not on ``--set``, which the command line shares the checks with.
+    """
+    try:
+        return _resolve(scenario, overrides, allow_outside)
+    except ScenarioError as exc:
+        if exc.path == "--set":
+            exc.path = "overrides"
+        raise
+
+
+def _resolve(scenario, overrides: dict | None, allow_outside: bool) -> Scenario:
     _scenario_iv(scenario)
     if isinstance(scenario, Scenario):
         if not overrides:

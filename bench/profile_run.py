@@ -86,8 +86,8 @@ def _steps(formats: tuple[str, ...], out: Path) -> list[tuple[str, float]]:
     import jinja2  # noqa: F401
     mark("import jinja2")
     svgs = {}
-    for name in ("ladder", "exceedance", "distribution", "track"):
-        if name in drawn:
+    for name in ("ladder", "exceedance", "distribution", "reliability", "track"):
+        if name in drawn:  # report.html shows each figure report.md has
             svgs[id(drawn[name])] = figures.svg_text(drawn[name], f"fig-{name}", "")
             mark(f"figure {name}: SVG")
     from auditor.report.html import render_html

@@ -306,11 +306,19 @@ def bench_interactive(cfg: Config, rows: list[Row]) -> None:
     scenario = auditor.load_scenario(SCENARIO)
     auditor.audit(scenario, draws=DEFAULT_DRAWS, seed=1).summary()  # warm: imports and caches
     seeds = iter(range(2, 10**6))
-    ts = _repeat(lambda: auditor.audit(scenario, draws=DEFAULT_DRAWS, seed=next(seeds)).summary(),
-                 cfg.startup_repeats)
+    ts, cpu = [], []
+    for _ in range(cfg.startup_repeats):
+        t, c = time.perf_counter(), time.process_time()
+        auditor.audit(scenario, draws=DEFAULT_DRAWS, seed=next(seeds)).summary()
+        ts.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     row = Row("1b interactive", f"audit + summary, {DEFAULT_DRAWS:,} draws (web default)", "s", ts,
               goal="<= 0.3", note="in process, scenario loaded once; HTTP adds a few ms (bench/serve_latency.py)")
     row.status = "met" if min(ts) <= 0.3 else "missed"
+    if row.status == "missed":
+        # CPU time under the goal while the wall clock is over it: the machine's other work, not the audit.
+        row.note += (f"; its CPU time: {min(cpu):.3f} s best, {statistics.median(cpu):.3f} s median, "
+                     f"at load {os.getloadavg()[0]:.1f}")
     rows.append(row)
 
 
@@ -603,26 +611,29 @@ def e2e_notes(costs: dict[str, float], t_json: float) -> tuple[str, str]:
 
     The outputs' own CPU time (everything but start-up and the audit), even
     split perfectly over the machine's two cores, comes on top of the
-    ``--format json`` run; the drawing libraries' imports are left out of that
-    bound because ``auditor run`` imports them while the audit runs.
+    ``--format json`` run, whose own CPU time is start-up plus the audit. The
+    ratio's bound uses CPU times only (one profile), so other work on the
+    machine changes it little; the absolute bound adds the outputs' share to
+    the json run's measured wall time.
 
     Examples
     --------
-    >>> costs = {"start-up": 0.2, "audit": 0.7, "drawing imports": 0.4, "figures": 1.6, "brief.pdf": 0.5,
+    >>> costs = {"start-up": 0.2, "audit": 0.8, "drawing imports": 0.4, "figures": 1.6, "brief.pdf": 0.5,
     ...          "draws.csv.gz": 0.8, "report text": 0.1}
-    >>> a, r = e2e_notes(costs, 1.0)
+    >>> a, r = e2e_notes(costs, 1.5)
     >>> a.split(";")[0], r.split(";")[0]
-    ('lower bound 2.50 s', 'lower bound 2.50x')
+    ('lower bound 3.20 s', 'lower bound 2.70x')
     """
     parts = {k: costs[k] for k in OUTPUT_PARTS}
-    work = sum(v for k, v in parts.items() if k != "drawing imports")
+    work = sum(parts.values())
+    base = costs["start-up"] + costs["audit"]
     cores = 2
-    bound = t_json + work / cores
     detail = ", ".join(f"{k} {v:.2f}" for k, v in parts.items())
-    why = (f"the outputs need {work:.2f} s of CPU after the audit ({detail}; CPU s on one core, "
-           f"bench/profile_run.py), at best split over {cores} cores, on top of the --format json run "
-           f"({t_json:.2f} s)")
-    return f"lower bound {bound:.2f} s; {why}", f"lower bound {bound / t_json:.2f}x; {why}"
+    why = (f"the outputs need {work:.2f} s of CPU ({detail}) on top of the json run's {base:.2f} s "
+           f"(start-up {costs['start-up']:.2f}, audit {costs['audit']:.2f}), at best split over {cores} cores "
+           f"(CPU s on one core, bench/profile_run.py)")
+    return (f"lower bound {t_json + work / cores:.2f} s; {why}, after the json run's {t_json:.2f} s",
+            f"lower bound {(base + work / cores) / base:.2f}x; {why}")
 
 
 def bench_end_to_end(cfg: Config, rows: list[Row], tmp: Path) -> None:

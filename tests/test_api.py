@@ -15,7 +15,7 @@ import pytest
 
 import auditor
 from auditor.api import _run_iv
-from auditor.errors import UsageError
+from auditor.errors import ScenarioError, UsageError
 
 
 RUN_ARGUMENT_ERRORS = [
@@ -134,3 +134,15 @@ def test_argument_messages_are_the_catalogues(tmp_path, monkeypatch):
     text = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
     block = re.search(r"### `api-argument-type`.*?```python\n(.*?)```", text, re.S).group(1)
     assert _argument_errors(tmp_path) == block.strip().splitlines()
+
+
+def test_a_bad_keyword_override_is_blamed_on_overrides_not_on_the_cli_option():
+    # From Python there is no --set; the message names the argument the caller wrote.
+    ws = Path(__file__).resolve().parent.parent / "scenarios" / "west-sussex-2023.toml"
+    with pytest.raises(ScenarioError) as info:
+        auditor.audit(ws, draws=100, seed=1, bogus=5)
+    assert str(info.value).startswith("overrides: bogus: unknown key")
+    assert "--set" not in str(info.value)
+    with pytest.raises(ScenarioError) as info:
+        auditor.sensitivity(ws, draws=64, seed=1, **{"run.draws": "many"})
+    assert str(info.value).startswith("overrides: ")

@@ -583,6 +583,9 @@ def test_also_block(entry: str, tmp_path: Path, monkeypatch, capsys) -> None:
     assert lines == also_documented()[entry]
     for line in lines:
         assert re.match(r"auditor: error: [^:]+(:\d+)?: \S", line), line
+        if line.startswith("auditor: error: scenario.toml"):
+            # A scenario's mistakes name the line and the dotted field, e.g. `scenario.toml:31: costs.corr:`.
+            assert re.match(r"auditor: error: scenario\.toml(:\d+)?: [a-z_]+[\w.\[\]\"-]*: ", line), line
 
 
 

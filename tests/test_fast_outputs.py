@@ -151,6 +151,10 @@ def test_every_format_is_the_same_bytes_with_or_without_the_child(tmp_path):
     assert _tree(a) == _tree(b)
     assert {"brief.pdf", "draws.csv.gz", "report.html", "report.md", "figures/track.png",
             "figures/reliability.png"} <= set(_tree(a))
+    # report.md alone leaves its reliability figure to the child.
+    c = write_outputs(r, tmp_path / "c", ("md", "pdf"), parallel=True)
+    d = write_outputs(r, tmp_path / "d", ("md", "pdf"), parallel=False)
+    assert _tree(c) == _tree(d) and "figures/reliability.png" in _tree(c)
 
 
 def _fails_in_a_child(real, how):

@@ -60,6 +60,17 @@ def test_a_claim_on_planned_moves_never_speaks_of_a_panel():
         assert "Worst case" not in plan[name] and "Worst case" in review[name]
 
 
+def test_the_sampling_rows_of_a_plan_speak_of_the_plan_not_the_review():
+    plan, review = outputs(plan_claim("plan")), outputs(plan_claim("review"))
+    for name in ("md", "html"):
+        assert "pull on the moves the review made" not in plan[name]
+        assert "possible moves nobody in the review made" not in plan[name]
+        assert "pull on the moves the plan makes" in plan[name]
+        assert "possible moves the plan does not include" in plan[name]
+        # the same claim read as a case review keeps the review's words (so the checks above can fail)
+        assert "pull on the moves the review made" in review[name]
+
+
 @pytest.mark.parametrize("name", ["surrey-2022", "hampshire-2024", "west-berkshire-2020"])
 def test_shipped_plan_scenarios_never_speak_of_a_panel(name):
     r = auditor.audit(f"scenarios/{name}.toml", draws=600, seed=2)
@@ -125,3 +136,32 @@ def test_an_analysis_choice_in_the_headline_is_explained_beside_it():
     # report.html: in the verdict box, outside any <details>.
     box = after["html"].split('id="verdict"', 1)[1].split("</section>", 1)[0]
     assert plain in box.split("<details", 1)[0]
+
+
+def test_summary_and_spreadsheet_keep_the_tribunal_readings_of_a_plan_with_the_reason():
+    openpyxl = pytest.importorskip("openpyxl")
+    import io
+
+    from auditor.report.xlsx import xlsx_bytes
+
+    plan, review = plan_claim("plan"), plan_claim("review")
+    j = plan.summary()["judgement"]
+    # Same draws, same rungs: only the face-value label and the note differ.
+    assert [r["name"] for r in j["ladder"]] == [r["name"] for r in review.summary()["judgement"]["ladder"]]
+    assert j["ladder"][0]["label"].startswith("Face value: every planned move happens as the council assumes")
+    assert "do not bear on it" in j["ladder_note"] and "ladder_note" not in review.summary()["judgement"]
+    rows = list(openpyxl.load_workbook(io.BytesIO(xlsx_bytes(plan)))["reliability"].iter_rows(values_only=True))
+    assert rows[-1][0] == "Note" and "do not bear on it" in rows[-1][1]
+
+
+def test_the_reliability_chart_is_drawn_once_for_report_md_and_report_html(tmp_path, monkeypatch):
+    # report.html shows the chart too, so it is not left to the side jobs when both reports are written.
+    from auditor.figures import audit as figures
+    from auditor.report import write_outputs
+
+    calls = []
+    real = figures.reliability
+    monkeypatch.setattr(figures, "reliability", lambda result, ax=None: calls.append(1) or real(result, ax))
+    out = write_outputs(plan_claim("review"), tmp_path / "both", ("md", "html"), parallel=False)
+    assert len(calls) == 1 and (out / "figures" / "reliability.png").exists()
+    assert "each reading of the tribunal evidence: " in html.unescape((out / "report.html").read_text("utf-8"))

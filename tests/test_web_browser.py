@@ -194,3 +194,20 @@ def test_audit_a_council_in_the_browser(server, browser, width, height):
     pdf[0].unlink()  # the same browser runs the phone-width pass next
     # No sideways scrolling, even on a phone.
     assert d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_a_claim_on_planned_moves_gets_a_plan_tipping_point(server, browser):
+    # Surrey's claim rests on the council's planned places, not on a panel's review: the
+    # tipping box speaks of planned moves happening, as the reports do.
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    _viewport(d, 1280, 900)
+    d.get(server)
+    _wait(lambda: d.find_element(By.ID, "verdict-word").text.startswith("The claim "), "the first verdict")
+    text = lambda: d.find_element(By.ID, "tipping").get_attribute("textContent")  # noqa: E731 (folded on a phone)
+    assert "panel" in _wait(text, "West Sussex's tipping point")
+    d.execute_script("var s = document.getElementById('example'); s.value = 'surrey-2022';"
+                     "s.dispatchEvent(new Event('change'));")
+    tip = _wait(lambda: "planned moves" in text() and text(), "Surrey's tipping point")
+    assert "panel" not in tip and "% of the planned moves to happen as the council assumes" in tip

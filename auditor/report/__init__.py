@@ -155,7 +155,9 @@ def md_figures(result) -> tuple[str, ...]:
     return tuple(n for n in FIGURES if not (plan and n == "reliability"))
 
 
-#: Figures of report.md that report.html does not show: drawn with the side jobs (see :func:`_side_jobs`).
+#: Figures that can be drawn with the side jobs (see :func:`_side_jobs`) when report.md is written without
+#: report.html. report.html shows the reliability chart too (beside its table), so when both are written it is
+#: drawn once, in the parent, and used for the PNG and the inline SVG alike.
 PNG_ONLY = ("reliability",)
 
 
@@ -164,13 +166,15 @@ def _side_jobs(result, tmp: Path, chosen, summary, parallel: bool):
     """``brief.pdf``, ``draws.csv.gz`` and the PNG-only figures: started in a child process (when ``parallel``),
     finished on exit. Yields the names of the figures left to these jobs.
 
-    Without a child they are written when the block ends, after the other files. The figures that only
-    report.md shows (:data:`PNG_ONLY`) go here too: that evens out the two processes' work.
+    Without a child they are written when the block ends, after the other files. The figures of
+    :data:`PNG_ONLY` go here too when report.html is not written (otherwise it needs them drawn in this
+    process): that evens out the two processes' work.
     """
     from .parallel import start
 
     jobs = []
-    figures_here = tuple(n for n in md_figures(result) if n in PNG_ONLY) if "md" in chosen else ()
+    figures_here = (tuple(n for n in md_figures(result) if n in PNG_ONLY)
+                    if "md" in chosen and "html" not in chosen else ())
     if "md" in chosen:
         (tmp / "figures").mkdir()
     if figures_here:

@@ -63,25 +63,48 @@ def bridge_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [("Published method (point estimate)", format_money(b["point"]))]
     if abs(b["splits"]) > 0:
         rows.append(("Shares as whole numbers of cases, over the possible splits", signed(b["splits"])))
-    rows.append(("Prior's pull on the moves the review made (towards equal shares of its cells)",
+    made, unmade = _made_words(s)
+    rows.append((f"Prior's pull on the moves {made} (towards equal shares of its cells)",
                  signed(b["prior_on_seen_moves"])))
-    rows.append(("Prior probability of possible moves nobody in the review made", signed(b["unseen_moves"])))
+    rows.append((f"Prior probability of possible moves {unmade}", signed(b["unseen_moves"])))
     rows.append(("Median rather than mean of the uncertain savings", signed(b["mean_to_median"])))
     rows.append(("Sampling stage median", format_money(b["sampling_median"])))
     return rows
 
 
+def _is_plan(s: dict[str, Any]) -> bool:
+    """Whether the claim rests on the council's planned moves rather than a case review."""
+    return s.get("run", {}).get("sample_basis") == "plan"
+
+
+def _made_words(s: dict[str, Any]) -> tuple[str, str]:
+    """How to name the moves the sample made and the possible ones it did not, for a review or a plan.
+
+    Examples
+    --------
+    >>> _made_words({"run": {"sample_basis": "plan"}})
+    ('the plan makes', 'the plan does not include')
+    >>> _made_words({"run": {"sample_basis": "review"}})
+    ('the review made', 'nobody in the review made')
+    """
+    if _is_plan(s):
+        return "the plan makes", "the plan does not include"
+    return "the review made", "nobody in the review made"
+
+
 def unseen_sentences(s: dict[str, Any], labels: dict[str, str]) -> list[str]:
     """Rows where the review saw no move, moves given prior probability though unseen, warnings."""
     smp = s["sampling"]
+    plan = _is_plan(s)
+    _, unmade = _made_words(s)
     out = []
     if smp["no_move_rows"]:
         names = ", ".join(labels.get(k, k) for k in smp["no_move_rows"])
-        out.append(f"No reviewed case moved in: {names}. Cheaper moves from these settings keep only a "
-                   "small prior probability.")
+        out.append(f"{'The plan moves nobody out of' if plan else 'No reviewed case moved in'}: {names}. "
+                   "Cheaper moves from these settings keep only a small prior probability.")
     if smp["unseen_moves"]:
         moves = ", ".join(" → ".join(labels.get(k, k) for k in m.split("->")) for m in smp["unseen_moves"])
-        out.append(f"Moves nobody in the review made, kept at a small prior probability: {moves}.")
+        out.append(f"Moves {unmade}, kept at a small prior probability: {moves}.")
     for m in smp["impossible"]:
         out.append(f"Declared impossible: {labels.get(m['from'], m['from'])} → {labels.get(m['to'], m['to'])} "
                    f"({m['reason']}).")

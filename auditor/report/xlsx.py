@@ -144,6 +144,10 @@ def _reliability_sheet(sh: _Sheet, s: dict) -> None:
         sh.row(row["name"], row.get("label"), row["median"], row["p05"], row["p95"], row["p_meets_low"],
                row["p_meets_high"], "yes" if row.get("main") else "",
                formats=(None, None, MONEY, MONEY, MONEY, CHANCE, CHANCE))
+    note = (s.get("judgement") or {}).get("ladder_note")
+    if note:  # a claim built on planned moves: the tribunal readings do not bear on it
+        sh.blank()
+        sh.row("Note", note[0].upper() + note[1:] + ".")
 
 
 def _inputs_sheet(sh: _Sheet, d: dict, result) -> None:

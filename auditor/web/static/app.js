@@ -453,17 +453,25 @@
     $("moves-sentence").textContent = r.sentences.moves || "";
     var need = s.reliability_needed && s.reliability_needed.low;
     var tip = $("tipping");
+    // A claim built on the council's planned moves has no panel: its tipping point is the share of
+    // those moves that must happen (docs/methods.md, section 7).
+    var plan = s.run && s.run.sample_basis === "plan";
     if (need !== undefined && need !== null) {
       tip.hidden = false;
-      tip.textContent = "Tipping point: the low end needs the panel to be right about at least " +
-        Math.round(need * 100) + "% of the moves it proposed.";
+      tip.textContent = plan
+        ? "Tipping point: the low end needs at least " + Math.round(need * 100) +
+          "% of the planned moves to happen as the council assumes."
+        : "Tipping point: the low end needs the panel to be right about at least " +
+          Math.round(need * 100) + "% of the moves it proposed.";
       $("theta").setAttribute("list", "theta-marks");
       var marks = $("theta-marks") || document.body.appendChild(el("datalist", {id: "theta-marks"}));
       marks.textContent = "";
       marks.appendChild(el("option", {value: need.toFixed(2)}));
     } else {
       tip.hidden = s.reliability_needed === undefined;
-      tip.textContent = s.reliability_needed ? "Even a panel that is always right does not reach the low end more often than not." : "";
+      tip.textContent = !s.reliability_needed ? "" : plan
+        ? "Even if every planned move happens, the low end is not reached more often than not."
+        : "Even a panel that is always right does not reach the low end more often than not.";
     }
     renderLadder(s, r.rungs || {});
     drawChart(r.curve, s.claim);
