@@ -247,12 +247,16 @@ def bench_throughput(cfg: Config, rows: list[Row], variants: dict[str, dict]) ->
             rows.append(Row("1 throughput", f"{label}: RNG floor, {n:,} draws", "draws/s",
                             [n / t for t in t_floor], higher_is_better=True))
             ratios = sorted(a / f for a, f in zip(sorted(t_audit), sorted(t_floor)))
-            ratio = Row("1 throughput", f"{label}: audit / floor, {n:,} draws", "x", ratios, goal="<= 1.5")
-            ratio.status = "met" if min(t_audit) / min(t_floor) <= 1.5 else "missed"
+            ratio = Row("1 throughput", f"{label}: audit / floor, {n:,} draws", "x", ratios)
             ratio.times = [min(t_audit) / min(t_floor), statistics.median(t_audit) / statistics.median(t_floor)]
             if n == profiled:
+                # Issue 18 sets the goal at 10^6 draws; the other sizes show how the ratio scales.
+                ratio.goal = "<= 1.5"
+                ratio.status = "met" if min(t_audit) / min(t_floor) <= 1.5 else "missed"
                 ratio.note = _breakdown_note(model, n, min(t_audit), min(t_floor), min(t_bare), ratio.status,
                                              cfg.repeats)
+            else:
+                ratio.note = "for reference: the goal (<= 1.5) is set at 1,000,000 draws"
             rows.append(ratio)
     # audit() also computes the summary's analyses (the ladder and the switching ρ
     # rerun the engine on at most 200,000 draws): a fixed cost on top of the draws.
@@ -417,7 +421,9 @@ def bench_alternatives(cfg: Config, rows: list[Row], tmp: Path) -> None:
                      statistics.median(timings[name]) / statistics.median(timings[ours])],
                     higher_is_better=True)
             if name.startswith("scipy"):
-                r.goal, r.status = ">= 3", "met" if r.times[0] >= 3 else "missed"
+                # The former goal (>= 3) is withdrawn in issue 18: the exact Dirichlet sampler's own
+                # variates cost most of scipy's time, so parity with an exact sampler is the comparison.
+                r.note = "no goal: parity with an exact sampler is the honest comparison (bench/README.md)"
             rows.append(r)
     del base
 
