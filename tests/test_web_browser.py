@@ -211,3 +211,15 @@ def test_a_claim_on_planned_moves_gets_a_plan_tipping_point(server, browser):
                      "s.dispatchEvent(new Event('change'));")
     tip = _wait(lambda: "planned moves" in text() and text(), "Surrey's tipping point")
     assert "panel" not in tip and "% of the planned moves to happen as the council assumes" in tip
+    # The page's other words follow: one ladder row (the tribunal readings do not bear on a plan), plan headings.
+    rows = d.find_elements(By.CSS_SELECTOR, "#ladder tbody tr")
+    assert len(rows) == 1 and "planned move" in rows[0].get_attribute("textContent")
+    card = d.find_element(By.ID, "ladder").find_element(By.XPATH, "..").get_attribute("textContent")
+    assert "panel" not in card and "Whether the planned moves happen" in card
+    assert "panel" not in d.find_element(By.ID, "whatif").get_attribute("textContent")
+    # ... and back to a case review, the review's words return.
+    d.execute_script("var s = document.getElementById('example'); s.value = 'west-sussex-2023';"
+                     "s.dispatchEvent(new Event('change'));")
+    _wait(lambda: "panel" in text(), "West Sussex's tipping point again")
+    _wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#ladder tbody tr")) > 1, "the full ladder again")
+    assert "How far to trust the panel" in d.find_element(By.ID, "whatif").get_attribute("textContent")

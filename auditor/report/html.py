@@ -16,6 +16,7 @@ grow.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import re
@@ -701,10 +702,15 @@ def render_html(result, *, summary: Mapping[str, Any] | None = None,
     -------
     str
     """
+    return _template().render(**build_context(result, summary=summary, sensitivity=sensitivity, drawn=drawn))
+
+
+@functools.lru_cache(maxsize=1)
+def _template():
+    """The report template, compiled once per process (a batch or the web app renders many reports)."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
-    return env.get_template("report.html.j2").render(**build_context(result, summary=summary,
-                                                                     sensitivity=sensitivity, drawn=drawn))
+    return env.get_template("report.html.j2")

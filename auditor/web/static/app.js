@@ -473,17 +473,26 @@
         ? "Even if every planned move happens, the low end is not reached more often than not."
         : "Even a panel that is always right does not reach the low end more often than not.";
     }
-    renderLadder(s, r.rungs || {});
+    wordFor(plan);
+    renderLadder(s, r.rungs || {}, plan);
     drawChart(r.curve, s.claim);
     $("timing").textContent = s.run.draws.toLocaleString("en-GB") + " draws, seed " + s.run.seed +
       "; answered in " + Math.round(ms) + " ms.";
   }
-  function renderLadder(s, rungs) {
+  // The page's words for a case review, or (data-plan) for a claim built on the council's planned moves.
+  function wordFor(plan) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-plan]"), function (e) {
+      if (e.dataset.review === undefined) e.dataset.review = e.textContent;
+      e.textContent = plan ? e.dataset.plan : e.dataset.review;
+    });
+  }
+  function renderLadder(s, rungs, plan) {
     var body = document.querySelector("#ladder tbody");
     body.textContent = "";
-    (s.judgement && s.judgement.ladder || []).forEach(function (row) {
+    // For planned moves only the main reading is shown; the tribunal readings do not bear on a plan.
+    (s.judgement && s.judgement.ladder || []).filter(function (row) { return !plan || row.main; }).forEach(function (row) {
       var tr = el("tr", row.main ? {"class": "main"} : {});
-      tr.appendChild(el("td", {}, (rungs[row.name] || row.name) + (row.main ? " (this audit)" : "")));
+      tr.appendChild(el("td", {}, ((plan && row.label) || rungs[row.name] || row.name) + (row.main ? " (this audit)" : "")));
       tr.appendChild(el("td", {}, money(row.median)));
       tr.appendChild(el("td", {}, money(row.p05) + " to " + money(row.p95)));
       tr.appendChild(el("td", {}, pct(row.p_meets_low)));
