@@ -117,6 +117,20 @@ def test_form_with_an_uploaded_case_list(client):
     assert f'cases = "{CSV.name}"' in r.json()["toml"]
 
 
+def test_the_children_sentence_is_the_reports_own(client):
+    # The form's "children would have to move" line is report.html's sentence, so a claim on planned
+    # moves (Surrey) is not described as a review's proposals.
+    import auditor
+    from auditor.report.plain import implied_sentences
+
+    ex = client.get("/api/examples/surrey-2022").json()
+    live = client.post("/api/explore", json={"scenario": ex["scenario"], "cases": ex["cases"], "draws": 1000,
+                                             "seed": 1}).json()
+    r = auditor.audit("scenarios/surrey-2022.toml", draws=1000, seed=1)
+    assert live["sentences"]["moves"] == implied_sentences(r.summary(), r.scenario, ends=("low",))[0]
+    assert "review" not in live["sentences"]["moves"]
+
+
 # ---- bad input: 400 with the command line's line ---------------------------------
 
 def test_bad_scenario_gives_the_cli_line(client, tmp_path, capsys):

@@ -10,7 +10,6 @@ one the app audited.
 from __future__ import annotations
 
 import json
-import math
 import re
 import tempfile
 import threading
@@ -173,30 +172,15 @@ def curve(x, points: int = 101) -> list[list[float]]:
     return [[float(a), float(b)] for a, b in zip(xs, ps)]
 
 
-def moves_sentence(summary: Mapping[str, Any], labels: Mapping[str, str]) -> str | None:
-    """"To reach the low end, about N children would have to move…" from the summary's ``implied`` block."""
-    from ..inputs.money import format_money, format_per
+def moves_sentence(summary: Mapping[str, Any], scenario) -> str | None:
+    """"To save £X a year, about N children would have to move…": the reports' sentence for the low end.
 
-    imp = summary.get("implied") or {}
-    n = imp.get("children_to_move_for_low")
-    if n is None or not math.isfinite(n):
-        return None
-    c = summary["claim"]
-    flow = imp.get("basis") == "flow"
-    who = "of the children newly placed each year in" if flow else "of everyone in"
-    shares = sorted(((v, k) for k, v in (imp.get("share_of_cohort_for_low") or {}).items() if v is not None),
-                    reverse=True)
-    parts = [f"{v:.0%} {who} {labels.get(k, k).lower()}" for v, k in shares]
-    end = "figure" if c["low"] == c["high"] else "low end"
-    text = (f"To reach the claim's {end} ({format_money(c['low'])} {format_per(c['per'])}), about {n:,.0f} "
-            f"children{' a year' if flow else ''} would have to change setting as the review proposed"
-            + (f": {', '.join(parts)}" if parts else "") + ".")
-    over = [labels.get(k, k).lower() for k, v in (imp.get("share_of_cohort_for_low") or {}).items()
-            if v is not None and v > 1]
-    if over:
-        where = "are newly placed each year in" if flow else "there are in"
-        text += f" That is more children than {where} {' and '.join(over)}."
-    return text
+    The same words as report.md, report.html and the brief (:func:`auditor.report.plain.implied_sentences`),
+    so a claim built on planned moves is not described as a review's proposals here either.
+    """
+    from ..report.plain import implied_sentences
+
+    return " ".join(implied_sentences(summary, scenario, ends=("low",))) or None
 
 
 class _Recent:
@@ -250,7 +234,7 @@ def explore(state: Mapping[str, Any], limits: Limits = LIMITS) -> dict[str, Any]
         "rungs": rung_labels(scenario),
         "sentences": {"verdict": result.verdict_sentence(), "tipping": _optional(result, "tipping_sentence"),
                       "depends": _depends(result), "scope": _optional(result, "scope_sentence"),
-                      "face_value": result.face_value_sentence(), "moves": moves_sentence(summary, labels)},
+                      "face_value": result.face_value_sentence(), "moves": moves_sentence(summary, scenario)},
         "curve": {"full": curve(result.savings), "sampling": curve(result.stages["sampling"])},
     }
 
