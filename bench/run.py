@@ -851,7 +851,8 @@ def merge_markdown(old: str, rows: list[Row], meta: dict[str, str]) -> str:
     out: list[str] = []
     placed = False
     for line in old.splitlines():
-        if line.startswith(label):
+        # An earlier rerun whose sections are all rerun now says nothing about the rows any more.
+        if line.startswith("- **rerun of ") and set(line[len("- **rerun of "):].split("**:")[0].split(", ")) <= set(sections):
             continue
         if line.startswith("| ") and line[2:].split(" | ", 1)[0] in sections:
             if not placed:

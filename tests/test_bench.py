@@ -189,6 +189,22 @@ def test_merge_replaces_only_the_rerun_sections():
     assert body[0].split(" | ")[3] == "0.5" and body[2].split(" | ")[3] == "2"
 
 
+def test_merge_drops_an_earlier_rerun_line_whose_sections_are_all_rerun():
+    # A rerun of sections 1 and 2 supersedes an older "rerun of 1" line, but not a "rerun of 6" one.
+    old = bench.render_markdown([bench.Row("1 throughput", "a", "s", [1.0]), bench.Row("2 alternatives", "b", "s", [2.0]),
+                                 bench.Row("6 end to end", "c", "s", [3.0])], {"date": "then"}, "full")
+    first = bench.merge_markdown(old, [bench.Row("1 throughput", "a", "s", [0.9])],
+                                 {"date": "t1", "load": "l1", "commit": "c1"})
+    first = bench.merge_markdown(first, [bench.Row("6 end to end", "c", "s", [2.9])],
+                                 {"date": "t2", "load": "l2", "commit": "c2"})
+    both = bench.merge_markdown(first, [bench.Row("1 throughput", "a", "s", [0.5]),
+                                        bench.Row("2 alternatives", "b", "s", [1.5])],
+                                {"date": "t3", "load": "l3", "commit": "c3"})
+    reruns = [line for line in both.splitlines() if line.startswith("- **rerun of ")]
+    assert reruns == ["- **rerun of 1 throughput, 2 alternatives**: t3, l3, commit c3",
+                      "- **rerun of 6 end to end**: t2, l2, commit c2"]
+
+
 def test_ratio_note_gives_the_engine_breakdown(rows):
     # The 10^6-or-smaller ratio row names the engine's RNG and other work (bench/engine_profile.py).
     notes = [r.note for r in rows if r.name.endswith("audit / floor, 2,000 draws")]

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -98,7 +99,7 @@ def test_brief_lists_each_source_once(write_scenario):
                         claim={"low": "£1m", "high": "£2m", "per": "year",
                                "source": "Example (2024), https://example.org/c"})
     doc["settings"]["a"]["cost"] = {"dist": "fixed", "value": 30000, "source": "Fees, https://example.org/fees"}
-    r = auditor.audit(write_scenario(to_toml(doc)), draws=300, seed=1)
+    r = auditor.audit(write_scenario(doc), draws=300, seed=1)
     flat = _brief_text(r)
     assert flat.count("https://example.org/c") == 1
     assert flat.count("https://example.org/fees") == 1
@@ -111,8 +112,8 @@ def test_once_keeps_new_addresses():
         "a https://x.org/1", "c https://x.org/2; https://x.org/1", "d"]
 
 
-@pytest.mark.parametrize("name", ["bcp-2023", "warwickshire-2024", "dbv-national-2024", "west-berkshire-2020",
-                                  "west-sussex-2023-cases"])
+@pytest.mark.parametrize("name", sorted(p.stem for p in Path("scenarios").glob("*.toml")
+                                         if p.stem != "west-sussex-2023"))  # that one is this module's fixture
 def test_every_shipped_scenario_briefs_on_one_page(name, tmp_path):
     r = auditor.audit(f"scenarios/{name}.toml", draws=500, seed=3)
     assert len(pages(write_brief(r, tmp_path / "b.pdf").read_bytes())) == 1

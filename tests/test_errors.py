@@ -157,7 +157,7 @@ CATALOGUE: dict[str, Case] = {
         "model": "selection", "selectivity": {"dist": "interval", "low": 0, "high": 10},
         "evidence": {"overturn_rate": 0.9}})}),
     "selection-bias-not-positive": Case({"scenario.toml": toml(sample={
-        "transitions": transitions({("a", "a"): 4, ("a", "b"): 6}), "selection_bias": 0})}),
+        "transitions": TWO_CELLS, "selection_bias": 0})}),
     "partial-without-note": Case({"scenario.toml": toml(claim={"low": "£1m", "high": "£2m", "per": "year",
                                                                "scope": "partial"})}),
     "win-probabilities-overlap": Case({"scenario.toml": toml(judgement={
@@ -191,13 +191,13 @@ CATALOGUE: dict[str, Case] = {
         sample={"transitions": transitions({("a", "a"): 6_000_000, ("a", "b"): 6_000_000})})}),
     "reported-too-many-splits": Case({"scenario.toml": to_toml(THREE_SETTINGS)}),
     "prior-too-large": Case({"scenario.toml": toml(sample={
-        "transitions": transitions({("a", "a"): 4, ("a", "b"): 6}), "prior": 1e308})}),
-    "unknown-prior": Case({"scenario.toml": toml(sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 6}),
+        "transitions": TWO_CELLS, "prior": 1e308})}),
+    "unknown-prior": Case({"scenario.toml": toml(sample={"transitions": TWO_CELLS,
                                                          "prior": "flat"})}),
-    "unknown-basis": Case({"scenario.toml": toml(sample={"transitions": transitions({("a", "a"): 4, ("a", "b"): 6}),
+    "unknown-basis": Case({"scenario.toml": toml(sample={"transitions": TWO_CELLS,
                                                          "basis": "target"})}),
     "impossible-move-made": Case({"scenario.toml": toml(sample={
-        "transitions": transitions({("a", "a"): 4, ("a", "b"): 6}),
+        "transitions": TWO_CELLS,
         "impossible": [{"from": "a", "to": "b", "reason": "no places in b"}]})}),
     "cases-not-found": Case({"scenario.toml": with_cases("missing.csv")}),
     "cases-outside-folder": Case({"scenario.toml": with_cases("../cases.csv")}),

@@ -4,7 +4,7 @@ The requests are what an attacker or a broken client could send: bodies that are
 not JSON or are nested 100,000 deep, scenarios with every value replaced by
 something of the wrong type or size, bad query strings, path tricks, broken
 multipart uploads. A short Hypothesis run mutates the form's state at random;
-``bench/fuzz.py --web`` runs the same mutations for longer.
+``bench/fuzz.py --kinds web`` runs the same mutations for longer.
 """
 
 from __future__ import annotations
