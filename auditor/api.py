@@ -254,7 +254,8 @@ def audit(scenario, *, draws: int | None = None, seed: int | None = None, chunk_
         return result
     # The analyses rerun the model with another judgement reading: they reuse this
     # run's shares, costs and take-up (kept inputs) or draw them once between them.
-    base = ladder.shared_base(scenario, n, used, engine.base_inputs(model, out, min(n, ladder.LADDER_MAX_DRAWS)))
+    base = ladder.shared_base(scenario, n, used, engine.base_inputs(model, out, min(n, ladder.LADDER_MAX_DRAWS)),
+                              model)
     ladder_draws = ladder.ladder_savings(scenario, n, used, base)
     from .analysis.track import track_for_run
 
@@ -300,9 +301,9 @@ def judgement_block(result: AuditResult, ladder_draws: dict[str, np.ndarray] | N
     scenario, draws, seed = result.scenario, result.draws, result.seed
     model = scenario.judgement
     if base is None and (ladder_draws is None or isinstance(model, Selection)):
-        kept = engine.base_inputs(engine.build_model(scenario), dict(result.inputs or {}),
-                                  min(draws, ladder.LADDER_MAX_DRAWS))
-        base = ladder.shared_base(scenario, draws, seed, kept)
+        built = engine.build_model(scenario)
+        kept = engine.base_inputs(built, dict(result.inputs or {}), min(draws, ladder.LADDER_MAX_DRAWS))
+        base = ladder.shared_base(scenario, draws, seed, kept, built)
     out = dict(model.to_dict())
     theta = result.inputs.get("theta") if result.inputs else None
     if theta is None:

@@ -133,3 +133,14 @@ def test_west_sussex_like_design_covers_about_ninety_percent():
     design = next(d for d in DESIGNS if d.name.startswith("West-Sussex-like (2/3"))
     below, above = coverage(design, reviews=300, draws=1000, seed=5)
     assert close(1 - below - above, 0.897, 300)
+
+
+def test_the_study_puts_the_pooling_scale_back(capsys):
+    # `--pool-n0` changes a module setting for the study only; later audits in the process keep the default.
+    from auditor.analysis.coverage import main
+    from auditor.model import pooling
+
+    before = pooling.SHRINK_N0
+    main(["--reviews", "2", "--draws", "50", "--methods", "2", "--pool-n0", "1"])
+    assert pooling.SHRINK_N0 == before
+    assert "| design | pooled (hierarchical) |" in capsys.readouterr().out

@@ -167,10 +167,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pool-n0", type=float, default=None, metavar="N0",
                     help="the pooled prior's shrinkage scale: a fixed n0 instead of the rows' harmonic-mean size")
     args = ap.parse_args(argv)
-    if args.pool_n0 is not None:
-        from ..model import pooling
+    from ..model import pooling
 
+    before = pooling.SHRINK_N0
+    if args.pool_n0 is not None:
         pooling.SHRINK_N0 = args.pool_n0
+    try:
+        _run(args)
+    finally:
+        pooling.SHRINK_N0 = before  # the study's scale must not leak into later audits in this process
+
+
+def _run(args) -> None:
     if args.grow:
         _grow(args, [int(f) for f in args.grow.split(",")])
         return

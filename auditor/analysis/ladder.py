@@ -82,17 +82,19 @@ def _full_savings(scenario, model: JudgementModel, draws: int, seed: int, base: 
     return simulate(built, draws=draws, seed=seed, keep_inputs=False)["full"]
 
 
-def shared_base(scenario, draws: int, seed: int, base: dict | None = None) -> dict | None:
+def shared_base(scenario, draws: int, seed: int, base: dict | None = None, model=None) -> dict | None:
     """The draws every reading shares (shares, costs, take-up), drawn once for ``min(draws, LADDER_MAX_DRAWS)``.
 
-    ``base`` (from the audit's own kept inputs, :func:`auditor.model.engine.base_inputs`)
-    is used when it covers those draws. None for a scenario with levers: each
-    reading is then a full rerun, as the levers act on the full stage.
+    ``base`` (from the audit's own kept inputs, :func:`auditor.model.engine.base_inputs`,
+    or an earlier ``shared_base``) is used when it covers those draws. None for a
+    scenario with levers: each reading is then a full rerun, as the levers act on
+    the full stage. ``model`` is the scenario's built model when the caller has it
+    (a base from ``shared_base`` carries its own), so it is not built again.
     """
     n = min(draws, LADDER_MAX_DRAWS)
     if scenario.levers.any:
         return None
-    built = build_model(scenario)
+    built = (base or {}).get("model") or model or build_model(scenario)
     if base is not None and base["draws"] >= n:
         base = {"draws": n, "shares": base["shares"][:n], "costs": {i: c[:n] for i, c in base["costs"].items()},
                 "realisation": base["realisation"][:n]}

@@ -37,6 +37,7 @@ policy too, and the mix of new plans changes). See ``docs/methods.md``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -510,8 +511,9 @@ class _Fit:
         """Excess moves out of the source settings in January ``i``: ``−N Σ_sources e``."""
         return float(-(e[i, self.src]).sum() * self.N[i])
 
-    @property
+    @functools.cached_property
     def placebo_nondbv(self) -> np.ndarray:
+        """The non-DBV councils' statistics (computed once; the dataclass is frozen, the cache is not a field)."""
         return self.placebos[self.nondbv[1:]]
 
 

@@ -169,7 +169,7 @@ def brief_figure(result, summary=None):
 
     s = summary if summary is not None else result.summary()
     sc = result.scenario
-    CAVEATS = caveats_for(sc)
+    caveats = caveats_for(sc)
     fig = Figure(figsize=A4_INCHES, dpi=100)
     cur = _Cursor(fig, 0.975)
     header = "auditor · one-page brief" + (f" · {sc.authority}" if sc.authority else "")
@@ -232,7 +232,8 @@ def brief_figure(result, summary=None):
     cur.gap(2)
     # A long headline (a named judgement reading, a call that depends on something) leaves room for two.
     # A claim built on planned moves has one tribunal caveat (that the rates do not bear on it), not two.
-    chosen = (CAVEATS[0], CAVEATS[2]) if sc.sample.basis == "plan" else (CAVEATS[0], CAVEATS[2], CAVEATS[3])
+    # What the counts are, the scrutiny evidence, and (for a case review) decided appeals; a plan's list is shorter.
+    chosen = caveats[:1] + caveats[2:4]
     caveats = (chosen if cur.y > _BOTTOM + 0.2 else chosen[1:] if cur.y > _BOTTOM + 0.15 else chosen[1:2])
     for caveat in caveats:
         cur.text(caveat, size=9, width=104, max_lines=3, bullet="•")

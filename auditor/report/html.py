@@ -15,7 +15,6 @@ grow.
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import math
@@ -406,11 +405,6 @@ _STAGE_SHORT = {"point": "published method", "sampling": "with the small sample"
                 "judgement": "adding judgement reliability", "full": "full audit (adding costs and take-up)"}
 
 
-def _png_data_uri(png: bytes) -> str:
-    """PNG bytes as a ``data:`` URI, so the page needs no other file."""
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def _svg(ax_or_fig, ident: str, alt: str):
     """A drawn figure as inline SVG markup (matplotlib escapes every label it writes)."""
     from markupsafe import Markup
@@ -591,8 +585,7 @@ def build_context(result, *, summary: Mapping[str, Any] | None = None,
         "choice_note": choice_note(s, sc.sample.basis),
         "moves": moves,
         # The verdict box keeps the low end and "more children than there are"; the section has every end.
-        "verdict_moves": [m for m in moves if not m.startswith(f"To save {format_money(c.high)} ")
-                          or c.low == c.high],
+        "verdict_moves": implied_sentences(s, sc, ends=("low",)),
         "sampling_terms": glossary("prior Dirichlet") if s.get("sampling") else [],
         "reliability_terms": ([] if plan else
                               glossary(*(str(r.get("label", "")) for r in reliability or [] if isinstance(r, Mapping)),
